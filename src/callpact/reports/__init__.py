@@ -1,0 +1,1 @@
+"""Statements as the documents people approve: HTML and PDF, with charts."""

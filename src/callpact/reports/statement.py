@@ -1,0 +1,49 @@
+"""The statement people approve, as HTML and PDF from one Jinja2 template.
+
+Page 1 is the summary (totals, KPI status, cure and termination); then a chart of each KPI
+against its target over the months the statement replayed; then every line with its reason
+and the fingerprints.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from callpact.reports.charts import kpi_chart_svg
+
+
+def _charts(statement: dict[str, Any]) -> list[str]:
+    records = [*statement.get("history", []), statement["results"]][-12:]
+    months = [r["period"] for r in records]
+    charts = []
+    for kpi in statement["kpis"]:
+        values: list[Decimal | None] = []
+        for record in records:
+            result = record["kpis"].get(kpi["kpi_id"]) or {}
+            value = result.get("value")
+            values.append(Decimal(value) if value is not None else None)
+        charts.append(
+            kpi_chart_svg(
+                kpi["label"], months, values, Decimal(kpi["target"]["value"]), unit=kpi["unit"]
+            )
+        )
+    return charts
+
+
+def render_html(statement: dict[str, Any]) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("callpact.reports", "templates"),
+        autoescape=select_autoescape(["html", "jinja"]),
+    )
+    template = env.get_template("statement.html.jinja")
+    return template.render(s=statement, charts=_charts(statement))
+
+
+def render_pdf(statement: dict[str, Any]) -> bytes:
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=render_html(statement)).write_pdf()
+    return pdf

@@ -1,0 +1,1 @@
+"""Monthly settlement: tiers, pools and caps, earn-back, cure, chronic breach, statements."""

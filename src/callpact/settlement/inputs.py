@@ -1,0 +1,293 @@
+"""Reading what a settlement needs besides the contract and KPI results: measured volumes,
+incidents, the client's cure decisions and earlier statements. I/O lives here, not in the rules.
+
+Every problem with a user's file is a :class:`~callpact.diagnostics.Diagnostic`, collected.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from callpact.diagnostics import Diagnostic, Severity
+from callpact.settlement.cure import CureDecision
+from callpact.settlement.incidents import Incident
+from callpact.settlement.months import add_months, parse_month
+from callpact.settlement.rules import KpiOutcome
+from callpact.settlement.statement import FORMAT, outcome_from_json, volumes_from_json
+from callpact.settlement.terms import Volumes
+
+PRODUCTIVE_STATES = ("available", "busy", "hold", "acw")
+
+
+def _error(
+    source: str, code: str, message: str, *, line: int = 0, field: str = "", hint: str = ""
+) -> Diagnostic:
+    return Diagnostic(source, line, 0, Severity.ERROR, code, message, hint, field)
+
+
+def month_bounds_utc(month: str, time_zone: str) -> tuple[datetime, datetime]:
+    """``[start, end)`` of a local month as UTC instants."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(time_zone)
+    year, number = parse_month(month)
+    following = parse_month(add_months(month, 1))
+    start = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(following[0], following[1], 1, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+# -- volumes -----------------------------------------------------------------------------------
+
+
+def measure_volumes(
+    contacts_files: Sequence[str],
+    agent_states_files: Sequence[str],
+    *,
+    start: datetime,
+    end: datetime,
+    channels: Sequence[str] = (),
+    queues: Sequence[str] = (),
+) -> Volumes:
+    """Handled contacts and handle time (inbound, answered, offered in the month, in the
+    contract's channels and queues) and productive agent time (states available, busy, hold and
+    after-call work, clipped to the month)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        handled, handle_s, productive_s = 0, Decimal(0), Decimal(0)
+        if contacts_files:
+            where = ["answered_at IS NOT NULL", "coalesce(direction, 'inbound') = 'inbound'"]
+            where += ["offered_at >= $start", "offered_at < $end"]
+            params: dict[str, Any] = {"start": start, "end": end, "files": list(contacts_files)}
+            if channels:
+                where.append("channel IN (SELECT unnest($channels))")
+                params["channels"] = list(channels)
+            if queues:
+                where.append("queue IN (SELECT unnest($queues))")
+                params["queues"] = list(queues)
+            row = con.execute(
+                "SELECT count(*), CAST(coalesce(sum(coalesce(talk_s, 0) + coalesce(hold_s, 0) "
+                "+ coalesce(acw_s, 0)), 0) AS DECIMAL(38, 6)) FROM read_parquet($files, "
+                f"union_by_name = true) WHERE {' AND '.join(where)}",
+                params,
+            ).fetchone()
+            assert row is not None
+            handled, handle_s = int(row[0]), Decimal(row[1])
+        if agent_states_files:
+            row = con.execute(
+                "SELECT CAST(coalesce(sum(epoch_us(least(ended_at, $end)) - "
+                "epoch_us(greatest(started_at, $start))), 0) AS DECIMAL(38, 0)) "
+                "FROM read_parquet($files, union_by_name = true) "
+                "WHERE state IN (SELECT unnest($states)) "
+                "AND started_at < $end AND ended_at > $start",
+                {
+                    "start": start,
+                    "end": end,
+                    "files": list(agent_states_files),
+                    "states": list(PRODUCTIVE_STATES),
+                },
+            ).fetchone()
+            assert row is not None
+            productive_s = Decimal(row[0]) / Decimal(1_000_000)
+    finally:
+        con.close()
+    return Volumes(handled, handle_s.normalize(), productive_s.normalize())
+
+
+# -- incidents ---------------------------------------------------------------------------------
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None or text == "":
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no offset")
+    return moment
+
+
+def incidents_from_rows(
+    rows: Sequence[dict[str, Any]], source: str, first_line: int = 2
+) -> tuple[list[Incident], list[Diagnostic]]:
+    incidents: list[Incident] = []
+    problems: list[Diagnostic] = []
+    for i, row in enumerate(rows):
+        line = first_line + i
+        try:
+            occurred = row.get("occurred_at")
+            incidents.append(
+                Incident(
+                    incident_id=str(row["incident_id"]),
+                    category=str(row.get("category") or ""),
+                    severity=str(row["severity"]),
+                    occurred_at=occurred
+                    if isinstance(occurred, datetime)
+                    else _required(_instant(occurred)),
+                    detected_at=_as_instant(row.get("detected_at")),
+                    reported_at=_as_instant(row.get("reported_at")),
+                )
+            )
+        except KeyError as missing:
+            problems.append(
+                _error(
+                    source,
+                    "SET101",
+                    f"incident row lacks {missing}",
+                    line=line,
+                    field=str(missing).strip("'"),
+                )
+            )
+        except ValueError as bad:
+            problems.append(
+                _error(
+                    source,
+                    "SET102",
+                    f"incident row: {bad}",
+                    line=line,
+                    hint="write ISO 8601 with an offset",
+                )
+            )
+    return incidents, problems
+
+
+def _required(moment: datetime | None) -> datetime:
+    if moment is None:
+        raise ValueError("occurred_at is required")
+    return moment
+
+
+def _as_instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return _instant(value)
+
+
+def read_incidents_file(path: Path) -> tuple[list[Incident], list[Diagnostic]]:
+    """Incidents from a CSV (interchange ``incidents`` columns) or JSON list file."""
+    source = str(path)
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text("utf-8"))
+            rows = data["incidents"] if isinstance(data, dict) else data
+            return incidents_from_rows(rows, source, first_line=0)
+        with path.open(newline="", encoding="utf-8") as handle:
+            return incidents_from_rows(list(csv.DictReader(handle)), source)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return [], [_error(source, "SET100", f"cannot read incidents: {error}")]
+
+
+# -- cure decisions ----------------------------------------------------------------------------
+
+
+def read_decisions_file(path: Path) -> tuple[list[CureDecision], list[Diagnostic]]:
+    """The client's cure decisions: governance's export (``callpact.cure-decisions/1``, notices
+    with their decisions) or a plain list ``[{kpi_id, month, decision, days, decided_on}]``,
+    as JSON or YAML."""
+    source = str(path)
+    try:
+        text = path.read_text("utf-8")
+        if path.suffix.lower() in (".yaml", ".yml"):
+            from ruamel.yaml import YAML
+
+            data = YAML(typ="safe").load(text)
+        else:
+            data = json.loads(text)
+    except (OSError, ValueError) as error:
+        return [], [_error(source, "SET110", f"cannot read cure decisions: {error}")]
+    rows: list[dict[str, Any]] = []
+    if isinstance(data, dict) and "notices" in data:
+        for notice in data["notices"]:
+            for decision in notice.get("decisions", []):
+                rows.append(
+                    {"kpi_id": notice.get("kpi_id"), "month": notice.get("month"), **decision}
+                )
+    elif isinstance(data, dict):
+        rows = list(data.get("decisions", []))
+    elif isinstance(data, list):
+        rows = data
+    decisions: list[CureDecision] = []
+    problems: list[Diagnostic] = []
+    for i, row in enumerate(rows):
+        try:
+            parse_month(str(row.get("month")))
+            decided = row.get("decided_on") or row.get("decided_at")
+            decided_on: date | None = None
+            if isinstance(decided, datetime):
+                decided_on = decided.date()
+            elif isinstance(decided, date):
+                decided_on = decided
+            elif decided:
+                decided_on = date.fromisoformat(str(decided)[:10])
+            decisions.append(
+                CureDecision(
+                    kpi_id=str(row["kpi_id"]),
+                    month=str(row["month"]),
+                    decision=str(row["decision"]),
+                    days=int(row["days"]) if row.get("days") is not None else None,
+                    decided_on=decided_on,
+                )
+            )
+        except (KeyError, ValueError, TypeError) as error:
+            problems.append(
+                _error(source, "SET111", f"cure decision {i + 1}: {error}", field=f"decisions[{i}]")
+            )
+    return decisions, problems
+
+
+# -- history -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryMonth:
+    outcomes: dict[str, KpiOutcome]
+    volumes: Volumes
+    source: str
+
+
+@dataclass
+class History:
+    months: dict[str, HistoryMonth] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def read_history(folder: Path) -> History:
+    """Earlier statements (``*.json``) in ``folder``: each month's KPI results and volumes.
+    A month found in several statements is taken from the latest statement (the one for the
+    latest period), which replayed it most recently."""
+    history = History()
+    found: list[tuple[str, dict[str, Any], str]] = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError) as error:
+            history.problems.append(_error(str(path), "SET120", f"cannot read statement: {error}"))
+            continue
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            history.problems.append(
+                _error(str(path), "SET121", f"not a callpact statement (format {FORMAT})")
+            )
+            continue
+        found.append((str(data["period"]), data, str(path)))
+    for _, data, where in sorted(found, key=lambda f: f[0]):
+        for record in [*data.get("history", []), data["results"]]:
+            try:
+                history.months[record["period"]] = HistoryMonth(
+                    {k: outcome_from_json(k, v) for k, v in record["kpis"].items()},
+                    volumes_from_json(record.get("volumes") or {}),
+                    f"history:{Path(where).name}",
+                )
+            except (KeyError, ValueError, ArithmeticError) as error:
+                history.problems.append(
+                    _error(where, "SET122", f"statement month {record.get('period')}: {error}")
+                )
+    return history

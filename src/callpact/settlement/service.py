@@ -1,0 +1,201 @@
+"""Compose one month's statement from files: the contract, the data, earlier statements,
+incidents and cure decisions. The rules it calls are pure; this is where the inputs are read.
+
+The contract and the KPI results come through two small seams so that settlement does not
+depend on how they are produced:
+
+* :class:`ContractSource` — settlement terms and the fingerprint of the version in force in a
+  month (from ``callpact.contracts`` when available, else the annex read as plain YAML);
+* ``results_for(month)`` — the KPI results of a month (from ``callpact.kpi.engine`` when
+  available, or from a results file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from callpact import __version__
+from callpact.diagnostics import Diagnostic, Severity
+from callpact.settlement.cure import CureDecision
+from callpact.settlement.from_contract import terms_from_annex
+from callpact.settlement.incidents import Incident, assess_incidents
+from callpact.settlement.inputs import (
+    month_bounds_utc,
+    read_decisions_file,
+    read_history,
+    read_incidents_file,
+)
+from callpact.settlement.ledger import MonthInput, MonthSettlement, settle_months
+from callpact.settlement.months import add_months, month_index, month_range
+from callpact.settlement.rules import KpiOutcome
+from callpact.settlement.statement import statement_json
+from callpact.settlement.terms import SettlementTerms, Volumes
+
+ResultsFor = Callable[[str], Mapping[str, KpiOutcome]]
+VolumesFor = Callable[[str, SettlementTerms], Volumes]
+
+
+class ContractSource(Protocol):
+    """What settlement needs of a contract file."""
+
+    path: str
+
+    def terms_on(self, month: str) -> SettlementTerms: ...
+
+    def fingerprint_on(self, month: str) -> str: ...
+
+    def first_month(self) -> str: ...
+
+
+def canonical_sha256(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class AnnexContract:
+    """A contract read as the annex's plain YAML (one version: the file as it stands)."""
+
+    path: str
+    annex: Mapping[str, Any]
+
+    @classmethod
+    def read(cls, path: Path) -> AnnexContract:
+        from ruamel.yaml import YAML
+
+        return cls(str(path), YAML(typ="safe").load(path.read_text("utf-8")))
+
+    def terms_on(self, month: str) -> SettlementTerms:
+        start = (self.annex.get("contract") or {}).get("term", {}).get("start")
+        return terms_from_annex(self.annex, version=str(start or "1"))
+
+    def fingerprint_on(self, month: str) -> str:
+        return canonical_sha256(self.annex)
+
+    def first_month(self) -> str:
+        start = (self.annex.get("contract") or {}).get("term", {}).get("start")
+        if isinstance(start, date):
+            return f"{start.year:04d}-{start.month:02d}"
+        return str(start)[:7] if start else "1970-01"
+
+
+@dataclass
+class SettleInputs:
+    period: str
+    history_dir: Path | None = None
+    incidents: Sequence[Incident] | None = None  # None: read from the data's incidents table
+    incidents_file: Path | None = None
+    decisions_file: Path | None = None
+    lookback_months: int = 12
+    table_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SettleResult:
+    statement: dict[str, Any] | None
+    settlements: list[MonthSettlement]
+    replayed: list[tuple[MonthInput, str]]
+    problems: list[Diagnostic]
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def settle_period(
+    contract: ContractSource,
+    inputs: SettleInputs,
+    *,
+    results_for: ResultsFor,
+    volumes_for: VolumesFor,
+    data_incidents: Sequence[Incident] = (),
+) -> SettleResult:
+    """Replay the months before ``inputs.period`` (from earlier statements where given, else
+    from the data, back to the contract's start or ``lookback_months``) and settle the period."""
+    problems: list[Diagnostic] = []
+    period = inputs.period
+    month_index(period)
+    start = max(
+        contract.first_month(), add_months(period, -inputs.lookback_months), key=month_index
+    )
+    if month_index(start) > month_index(period):
+        problems.append(
+            Diagnostic(contract.path, 0, 0, Severity.ERROR, "SET001",
+                       f"{period} is before the contract's term starts ({start})")
+        )  # fmt: skip
+        return SettleResult(None, [], [], problems)
+
+    history = read_history(inputs.history_dir) if inputs.history_dir else None
+    if history is not None:
+        problems.extend(history.problems)
+    months: list[MonthInput] = []
+    replayed: list[tuple[MonthInput, str]] = []
+    for month in month_range(start, period):
+        terms = contract.terms_on(month)
+        if history is not None and month != period:
+            if month in history.months:
+                known = history.months[month]
+                months.append(MonthInput(month, terms, known.outcomes, known.volumes))
+                replayed.append((months[-1], known.source))
+                continue
+            if month_index(month) < month_index(min(history.months, default=period)):
+                continue  # before the first statement on record: not part of the history
+        months.append(MonthInput(month, terms, results_for(month), volumes_for(month, terms)))
+        replayed.append((months[-1], "data"))
+    # Drop leading months that had nothing to settle (no data yet) so that a history does not
+    # begin with months of "not measurable" that never happened.
+    while len(months) > 1 and not any(o.value is not None for o in months[0].outcomes.values()):
+        months.pop(0)
+        replayed.pop(0)
+
+    decisions: list[CureDecision] = []
+    fingerprints_inputs: dict[str, str] = {}
+    if inputs.decisions_file is not None:
+        decisions, found = read_decisions_file(inputs.decisions_file)
+        problems.extend(found)
+        fingerprints_inputs["decisions"] = _file_sha256(inputs.decisions_file)
+    incidents = list(data_incidents)
+    if inputs.incidents_file is not None:
+        incidents, found = read_incidents_file(inputs.incidents_file)
+        problems.extend(found)
+        fingerprints_inputs["incidents"] = _file_sha256(inputs.incidents_file)
+    if inputs.history_dir is not None:
+        fingerprints_inputs["history"] = canonical_sha256(
+            sorted((p.name, _file_sha256(p)) for p in inputs.history_dir.glob("*.json"))
+        )
+
+    terms = months[-1].terms
+    assessed = []
+    if terms.incidents is not None and incidents:
+        period_start, period_end = month_bounds_utc(period, terms.time_zone)
+        try:
+            assessed = assess_incidents(
+                incidents,
+                terms.incidents,
+                time_zone=terms.time_zone,
+                period_start=period_start,
+                period_end=period_end,
+                holidays=terms.holidays,
+            )
+        except ValueError as error:
+            source = str(inputs.incidents_file or "incidents")
+            hint = "use a severity the contract's incident protocol names"
+            problems.append(Diagnostic(source, 0, 0, Severity.ERROR, "SET103", str(error), hint))
+    if any(p.severity is Severity.ERROR for p in problems):
+        return SettleResult(None, [], replayed, problems)
+
+    settlements = settle_months(months, decisions=decisions, incidents=assessed)
+    fingerprints = {
+        "contract_version": contract.fingerprint_on(period),
+        "tables": dict(sorted(inputs.table_fingerprints.items())),
+        "inputs": fingerprints_inputs,
+        "callpact_version": __version__,
+    }
+    statement = statement_json(settlements[-1], replayed=replayed, fingerprints=fingerprints)
+    return SettleResult(statement, settlements, replayed, problems)
