@@ -1,0 +1,1 @@
+"""Thin Typer layer: parse arguments, call a service, print. No domain logic lives here."""

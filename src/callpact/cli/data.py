@@ -1,0 +1,153 @@
+"""``callpact ingest``: load a delivery into a workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from callpact.diagnostics import sort_key
+
+if TYPE_CHECKING:
+    from callpact.data.ingest import IngestReport
+
+FORMATS = ("interchange", "amazon-connect", "asterisk", "genesys", "mapped")
+
+
+def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a command
+    path: Annotated[
+        Path, typer.Argument(help="An interchange folder or file, or a vendor export.")
+    ],
+    workspace: Annotated[
+        Path, typer.Option("--workspace", "-w", help="The workspace folder.")
+    ] = Path("callpact-data"),
+    source_format: Annotated[
+        str,
+        typer.Option("--from", help="interchange, amazon-connect, asterisk, genesys or mapped."),
+    ] = "interchange",
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", help="YAML mapping for --from mapped.")
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace stored rows whose key comes again with other values."
+        ),
+    ] = False,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Validate a delivery and store it; bad rows go to a rejects file with line and reason.
+
+    Exit 0 when the delivery was processed (with or without rejects); 1 when it could not be
+    processed at all, and then the workspace is unchanged.
+    """
+    from callpact.data.ingest import DeliveryError, ingest_path
+
+    if output not in ("table", "json"):
+        raise typer.BadParameter("--format must be table or json")
+    if source_format not in FORMATS:
+        typer.echo(f"{path}:0:0: error[D003]: unknown format {source_format!r}", err=True)
+        raise typer.Exit(1)
+    try:
+        if output == "table" and _large(path):
+            report = _with_progress(path, workspace, source_format, mapping, replace)
+        else:
+            report = ingest_path(
+                path, workspace, source_format=source_format, mapping=mapping, replace=replace
+            )
+    except DeliveryError as exc:
+        if output == "json":
+            typer.echo(json.dumps({"error": [d.to_json() for d in exc.diagnostics]}, indent=2))
+        else:
+            for d in sorted(exc.diagnostics, key=sort_key):
+                typer.echo(d.format(), err=True)
+            typer.echo("nothing was changed in the workspace", err=True)
+        raise typer.Exit(1) from None
+    if output == "json":
+        data = report.to_json()
+        typer.echo(
+            json.dumps(
+                {
+                    t: {
+                        "accepted": r["accepted"],
+                        "rejected": r["rejected"],
+                        "duplicates": r["duplicates"],
+                        "replaced": r["replaced"],
+                        "rows_read": r["rows_read"],
+                        "rejects_file": _abs(workspace, r["rejects_file"], report),
+                    }
+                    for t, r in data.items()
+                },
+                indent=2,
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"ingest {path} → {workspace}")
+    for col in ("table", "read", "accepted", "rejected", "duplicates", "replaced", "rejects file"):
+        table.add_column(col, justify="left" if col in ("table", "rejects file") else "right")
+    for name, r in report.tables.items():
+        table.add_row(
+            name,
+            str(r.rows_read),
+            str(r.accepted),
+            str(r.rejected),
+            str(r.duplicates),
+            str(r.replaced),
+            _abs(workspace, r.rejects_file, report) or "",
+        )
+    console = Console()
+    console.print(table)
+    shown = sorted(report.diagnostics, key=sort_key)
+    for d in shown[:20]:
+        console.print(d.format(), markup=False, highlight=False, soft_wrap=True)
+    if len(shown) > 20:
+        console.print(f"… and {len(shown) - 20} more faults in the rejects files")
+
+
+def _abs(workspace: Path, rel: str | None, report: IngestReport) -> str | None:
+    if not rel:
+        return None
+    from callpact.data.workspace import Workspace
+
+    gen = Workspace(workspace).current()
+    return str(gen.path / rel) if gen else rel
+
+
+def _large(path: Path) -> bool:
+    files = [path] if path.is_file() else list(path.glob("*")) if path.is_dir() else []
+    return sum(f.stat().st_size for f in files if f.is_file()) > 50 << 20
+
+
+def _with_progress(
+    path: Path, workspace: Path, source_format: str, mapping: Path | None, replace: bool
+) -> IngestReport:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from callpact.data.ingest import ingest_path
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("ingest", total=1.0)
+
+        def progress(table: str, stage: str, fraction: float | None) -> None:
+            bar.update(task, description=f"{table}: {stage}", completed=fraction or 0.0)
+
+        return ingest_path(
+            path,
+            workspace,
+            source_format=source_format,
+            mapping=mapping,
+            replace=replace,
+            progress=progress,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``callpact ingest`` to the main app."""
+    app.command("ingest")(ingest)

@@ -1,0 +1,178 @@
+"""``callpact generate``: a synthetic program in the interchange format, for demos and tests."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import typer
+
+from callpact.diagnostics import Diagnostic, Severity
+
+COMMAND_LINE = "<command line>"
+BAD_ARGUMENT = "GEN001"
+CONTRACT_UNUSABLE = "GEN002"
+
+
+def _problem(code: str, message: str, field: str = "", source: str = COMMAND_LINE) -> Diagnostic:
+    return Diagnostic(source, 0, 0, Severity.ERROR, code, message, field=field)
+
+
+def _contract_settings(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
+    """Time zone and hours of operation from an annex: through the contracts loader when it is
+    there, else straight from the YAML (only these two settings are read)."""
+    import importlib
+
+    try:
+        # Looked up at run time: the contracts loader is built alongside this command.
+        load_contract = importlib.import_module("callpact.contracts.loader").load_contract
+    except (ImportError, AttributeError):
+        load_contract = None
+    if load_contract is not None:
+        try:
+            loaded = load_contract(path)
+        except Exception:  # a broken annex: fall back to reading the two settings directly
+            loaded = None
+        contract = getattr(loaded, "contract", loaded) if loaded is not None else None
+        zone = getattr(getattr(contract, "contract", contract), "time_zone", None)
+        scope = getattr(contract, "scope", None)
+        hours = getattr(scope, "hours", None) if scope is not None else None
+        calendars: list[str] = []
+        if isinstance(hours, dict):
+            for value in hours.values():
+                calendars.extend(getattr(value, "calendar", []) or [])
+        if zone:
+            return {"time_zone": str(zone), "calendar": tuple(calendars)}, []
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as error:
+        return {}, [_problem(CONTRACT_UNUSABLE, f"cannot read contract: {error}", "", str(path))]
+    if not isinstance(data, dict):
+        return {}, [_problem(CONTRACT_UNUSABLE, "contract is not a mapping", "", str(path))]
+    settings: dict[str, Any] = {}
+    zone = (data.get("contract") or {}).get("time_zone")
+    if zone:
+        settings["time_zone"] = str(zone)
+    hours = ((data.get("scope") or {}).get("hours")) or {}
+    calendar: list[str] = []
+    for value in hours.values() if isinstance(hours, dict) else []:
+        calendar.extend(str(rule) for rule in (value or {}).get("calendar", []))
+    if calendar:
+        # The generator uses one calendar for every queue: the first group of hours.
+        first = next(iter(hours.values()))
+        settings["calendar"] = tuple(str(rule) for rule in first.get("calendar", []))
+    return settings, []
+
+
+def generate_command(
+    *,
+    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")] = "2027-01",
+    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (inclusive).")] = "2027-03",
+    contacts_per_month: Annotated[
+        int, typer.Option("--contacts-per-month", help="Contacts per month (all queues).")
+    ] = 20_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 1,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the tables into.")] = Path(
+        "callpact-data/generated"
+    ),
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    contract: Annotated[
+        Path | None,
+        typer.Option("--contract", help="Annex: take the time zone and hours of operation."),
+    ] = None,
+    scenario: Annotated[
+        str,
+        typer.Option("--scenario", help="demo (a missed, a recovering, a bonus month) or steady."),
+    ] = "demo",
+    time_zone: Annotated[
+        str | None, typer.Option("--time-zone", help="Contract time zone (America/Chicago).")
+    ] = None,
+) -> None:
+    """Generate a synthetic program (contacts, surveys, QA, agents, states, schedules, forecast,
+    feedback, outages, incidents) in the interchange format."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from callpact.data.generator import GeneratorConfig, generate_program, write_program
+
+    problems: list[Diagnostic] = []
+    if file_format not in {"csv", "parquet"}:
+        problems.append(
+            _problem(
+                BAD_ARGUMENT, f"--format must be csv or parquet, got {file_format!r}", "--format"
+            )
+        )
+    if scenario not in {"demo", "steady"}:
+        problems.append(
+            _problem(
+                BAD_ARGUMENT, f"--scenario must be demo or steady, got {scenario!r}", "--scenario"
+            )
+        )
+    if contacts_per_month < 0:
+        problems.append(
+            _problem(
+                BAD_ARGUMENT, "--contacts-per-month must not be negative", "--contacts-per-month"
+            )
+        )
+    settings: dict[str, Any] = {}
+    if contract is not None:
+        settings, found = _contract_settings(contract)
+        problems.extend(found)
+    if time_zone:
+        settings["time_zone"] = time_zone
+    if "time_zone" in settings:
+        try:
+            ZoneInfo(settings["time_zone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                _problem(
+                    BAD_ARGUMENT, f"unknown time zone {settings['time_zone']!r}", "--time-zone"
+                )
+            )
+    config: GeneratorConfig | None = None
+    if not problems:
+        try:
+            config = GeneratorConfig(
+                start_month=start,
+                end_month=end,
+                contacts_per_month=contacts_per_month,
+                seed=seed,
+                scenario="demo" if scenario == "demo" else "steady",
+                **settings,
+            )
+            config.months()
+        except ValueError as error:
+            problems.append(
+                _problem(
+                    BAD_ARGUMENT,
+                    str(error).replace("start_month", "--from").replace("end_month", "--to"),
+                )
+            )
+    if problems or config is None:
+        for problem in problems:
+            typer.echo(problem.format(), err=True)
+        raise typer.Exit(1)
+    began = time.perf_counter()
+    try:
+        tables = generate_program(config)
+    except ValueError as error:
+        typer.echo(_problem(BAD_ARGUMENT, str(error)).format(), err=True)
+        raise typer.Exit(1) from None
+    fmt: Literal["csv", "parquet"] = "parquet" if file_format == "parquet" else "csv"
+    written = write_program(tables, out, file_format=fmt, time_zone=config.time_zone)
+    summary = {
+        "out": str(out),
+        "seconds": round(time.perf_counter() - began, 3),
+        "rows": {name: t.num_rows for name, t in tables.items() if not name.startswith("_")},
+        "files": [str(p) for p in written],
+    }
+    typer.echo(json.dumps(summary, indent=2))
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``callpact generate`` to the main app."""
+    app.command("generate")(generate_command)

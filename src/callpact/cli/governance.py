@@ -1,0 +1,547 @@
+"""Governance commands: database, organizations, users, contract registration, demo seed, audit.
+
+The workflow groups (staff, removal, training, incident, aht-plan, document, notice, dispute)
+live in :mod:`callpact.cli.governance_workflows`; both share the helpers here. Every command is
+one unit of work: the services flush, the command commits once at the end, or rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from callpact.governance.errors import GovernanceError, PermissionDenied
+
+ACTING_USER_ENV = "CALLPACT_USER"
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL; default $CALLPACT_DATABASE_URL or sqlite:///callpact.db",
+        show_default=False,
+    ),
+]
+AsUser = Annotated[
+    str | None,
+    typer.Option("--as", help="acting user's e-mail (default $CALLPACT_USER)", show_default=False),
+]
+ContractId = Annotated[
+    str, typer.Option("--contract", envvar="CALLPACT_CONTRACT", help="contract id")
+]
+Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="judge deadlines as of this ISO time (default: now)", show_default=False
+    ),
+]
+At = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="when it happened, ISO time with offset (default: now)", show_default=False
+    ),
+]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def parse_instant(text: str | None, what: str = "time") -> datetime:
+    """An ISO 8601 instant with an offset (or Z); a bare date means its UTC midnight; None: now."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(
+            f"cannot read the {what} {text!r}: write e.g. 2027-01-31T23:59:58-06:00"
+        ) from None
+    if value.tzinfo is None:
+        raise fail(f"the {what} {text!r} has no offset: add one, e.g. -06:00 or Z")
+    return value
+
+
+def parse_day(text: str, what: str = "date") -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise fail(f"cannot read the {what} {text!r}: write YYYY-MM-DD") from None
+
+
+def parse_decimal(text: str | None, what: str) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise fail(f"{what} {text!r} is not a number") from None
+
+
+@contextmanager
+def unit_of_work(database_url: str | None) -> Iterator[Session]:
+    """A session for one command: committed when the command succeeds, rolled back otherwise;
+    governance errors become a one-line message and exit status 1 (3 for a permission)."""
+    from callpact.governance.database import make_engine, session_factory
+
+    engine = make_engine(database_url)
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except PermissionDenied as error:
+        session.rollback()
+        raise fail(str(error), 3) from None
+    except GovernanceError as error:
+        session.rollback()
+        raise fail(str(error)) from None
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        engine.dispose()
+
+
+def acting(session: Session, email: str | None) -> Any:
+    """The acting user: ``--as`` or ``$CALLPACT_USER``."""
+    from callpact.governance.organization.service import actor_for
+
+    email = email or os.environ.get(ACTING_USER_ENV)
+    if not email:
+        raise fail(f"say who is acting: --as USER_EMAIL or ${ACTING_USER_ENV}")
+    return actor_for(session, email)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (date, Decimal)):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: OutputFormat, title: str = "") -> None:
+    """Print rows as a table, or as a JSON list with the same fields."""
+    plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(plain, indent=2, default=str))
+        return
+    console = Console()
+    if not plain:
+        console.print(f"{title}: none" if title else "none")
+        return
+    table = Table(title=title or None)
+    for key in plain[0]:
+        table.add_column(key)
+    for row in plain:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    console.print(table)
+
+
+def emit_one(row: dict[str, Any], fmt: OutputFormat, title: str = "") -> None:
+    emit([row], fmt, title)
+
+
+# -- db ----------------------------------------------------------------------------------------
+
+db_app = typer.Typer(
+    help="The governance database (SQLite file or PostgreSQL).", no_args_is_help=True
+)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the governance tables to the newest schema (from empty, too)."""
+    from callpact.governance.database import current_revision, make_engine, upgrade
+    from callpact.governance.database import database_url as resolve
+
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        typer.echo(f"{resolve(database_url)}: at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()
+
+
+# -- organizations and users ----------------------------------------------------------------------
+
+org_app = typer.Typer(help="Organizations: the client and the vendor.", no_args_is_help=True)
+user_app = typer.Typer(help="Users, each in one organization with one role.", no_args_is_help=True)
+
+
+@org_app.command("add")
+def org_add(
+    name: str,
+    kind: Annotated[str, typer.Option("--kind", help="client or vendor")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add an organization (database administration: logged as `system`)."""
+    from callpact.governance.organization.service import add_organization
+
+    with unit_of_work(database_url) as session:
+        org = add_organization(session, name, kind, now=datetime.now(UTC))
+        typer.echo(f"organization {org.name} ({org.kind}) added")
+
+
+@org_app.command("list")
+def org_list(database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE) -> None:
+    from callpact.governance.organization.service import list_organizations
+
+    with unit_of_work(database_url) as session:
+        emit(
+            [{"name": o.name, "kind": o.kind} for o in list_organizations(session)],
+            fmt,
+            "organizations",
+        )
+
+
+@user_app.command("add")
+def user_add(  # noqa: PLR0917 - typer maps each option to a parameter
+    email: str,
+    org: Annotated[str, typer.Option("--org", help="organization name")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role", help="client_admin, client_viewer, vendor_admin, vendor_manager or auditor"
+        ),
+    ],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password",
+            envvar="CALLPACT_NEW_PASSWORD",
+            help="asked for when not given",
+            show_default=False,
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a user; the password is stored as an argon2id hash."""
+    from callpact.governance.organization.service import add_user
+
+    if password is None:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with unit_of_work(database_url) as session:
+        user = add_user(
+            session,
+            email=email,
+            name=name or email.split("@", maxsplit=1)[0],
+            organization=org,
+            role=role,
+            password=password,
+            now=datetime.now(UTC),
+        )
+        typer.echo(f"user {user.email} ({user.role} at {org}) added")
+
+
+@user_app.command("list")
+def user_list(database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE) -> None:
+    from callpact.governance.organization.service import list_users
+
+    with unit_of_work(database_url) as session:
+        emit(
+            [
+                {
+                    "email": u.email,
+                    "name": u.name,
+                    "organization": u.organization.name,
+                    "role": u.role,
+                    "active": u.active,
+                }
+                for u in list_users(session)
+            ],
+            fmt,
+            "users",
+        )
+
+
+# -- contract registration and the demo seed ------------------------------------------------------
+
+governance_app = typer.Typer(
+    help="Register contracts for governance; seed a demo history.", no_args_is_help=True
+)
+
+
+def load_terms(path: Path) -> Any:
+    """The annex's governance terms; the annex is validated by the contract loader when it is
+    available, and its errors are printed with their line numbers."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from callpact.governance.annex import terms_from_annex
+
+    try:
+        from callpact.contracts.loader import load_contract  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # the contract model is optional here; the mapping is enough
+        load_contract = None
+    if load_contract is not None:
+        from callpact.diagnostics import has_errors
+
+        _, diagnostics = load_contract(path)
+        for diagnostic in diagnostics:
+            typer.echo(diagnostic.format(), err=True)
+        if has_errors(diagnostics):
+            raise fail(f"{path}: the annex has errors; fix them first")
+    try:
+        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+        return terms_from_annex(data)
+    except (OSError, YAMLError, KeyError, TypeError, ValueError, ArithmeticError) as error:
+        raise fail(f"{path}: cannot read the governance terms: {error}") from None
+
+
+@governance_app.command("register")
+def governance_register(
+    contract_file: Annotated[Path, typer.Option("--contract-file", help="annex YAML")],
+    client: Annotated[str, typer.Option("--client", help="client organization name")],
+    vendor: Annotated[str, typer.Option("--vendor", help="vendor organization name")],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register (or amend) a contract: its parties, its terms, its required documents and
+    planned AHT measures. A client admin of the contract's client does this."""
+    from callpact.governance.aht_plan.service import sync_planned_measures
+    from callpact.governance.contract.service import register_contract
+    from callpact.governance.document.service import sync_required_documents
+
+    terms = load_terms(contract_file)
+    now = datetime.now(UTC)
+    with unit_of_work(database_url) as session:
+        actor = acting(session, as_user)
+        contract = register_contract(session, actor, terms, client=client, vendor=vendor, now=now)
+        documents = sync_required_documents(session, actor, contract.contract_id, now=now)
+        measures = sync_planned_measures(session, actor, contract.contract_id, now=now)
+        typer.echo(
+            f"contract {contract.contract_id} registered: {len(documents)} required "
+            f"document(s), {len(measures)} AHT measure(s) added"
+        )
+
+
+def agent_ids_from(path: Path) -> list[str]:
+    """Agents who handled contacts: from a workspace or interchange folder (through the data
+    layer, so rejected rows are left out), or straight from a contacts CSV/Parquet file."""
+    import pyarrow.compute as pc
+
+    if path.is_file():
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            column = pq.read_table(path, columns=["agent_id"]).column("agent_id")
+        else:
+            import pyarrow.csv as pacsv
+
+            table = pacsv.read_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    include_columns=["agent_id"], strings_can_be_null=True
+                ),
+            )
+            column = table.column("agent_id")
+    else:
+        from callpact.data.workspace import open_source
+
+        with open_source(path) as source:
+            if not source.has_table("contacts"):
+                raise fail(f"{path}: no contacts table")
+            column = source.read_table("contacts", ["agent_id"]).column("agent_id")
+    values = pc.unique(column.drop_null()).to_pylist()
+    return sorted(str(v) for v in values if v)
+
+
+@governance_app.command("seed")
+def governance_seed(
+    contract_file: Annotated[Path, typer.Option("--contract", help="annex YAML")],
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="workspace, interchange folder or contacts file: its agents form the roster",
+        ),
+    ] = None,
+    password: Annotated[
+        str,
+        typer.Option(
+            "--password", envvar="CALLPACT_DEMO_PASSWORD", help="password of every demo user"
+        ),
+    ] = "demo-password",
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Seed a demo governance history for a contract (migrates the database first)."""
+    from ruamel.yaml import YAML
+
+    from callpact.governance.database import make_engine, upgrade
+    from callpact.governance.seed import seed_demo_history
+
+    terms = load_terms(contract_file)
+    annex = YAML(typ="safe").load(contract_file.read_text(encoding="utf-8"))
+    parties = annex.get("contract", {})
+    agents = agent_ids_from(data) if data is not None else []
+    engine = make_engine(database_url)
+    upgrade(engine)
+    engine.dispose()
+    with unit_of_work(database_url) as session:
+        result = seed_demo_history(
+            session,
+            terms,
+            client=str(parties.get("client", "Client")),
+            vendor=str(parties.get("vendor", "Vendor")),
+            agent_ids=agents,
+            password=password,
+        )
+    emit(
+        [{"role": role, "user": email} for role, email in result.users.items()],
+        fmt,
+        f"{result.contract_id}: seeded with {result.operators} operators; "
+        f"look at it --as-of {result.as_of.date().isoformat()}",
+    )
+
+
+@governance_app.command("contracts")
+def governance_contracts(
+    as_user: AsUser = None, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+) -> None:
+    """The contracts the acting user's organization is a party to."""
+    from callpact.governance.contract.service import list_contracts
+
+    with unit_of_work(database_url) as session:
+        actor = acting(session, as_user)
+        emit(
+            [
+                {
+                    "contract": c.contract_id,
+                    "client": c.client.name,
+                    "vendor": c.vendor.name,
+                    "registered_at": c.registered_at,
+                }
+                for c in list_contracts(session, actor)
+            ],
+            fmt,
+            "contracts",
+        )
+
+
+# -- audit ------------------------------------------------------------------------------------
+
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    as_user: AsUser = None, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+) -> None:
+    """Check every entry's hash and link, and every record against the state the trail gives.
+    Exit status 1 when anything was edited, deleted or changed behind the trail's back."""
+    from callpact.governance.audit.service import verify
+    from callpact.governance.organization.permissions import Action, require_role
+
+    with unit_of_work(database_url) as session:
+        require_role(acting(session, as_user), Action.VERIFY_AUDIT)
+        report = verify(session)
+    if fmt is OutputFormat.JSON:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "entries": report.entries,
+                    "head_hash": report.head_hash,
+                    "records_checked": report.entities_checked,
+                    "problems": [
+                        {
+                            "kind": p.kind,
+                            "message": p.message,
+                            "seq": p.seq,
+                            "entity_type": p.entity_type,
+                            "entity_id": p.entity_id,
+                        }
+                        for p in report.problems
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        for problem in report.problems:
+            typer.echo(f"audit: {problem.kind}: {problem.message}")
+        verdict = "intact" if report.ok else f"{len(report.problems)} problem(s)"
+        typer.echo(
+            f"audit trail {verdict}: {report.entries} entries, "
+            f"{report.entities_checked} records checked, head {report.head_hash}"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    entity_type: Annotated[str | None, typer.Option("--entity-type")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The newest audit entries (auditors and admins)."""
+    from sqlalchemy import select
+
+    from callpact.governance.audit.models import AuditEntry
+    from callpact.governance.organization.permissions import Action, require_role
+
+    with unit_of_work(database_url) as session:
+        require_role(acting(session, as_user), Action.VERIFY_AUDIT)
+        query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+        if entity_type:
+            query = query.where(AuditEntry.entity_type == entity_type)
+        emit(
+            [
+                {
+                    "seq": e.seq,
+                    "at": e.at,
+                    "actor": e.actor,
+                    "action": e.action,
+                    "entity": f"{e.entity_type} {e.entity_id}",
+                    "hash": e.entry_hash[:12],
+                }
+                for e in session.scalars(query)
+            ],
+            fmt,
+            "audit log",
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the governance command groups to the main app."""
+    from callpact.cli import governance_workflows
+
+    app.add_typer(db_app, name="db")
+    app.add_typer(org_app, name="org")
+    app.add_typer(user_app, name="user")
+    app.add_typer(governance_app, name="governance")
+    app.add_typer(audit_app, name="audit")
+    governance_workflows.register(app)

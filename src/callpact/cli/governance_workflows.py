@@ -1,0 +1,1119 @@
+"""Governance workflow commands: staff, removal, training, incident, aht-plan, document, notice,
+dispute. Thin: parse options, call one service inside one unit of work, print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callpact.cli.governance import (
+    AsOf,
+    AsUser,
+    At,
+    ContractId,
+    DatabaseUrl,
+    Format,
+    OutputFormat,
+    acting,
+    agent_ids_from,
+    emit,
+    fail,
+    parse_day,
+    parse_decimal,
+    parse_instant,
+    unit_of_work,
+)
+
+# -- staff --------------------------------------------------------------------------------------
+
+staff_app = typer.Typer(
+    help="The program roster, qualifications and admission exams.", no_args_is_help=True
+)
+
+
+@staff_app.command("add")
+def staff_add(  # noqa: PLR0917 - typer maps each option to a parameter
+    person_id: str,
+    contract: ContractId,
+    name: Annotated[str, typer.Option("--name")],
+    role: Annotated[
+        str, typer.Option("--role", help="operator, supervisor, trainer or project_manager")
+    ],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Put a person on the roster (PERSON_ID: for operators, their agent_id in the data)."""
+    from callpact.governance.staff.service import add_staff_member
+
+    with unit_of_work(database_url) as session:
+        member = add_staff_member(
+            session,
+            acting(session, as_user),
+            contract,
+            person_id=person_id,
+            name=name,
+            role=role,
+            now=parse_instant(None),
+        )
+        typer.echo(f"{member.person_id} ({member.role}) added to {contract}")
+
+
+@staff_app.command("qualify")
+def staff_qualify(  # noqa: PLR0917 - typer maps each option to a parameter
+    person_id: str,
+    contract: ContractId,
+    qualification: Annotated[str, typer.Option("--qualification")],
+    obtained_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD")],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a qualification a person holds."""
+    from callpact.governance.staff.service import add_qualification
+
+    with unit_of_work(database_url) as session:
+        add_qualification(
+            session,
+            acting(session, as_user),
+            contract,
+            person_id,
+            qualification=qualification,
+            obtained_on=parse_day(obtained_on),
+            now=parse_instant(None),
+        )
+        typer.echo(f"{person_id}: {qualification} recorded")
+
+
+@staff_app.command("exam")
+def staff_exam(  # noqa: PLR0917 - typer maps each option to a parameter
+    person_id: str,
+    contract: ContractId,
+    score: Annotated[str, typer.Option("--score", help="fraction 0–1")],
+    taken_at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record an admission exam result (the latest attempt counts)."""
+    from callpact.governance.staff.service import record_admission_exam
+
+    value = parse_decimal(score, "score")
+    assert value is not None
+    with unit_of_work(database_url) as session:
+        record_admission_exam(
+            session,
+            acting(session, as_user),
+            contract,
+            person_id,
+            score=value,
+            taken_at=parse_instant(taken_at),
+            now=parse_instant(None),
+        )
+        typer.echo(f"{person_id}: admission exam {value} recorded")
+
+
+@staff_app.command("approve")
+def staff_approve(
+    person_id: str, contract: ContractId, as_user: AsUser = None, database_url: DatabaseUrl = None
+) -> None:
+    """The client approves a person (for roles the contract says the client approves)."""
+    from callpact.governance.staff.service import approve_staff_member
+
+    with unit_of_work(database_url) as session:
+        approve_staff_member(
+            session, acting(session, as_user), contract, person_id, now=parse_instant(None)
+        )
+        typer.echo(f"{person_id}: approved by the client")
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(
+    person_id: str, contract: ContractId, as_user: AsUser = None, database_url: DatabaseUrl = None
+) -> None:
+    """Take a person off the program."""
+    from callpact.governance.staff.service import set_active
+
+    with unit_of_work(database_url) as session:
+        set_active(
+            session,
+            acting(session, as_user),
+            contract,
+            person_id,
+            active=False,
+            now=parse_instant(None),
+        )
+        typer.echo(f"{person_id}: no longer active on {contract}")
+
+
+@staff_app.command("list")
+def staff_list(
+    contract: ContractId,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The roster with qualifications and latest admission exam."""
+    from callpact.governance.staff.service import roster, snapshot
+
+    with unit_of_work(database_url) as session:
+        rows = []
+        for member in roster(session, acting(session, as_user), contract):
+            snap = snapshot(member)
+            rows.append(
+                {
+                    "person_id": member.person_id,
+                    "name": member.name,
+                    "role": member.role,
+                    "active": member.active,
+                    "qualifications": ", ".join(sorted(snap.qualifications)),
+                    "admission_exam": snap.latest_exam_score,
+                    "client_approved": snap.client_approved,
+                }
+            )
+        emit(rows, fmt, f"roster of {contract}")
+
+
+@staff_app.command("check")
+def staff_check(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="workspace, interchange folder or contacts file: who actually handled contacts",
+        ),
+    ] = None,
+    agent: Annotated[
+        list[str] | None,
+        typer.Option("--agent", help="an agent_id who handled contacts (repeatable)"),
+    ] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Everyone working on the program without their role's qualifications or admission exam.
+    Exit status 1 when anyone is found."""
+    from callpact.governance.staff.service import admission_check
+
+    agents: list[str] | None = None
+    if data is not None or agent:
+        agents = list(agent or []) + (agent_ids_from(data) if data is not None else [])
+    with unit_of_work(database_url) as session:
+        findings = admission_check(session, acting(session, as_user), contract, agents)
+    emit(
+        [
+            {
+                "person_id": f.person_id,
+                "role": f.role,
+                "handled_contacts": f.handled_contacts,
+                "why": "; ".join(f.reasons),
+            }
+            for f in findings
+        ],
+        fmt,
+        f"{contract}: working without admission",
+    )
+    if findings:
+        raise typer.Exit(1)
+
+
+# -- removal requests -------------------------------------------------------------------------
+
+removal_app = typer.Typer(
+    help="The client's requests that a person leave the program.", no_args_is_help=True
+)
+
+
+@removal_app.command("request")
+def removal_request(  # noqa: PLR0917 - typer maps each option to a parameter
+    person_id: str,
+    contract: ContractId,
+    reason: Annotated[str, typer.Option("--reason")],
+    at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Ask that PERSON_ID leave the program (client admins)."""
+    from callpact.governance.contract.service import get_contract
+    from callpact.governance.removal.service import clock_of, request_removal
+
+    with unit_of_work(database_url) as session:
+        actor = acting(session, as_user)
+        request = request_removal(
+            session, actor, contract, person_id, reason=reason, now=parse_instant(at)
+        )
+        clock = clock_of(get_contract(session, actor, contract), request, request.requested_at)
+        typer.echo(
+            f"removal request {request.id}: answer due {clock.response_due.isoformat()}, "
+            f"replacement due {clock.replacement_due.isoformat()}"
+        )
+
+
+@removal_app.command("answer")
+def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
+    request_id: int,
+    contract: ContractId,
+    response: Annotated[str, typer.Option("--response", help="accepted or contested")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The vendor's answer to a removal request."""
+    from callpact.governance.removal.service import answer_removal
+
+    with unit_of_work(database_url) as session:
+        answer_removal(
+            session,
+            acting(session, as_user),
+            contract,
+            request_id,
+            response=response,
+            note=note,
+            now=parse_instant(at),
+        )
+        typer.echo(f"removal request {request_id}: {response}")
+
+
+@removal_app.command("replace")
+def removal_replace(  # noqa: PLR0917 - typer maps each option to a parameter
+    request_id: int,
+    contract: ContractId,
+    by: Annotated[str | None, typer.Option("--by", help="person_id of the replacement")] = None,
+    at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The person has left the program; optionally name who replaces them."""
+    from callpact.governance.removal.service import record_replacement
+
+    with unit_of_work(database_url) as session:
+        record_replacement(
+            session,
+            acting(session, as_user),
+            contract,
+            request_id,
+            replacement_person_id=by,
+            now=parse_instant(at),
+        )
+        typer.echo(f"removal request {request_id}: closed")
+
+
+@removal_app.command("list")
+def removal_list(
+    contract: ContractId,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Removal requests with their answer and replacement deadlines; overdue ones flagged."""
+    from callpact.governance.removal.service import list_removals
+
+    with unit_of_work(database_url) as session:
+        views = list_removals(session, acting(session, as_user), contract, now=parse_instant(as_of))
+        emit(
+            [
+                {
+                    "id": v.request.id,
+                    "person_id": v.request.staff_member.person_id,
+                    "requested_at": v.request.requested_at,
+                    "reason": v.request.reason,
+                    "answer_due": v.clock.response_due,
+                    "answer": v.clock.response,
+                    "replacement_due": v.clock.replacement_due,
+                    "replacement": v.clock.replacement,
+                    "overdue": v.clock.overdue,
+                }
+                for v in views
+            ],
+            fmt,
+            f"removal requests of {contract}",
+        )
+
+
+# -- training ---------------------------------------------------------------------------------
+
+training_app = typer.Typer(
+    help="Curricula, approved trainers, sessions and group outcomes.", no_args_is_help=True
+)
+
+
+@training_app.command("publish")
+def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
+    curriculum_id: str,
+    contract: ContractId,
+    title: Annotated[str, typer.Option("--title")],
+    effective_on: Annotated[str, typer.Option("--effective-on", help="YYYY-MM-DD")],
+    sha256: Annotated[str | None, typer.Option("--sha256", help="digest of the material")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Publish a new version of a client-owned curriculum."""
+    from callpact.governance.training.service import publish_curriculum
+
+    with unit_of_work(database_url) as session:
+        version = publish_curriculum(
+            session,
+            acting(session, as_user),
+            contract,
+            curriculum_id=curriculum_id,
+            title=title,
+            effective_on=parse_day(effective_on),
+            content_sha256=sha256,
+            now=parse_instant(None),
+        )
+        typer.echo(f"{curriculum_id} v{version.version} published")
+
+
+@training_app.command("approve-trainer")
+def training_approve_trainer(
+    trainer_name: str,
+    contract: ContractId,
+    side: Annotated[str, typer.Option("--side", help="client or vendor")] = "vendor",
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The client approves a trainer for the program."""
+    from callpact.governance.training.service import approve_trainer
+
+    with unit_of_work(database_url) as session:
+        approve_trainer(
+            session,
+            acting(session, as_user),
+            contract,
+            trainer_name=trainer_name,
+            side=side,
+            now=parse_instant(None),
+        )
+        typer.echo(f"trainer {trainer_name} approved")
+
+
+@training_app.command("schedule")
+def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
+    session_ref: str,
+    contract: ContractId,
+    curriculum: Annotated[str, typer.Option("--curriculum")],
+    trainer: Annotated[str, typer.Option("--trainer")],
+    starts_at: Annotated[str, typer.Option("--starts-at", help="ISO time with offset")],
+    trainee: Annotated[list[str], typer.Option("--trainee", help="person_id (repeatable)")],
+    site: Annotated[str, typer.Option("--site")] = "vendor",
+    pass_score: Annotated[str | None, typer.Option("--pass-score")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Schedule a session of the curriculum version in force, with an approved trainer."""
+    from callpact.governance.training.service import schedule_session
+
+    with unit_of_work(database_url) as session:
+        training = schedule_session(
+            session,
+            acting(session, as_user),
+            contract,
+            session_ref=session_ref,
+            curriculum_id=curriculum,
+            trainer_name=trainer,
+            starts_at=parse_instant(starts_at, "start"),
+            trainees=trainee,
+            site=site,
+            exam_pass_score=parse_decimal(pass_score, "pass score"),
+            now=parse_instant(None),
+        )
+        typer.echo(
+            f"session {session_ref}: {curriculum} v{training.curriculum.version}, "
+            f"{len(trainee)} trainee(s), pass score {training.exam_pass_score}"
+        )
+
+
+@training_app.command("observe")
+def training_observe(  # noqa: PLR0917 - typer maps each option to a parameter
+    session_ref: str,
+    contract: ContractId,
+    user: Annotated[str, typer.Option("--user", help="client user's e-mail")],
+    attends: Annotated[
+        str, typer.Option("--attends", help="training, mentoring or exams")
+    ] = "training",
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a client observer to a session."""
+    from callpact.governance.training.service import add_observer
+
+    with unit_of_work(database_url) as session:
+        add_observer(
+            session,
+            acting(session, as_user),
+            contract,
+            session_ref,
+            user_email=user,
+            attends=attends,
+            now=parse_instant(None),
+        )
+        typer.echo(f"{user} observes {session_ref} ({attends})")
+
+
+@training_app.command("result")
+def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
+    session_ref: str,
+    person_id: str,
+    contract: ContractId,
+    score: Annotated[str | None, typer.Option("--score", help="exam score 0–1")] = None,
+    absent: Annotated[bool, typer.Option("--absent", help="did not attend")] = False,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record a trainee's attendance and exam score."""
+    from callpact.governance.training.service import record_result
+
+    with unit_of_work(database_url) as session:
+        record_result(
+            session,
+            acting(session, as_user),
+            contract,
+            session_ref,
+            person_id,
+            attended=not absent,
+            exam_score=parse_decimal(score, "score"),
+            now=parse_instant(None),
+        )
+        typer.echo(f"{session_ref}/{person_id}: recorded")
+
+
+@training_app.command("outcome")
+def training_outcome(
+    session_ref: str,
+    contract: ContractId,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The group's outcome by the contract's rule: passed, failed or inconclusive."""
+    from callpact.governance.training.service import session_outcome
+
+    with unit_of_work(database_url) as session:
+        training, outcome = session_outcome(
+            session, acting(session, as_user), contract, session_ref
+        )
+        emit(
+            [
+                {
+                    "session": session_ref,
+                    "curriculum": f"{training.curriculum.curriculum_id} "
+                    f"v{training.curriculum.version}",
+                    "trainer": training.trainer.trainer_name,
+                    "passed": outcome.passed,
+                    "examined": outcome.examined,
+                    "lower_bound": outcome.lower_bound,
+                    "upper_bound": outcome.upper_bound,
+                    "verdict": outcome.verdict,
+                    "why": outcome.reason,
+                }
+            ],
+            fmt,
+            "training outcome",
+        )
+
+
+@training_app.command("list")
+def training_list(
+    contract: ContractId,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Sessions with their group outcome."""
+    from callpact.governance.training.service import list_sessions, session_outcome
+
+    with unit_of_work(database_url) as session:
+        actor = acting(session, as_user)
+        rows = []
+        for training in list_sessions(session, actor, contract):
+            version = training.curriculum
+            _, outcome = session_outcome(session, actor, contract, training.session_ref)
+            rows.append(
+                {
+                    "session": training.session_ref,
+                    "starts_at": training.starts_at,
+                    "curriculum": f"{version.curriculum_id} v{version.version}",
+                    "trainer": training.trainer.trainer_name,
+                    "observers": ", ".join(o.user_email for o in training.observers),
+                    "passed": f"{outcome.passed} of {outcome.examined}",
+                    "verdict": outcome.verdict,
+                }
+            )
+        emit(rows, fmt, f"training sessions of {contract}")
+
+
+# -- incidents ----------------------------------------------------------------------------------
+
+incident_app = typer.Typer(
+    help="Incidents: the reporting clock and liability per case.", no_args_is_help=True
+)
+
+
+@incident_app.command("record")
+def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
+    incident_id: str,
+    contract: ContractId,
+    category: Annotated[str, typer.Option("--category")],
+    severity: Annotated[str, typer.Option("--severity")],
+    occurred_at: Annotated[str, typer.Option("--occurred-at")],
+    detected_at: Annotated[
+        str | None, typer.Option("--detected-at", help="default: occurred")
+    ] = None,
+    reported_at: Annotated[
+        str | None, typer.Option("--reported-at", help="empty: not reported")
+    ] = None,
+    description: Annotated[str, typer.Option("--description")] = "",
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Record an incident (the vendor's report, or one the client found unreported)."""
+    from callpact.governance.incident.service import record_incident
+
+    occurred = parse_instant(occurred_at, "occurred_at")
+    with unit_of_work(database_url) as session:
+        record_incident(
+            session,
+            acting(session, as_user),
+            contract,
+            incident_id=incident_id,
+            category=category,
+            severity=severity,
+            occurred_at=occurred,
+            detected_at=parse_instant(detected_at, "detected_at") if detected_at else occurred,
+            reported_at=parse_instant(reported_at, "reported_at") if reported_at else None,
+            description=description,
+            now=parse_instant(None),
+        )
+        typer.echo(f"incident {incident_id} recorded")
+
+
+@incident_app.command("report")
+def incident_report(
+    incident_id: str,
+    contract: ContractId,
+    at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Mark an incident reported to the client (at --at, default now)."""
+    from callpact.governance.incident.service import mark_reported
+
+    with unit_of_work(database_url) as session:
+        mark_reported(
+            session,
+            acting(session, as_user),
+            contract,
+            incident_id,
+            reported_at=parse_instant(at),
+            now=parse_instant(None),
+        )
+        typer.echo(f"incident {incident_id} reported")
+
+
+@incident_app.command("list")
+def incident_list(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    month: Annotated[
+        str | None, typer.Option("--month", help="YYYY-MM (month of detection)")
+    ] = None,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Incidents with deadline, status (on_time, late, unreported, pending) and liability."""
+    from callpact.governance.incident.service import list_incidents
+
+    with unit_of_work(database_url) as session:
+        views = list_incidents(
+            session, acting(session, as_user), contract, now=parse_instant(as_of), month=month
+        )
+        emit(
+            [
+                {
+                    "incident_id": v.incident.incident_ref,
+                    "category": v.incident.category,
+                    "severity": v.incident.severity,
+                    "detected_at": v.incident.detected_at,
+                    "due_at": v.assessment.due_at,
+                    "reported_at": v.incident.reported_at,
+                    "status": v.assessment.status,
+                    "liability": v.assessment.liability,
+                }
+                for v in views
+            ],
+            fmt,
+            f"incidents of {contract}",
+        )
+
+
+@incident_app.command("records")
+def incident_records_command(
+    contract: ContractId,
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The month's incidents as JSON records for settlement (detection month)."""
+    from callpact.governance.incident.service import incident_records
+
+    with unit_of_work(database_url) as session:
+        records = incident_records(session, acting(session, as_user), contract, month)
+    typer.echo(json.dumps([r.to_json() for r in records], indent=2))
+
+
+@incident_app.command("import")
+def incident_import(
+    file: Path,
+    contract: ContractId,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Import the interchange `incidents` table (CSV); any bad row stops the whole import."""
+    from callpact.diagnostics import to_json_text
+    from callpact.governance.incident.service import import_incidents
+
+    if not file.is_file():
+        raise fail(f"{file}: no such file")
+    with unit_of_work(database_url) as session:
+        count, diagnostics = import_incidents(
+            session, acting(session, as_user), contract, file, now=parse_instant(None)
+        )
+        if diagnostics:
+            if fmt is OutputFormat.JSON:
+                typer.echo(to_json_text(diagnostics))
+            else:
+                for diagnostic in diagnostics:
+                    typer.echo(diagnostic.format(), err=True)
+            session.rollback()
+            raise typer.Exit(1)
+        typer.echo(f"{file}: {count} incident(s) imported")
+
+
+# -- AHT plan ---------------------------------------------------------------------------------
+
+aht_app = typer.Typer(
+    help="The AHT-reduction plan: measures and the target trajectory.", no_args_is_help=True
+)
+
+
+@aht_app.command("add")
+def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
+    measure_id: str,
+    contract: ContractId,
+    what: Annotated[str, typer.Option("--what")],
+    owner: Annotated[str, typer.Option("--owner", help="client, vendor or both")],
+    due: Annotated[str, typer.Option("--due", help="YYYY-MM-DD")],
+    expected_s: Annotated[int, typer.Option("--expected-s", help="effect on AHT, seconds")],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a dated measure with an owner."""
+    from callpact.governance.aht_plan.service import add_measure
+
+    with unit_of_work(database_url) as session:
+        add_measure(
+            session,
+            acting(session, as_user),
+            contract,
+            measure_id=measure_id,
+            what=what,
+            owner=owner,
+            due_on=parse_day(due),
+            expected_s=expected_s,
+            now=parse_instant(None),
+        )
+        typer.echo(f"measure {measure_id} added")
+
+
+@aht_app.command("status")
+def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
+    measure_id: str,
+    contract: ContractId,
+    status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
+    completed_on: Annotated[str | None, typer.Option("--completed-on")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Move a measure along (its owner's side only)."""
+    from callpact.governance.aht_plan.service import update_status
+
+    with unit_of_work(database_url) as session:
+        update_status(
+            session,
+            acting(session, as_user),
+            contract,
+            measure_id,
+            status=status,
+            completed_on=parse_day(completed_on) if completed_on else None,
+            now=parse_instant(None),
+        )
+        typer.echo(f"measure {measure_id}: {status}")
+
+
+@aht_app.command("list")
+def aht_list(
+    contract: ContractId,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Measures with owner, due date, status and expected effect; overdue ones flagged."""
+    from callpact.governance.aht_plan.service import list_measures
+
+    with unit_of_work(database_url) as session:
+        views = list_measures(session, acting(session, as_user), contract, now=parse_instant(as_of))
+        emit(
+            [
+                {
+                    "measure": v.measure.measure_ref,
+                    "what": v.measure.what,
+                    "owner": v.measure.owner,
+                    "due": v.measure.due_on,
+                    "status": v.measure.status,
+                    "expected_s": v.measure.expected_s,
+                    "overdue": v.overdue,
+                }
+                for v in views
+            ],
+            fmt,
+            f"AHT plan of {contract}",
+        )
+
+
+@aht_app.command("trajectory")
+def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    actual: Annotated[
+        list[str] | None,
+        typer.Option("--actual", help="YYYY-MM=seconds, e.g. 2027-01=472 (repeatable)"),
+    ] = None,
+    month: Annotated[list[str] | None, typer.Option("--month", help="also show this month")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Target AHT per month against the actual AHT given."""
+    from callpact.governance.aht_plan.service import trajectory
+
+    actuals: dict[str, float] = {}
+    for item in actual or []:
+        key, _, value = item.partition("=")
+        try:
+            actuals[key.strip()] = float(value)
+        except ValueError:
+            raise fail(f"--actual {item!r}: write YYYY-MM=seconds") from None
+    with unit_of_work(database_url) as session:
+        points = trajectory(session, acting(session, as_user), contract, actuals, month)
+    emit(
+        [
+            {
+                "month": p.month,
+                "target_s": round(float(p.target_s), 1),
+                "actual_s": p.actual_s,
+                "gap_s": None if p.gap_s is None else round(p.gap_s, 1),
+                "on_track": p.on_track,
+            }
+            for p in points
+        ],
+        fmt,
+        f"AHT trajectory of {contract}",
+    )
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+document_app = typer.Typer(
+    help="Documents the contract requires, with due dates.", no_args_is_help=True
+)
+
+
+@document_app.command("submit")
+def document_submit(  # noqa: PLR0917 - typer maps each option to a parameter
+    document_id: str,
+    contract: ContractId,
+    location: Annotated[str, typer.Option("--location", help="where the document can be read")],
+    at: At = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Hand in a required document (its owner's side)."""
+    from callpact.governance.document.service import submit_document
+
+    with unit_of_work(database_url) as session:
+        submit_document(
+            session,
+            acting(session, as_user),
+            contract,
+            document_id,
+            location=location,
+            now=parse_instant(at),
+        )
+        typer.echo(f"document {document_id} submitted")
+
+
+@document_app.command("accept")
+def document_accept(
+    document_id: str,
+    contract: ContractId,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The client accepts a submitted document."""
+    from callpact.governance.document.service import accept_document
+
+    with unit_of_work(database_url) as session:
+        accept_document(
+            session, acting(session, as_user), contract, document_id, now=parse_instant(None)
+        )
+        typer.echo(f"document {document_id} accepted")
+
+
+@document_app.command("list")
+def document_list(
+    contract: ContractId,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Required documents: owner, due date, status (submitted, submitted_late, pending, overdue)."""
+    from callpact.governance.document.service import list_documents
+
+    with unit_of_work(database_url) as session:
+        views = list_documents(
+            session, acting(session, as_user), contract, now=parse_instant(as_of)
+        )
+        emit(
+            [
+                {
+                    "document": v.document.document_ref,
+                    "owner": v.document.owner,
+                    "due": v.document.due_on,
+                    "submitted_at": v.document.submitted_at,
+                    "accepted_at": v.document.accepted_at,
+                    "status": v.status,
+                }
+                for v in views
+            ],
+            fmt,
+            f"required documents of {contract}",
+        )
+
+
+# -- notices -----------------------------------------------------------------------------------
+
+notice_app = typer.Typer(
+    help="Breach notices and cure decisions (grant, waive, extend).", no_args_is_help=True
+)
+
+
+@notice_app.command("issue")
+def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    kpi: Annotated[str, typer.Option("--kpi")],
+    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The client notifies the vendor of a breach."""
+    from callpact.governance.notice.service import issue_notice
+
+    with unit_of_work(database_url) as session:
+        notice = issue_notice(
+            session,
+            acting(session, as_user),
+            contract,
+            kpi_id=kpi,
+            month=month,
+            note=note,
+            now=parse_instant(None),
+        )
+        typer.echo(f"breach notice {notice.id} issued ({kpi}, {month})")
+
+
+@notice_app.command("decide")
+def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
+    notice_id: int,
+    contract: ContractId,
+    decision: Annotated[str, typer.Option("--decision", help="grant, waive or extend")],
+    days: Annotated[int | None, typer.Option("--days")] = None,
+    note: Annotated[str, typer.Option("--note")] = "",
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """The client's cure decision on a notice."""
+    from callpact.governance.notice.service import decide_cure
+
+    with unit_of_work(database_url) as session:
+        decide_cure(
+            session,
+            acting(session, as_user),
+            contract,
+            notice_id,
+            decision=decision,
+            days=days,
+            note=note,
+            now=parse_instant(None),
+        )
+        typer.echo(f"notice {notice_id}: {decision}")
+
+
+@notice_app.command("list")
+def notice_list(
+    contract: ContractId,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Notices with their cure state and the cure period's last day."""
+    from callpact.governance.notice.service import list_notices
+
+    with unit_of_work(database_url) as session:
+        views = list_notices(session, acting(session, as_user), contract, now=parse_instant(as_of))
+        emit(
+            [
+                {
+                    "notice": v.notice.id,
+                    "kpi": v.notice.kpi_id,
+                    "month": v.notice.month,
+                    "issued_at": v.notice.issued_at,
+                    "state": v.clock.state,
+                    "cure_ends_on": v.clock.cure_ends_on,
+                    "decisions": ", ".join(d.decision for d in v.notice.decisions),
+                }
+                for v in views
+            ],
+            fmt,
+            f"breach notices of {contract}",
+        )
+
+
+@notice_app.command("export")
+def notice_export(
+    contract: ContractId,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file; default stdout")
+    ] = None,
+    as_of: AsOf = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the cure decisions file (callpact.cure-decisions/1) for settlement."""
+    from callpact.governance.notice.service import export_decisions
+
+    with unit_of_work(database_url) as session:
+        data = export_decisions(
+            session, acting(session, as_user), contract, now=parse_instant(as_of)
+        )
+    text = json.dumps(data, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{output}: {len(data['notices'])} notice(s)")
+
+
+# -- disputes ----------------------------------------------------------------------------------
+
+dispute_app = typer.Typer(help="Disputes on statement lines.", no_args_is_help=True)
+
+
+@dispute_app.command("open")
+def dispute_open(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    month: Annotated[str, typer.Option("--month", help="statement month YYYY-MM")],
+    line: Annotated[str, typer.Option("--line", help="statement line, e.g. a KPI id")],
+    reason: Annotated[str, typer.Option("--reason")],
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Dispute a statement line."""
+    from callpact.governance.dispute.service import open_dispute
+
+    with unit_of_work(database_url) as session:
+        dispute = open_dispute(
+            session,
+            acting(session, as_user),
+            contract,
+            month=month,
+            line_ref=line,
+            reason=reason,
+            now=parse_instant(None),
+        )
+        typer.echo(f"dispute {dispute.id} opened")
+
+
+@dispute_app.command("resolve")
+def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
+    dispute_id: int,
+    contract: ContractId,
+    resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
+    note: Annotated[str, typer.Option("--note")] = "",
+    amount: Annotated[str | None, typer.Option("--amount", help="agreed adjustment")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Resolve a dispute (the party that did not open it)."""
+    from callpact.governance.dispute.service import resolve_dispute
+
+    with unit_of_work(database_url) as session:
+        resolve_dispute(
+            session,
+            acting(session, as_user),
+            contract,
+            dispute_id,
+            resolution=resolution,
+            note=note,
+            amount_adjustment=parse_decimal(amount, "amount"),
+            now=parse_instant(None),
+        )
+        typer.echo(f"dispute {dispute_id}: {resolution}")
+
+
+@dispute_app.command("list")
+def dispute_list(
+    contract: ContractId,
+    month: Annotated[str | None, typer.Option("--month")] = None,
+    as_user: AsUser = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    from callpact.governance.dispute.service import list_disputes
+
+    with unit_of_work(database_url) as session:
+        emit(
+            [
+                {
+                    "id": d.id,
+                    "month": d.month,
+                    "line": d.line_ref,
+                    "opened_by": d.opened_by,
+                    "reason": d.reason,
+                    "status": d.status,
+                    "resolution": d.resolution,
+                    "amount": d.amount_adjustment,
+                }
+                for d in list_disputes(session, acting(session, as_user), contract, month)
+            ],
+            fmt,
+            f"disputes of {contract}",
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(staff_app, name="staff")
+    app.add_typer(removal_app, name="removal")
+    app.add_typer(training_app, name="training")
+    app.add_typer(incident_app, name="incident")
+    app.add_typer(aht_app, name="aht-plan")
+    app.add_typer(document_app, name="document")
+    app.add_typer(notice_app, name="notice")
+    app.add_typer(dispute_app, name="dispute")

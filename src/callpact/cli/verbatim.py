@@ -1,0 +1,295 @@
+"""``callpact verbatim``: evaluate the fidelity judge, plan the monthly audit, run it."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from callpact.diagnostics import Diagnostic
+
+app = typer.Typer(
+    help="Verbatim fidelity: does the customer's own voice reach the client?",
+    no_args_is_help=True,
+)
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _console() -> Console:
+    return Console(width=max(Console().width, 120))
+
+
+def _check_period(period: str) -> str:
+    if not _PERIOD.match(period):
+        raise typer.BadParameter("a month as YYYY-MM, e.g. 2027-01", param_hint="--period")
+    return period
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--tz") from exc
+
+
+def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
+    for d in diagnostics:
+        typer.echo(d.format(), err=True)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    output: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json")
+    ] = OutputFormat.TABLE,
+    engine: Annotated[str, typer.Option(help="embedding engine: onnx (default) or numpy")] = "onnx",
+    show_errors: Annotated[
+        bool, typer.Option("--errors", help="list every misjudged pair")
+    ] = False,
+) -> None:
+    """Judge the packaged labelled set; per-class precision/recall/F1, dev and held-out."""
+    from callpact.verbatim.embedding import default_embedder
+    from callpact.verbatim.evaluation import evaluate
+
+    reports = evaluate(default_embedder(engine))
+    if output is OutputFormat.JSON:
+        payload = {name: r.to_json() for name, r in reports.items()}
+        if show_errors:
+            for name, r in reports.items():
+                payload[name]["errors"] = r.errors
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    console = _console()
+    for name in ("dev", "heldout", "all"):
+        r = reports[name]
+        title = {
+            "dev": "dev split (thresholds tuned here)",
+            "heldout": "held-out split (not used for tuning)",
+            "all": "whole set",
+        }[name]
+        table = Table(title=f"{title}: {r.items} pairs")
+        for column in ("class", "support", "precision", "recall", "F1"):
+            table.add_column(column, justify="left" if column == "class" else "right")
+        for c in r.classes:
+            table.add_row(
+                c.label, str(c.support), f"{c.precision:.3f}", f"{c.recall:.3f}", f"{c.f1:.3f}"
+            )
+        console.print(table)
+        console.print(
+            f"  accuracy (4 classes) {r.accuracy:.3f}   "
+            f"faithful-vs-not accuracy {r.faithful_accuracy:.3f}"
+        )
+        if show_errors:
+            for e in r.errors:
+                console.print(
+                    f"  [{e['label']} → {e['predicted']}] {e['pattern']}: "
+                    f"{e['transcript']!r} / {e['recorded']!r}: {e['reason']}",
+                    markup=False,
+                )
+
+
+@app.command("plan")
+def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
+    data: Annotated[Path, typer.Option("--data", help="interchange folder with feedback")],
+    period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
+    margin: Annotated[float, typer.Option("--margin", help="margin of error per operator")] = 0.05,
+    confidence: Annotated[float, typer.Option("--confidence", help="confidence level")] = 0.95,
+    min_per_agent: Annotated[int, typer.Option("--min-per-agent", help="floor per operator")] = 10,
+    tz: Annotated[
+        str, typer.Option("--tz", help="the contract's time zone (months are local)")
+    ] = "UTC",
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Items to audit per operator for the month, for a margin of error and confidence."""
+    from callpact.verbatim.audit import auditable_by_agent, read_feedback
+    from callpact.verbatim.sampling import plan_audit
+
+    _check_period(period)
+    if not 0 < margin < 1 or not 0 < confidence < 1:
+        raise typer.BadParameter("margin and confidence are fractions, e.g. 0.05 and 0.95")
+    source = read_feedback(data, _zone(tz))
+    _print_diagnostics(list(source.diagnostics))
+    if not source.items and source.diagnostics:
+        raise typer.Exit(1)
+    in_period = [i for i in source.items if i.period == period]
+    plan = plan_audit(
+        auditable_by_agent(in_period),
+        period,
+        margin=margin,
+        confidence=confidence,
+        min_per_agent=min_per_agent,
+    )
+    if output is OutputFormat.JSON:
+        typer.echo(
+            json.dumps(
+                {
+                    "period": period,
+                    "margin": margin,
+                    "confidence": confidence,
+                    "min_per_agent": min_per_agent,
+                    "population": plan.population,
+                    "total_sample": plan.total_sample,
+                    "agents": [
+                        {
+                            "agent_id": a.agent_id,
+                            "population": a.population,
+                            "sample_size": a.sample_size,
+                            "margin_achieved": round(a.margin_achieved, 4),
+                        }
+                        for a in plan.agents
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"Verbatim audit plan {period}: ±{margin:.0%} at {confidence:.0%}")
+    for column in ("operator", "transcribed items", "to audit", "margin achieved"):
+        table.add_column(column, justify="left" if column == "operator" else "right")
+    for a in plan.agents:
+        table.add_row(
+            a.agent_id, str(a.population), str(a.sample_size), f"±{a.margin_achieved:.1%}"
+        )
+    table.add_row("total", str(plan.population), str(plan.total_sample), "", style="bold")
+    _console().print(table)
+
+
+def _parse_sample(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value == "all":
+        return -1
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    raise typer.BadParameter(
+        "a positive number of items per operator, or 'all'", param_hint="--sample"
+    )
+
+
+@app.command("audit")
+def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
+    data: Annotated[Path, typer.Option("--data", help="interchange folder with feedback")],
+    period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
+    sample: Annotated[
+        str | None,
+        typer.Option("--sample", help="items per operator, or 'all' (default: the plan's size)"),
+    ] = None,
+    seed: Annotated[str, typer.Option("--seed", help="sampling seed (any text)")] = "0",
+    margin: Annotated[float, typer.Option("--margin")] = 0.05,
+    confidence: Annotated[float, typer.Option("--confidence")] = 0.95,
+    min_per_agent: Annotated[int, typer.Option("--min-per-agent")] = 10,
+    tz: Annotated[
+        str, typer.Option("--tz", help="the contract's time zone (months are local)")
+    ] = "UTC",
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace", help="where verbatim_judgements goes (default: the --data folder)"
+        ),
+    ] = None,
+    write: Annotated[bool, typer.Option("--write/--no-write", help="record the verdicts")] = True,
+    engine: Annotated[str, typer.Option(help="embedding engine: onnx (default) or numpy")] = "onnx",
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
+) -> None:
+    """Judge the month's sample, record the verdicts, print fidelity per operator and team."""
+    from callpact.verbatim.audit import (
+        judgements_table,
+        read_feedback,
+        run_audit,
+        write_judgements,
+    )
+    from callpact.verbatim.embedding import default_embedder
+
+    _check_period(period)
+    fixed = _parse_sample(sample)
+    source = read_feedback(data, _zone(tz))
+    _print_diagnostics(list(source.diagnostics))
+    if not source.items and source.diagnostics:
+        raise typer.Exit(1)
+    result = run_audit(
+        source,
+        period,
+        sample=fixed,
+        margin=margin,
+        confidence=confidence,
+        min_per_agent=min_per_agent,
+        seed=seed,
+        embedder=None if engine == "onnx" else default_embedder(engine),
+    )
+    if write:
+        result.written_to = write_judgements(
+            workspace or data, judgements_table(result, datetime.now(UTC)), period
+        )
+    if output is OutputFormat.JSON:
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    console = _console()
+    console.print(
+        f"Verbatim audit {period}: {len(result.items)} audited of {result.in_period} items "
+        f"({result.not_transcribed} not transcribed, cannot be audited)"
+    )
+    for title, lines, key in (
+        ("per operator", result.by_agent, "operator"),
+        ("per team", result.by_team, "team"),
+    ):
+        table = Table(title=f"Fidelity {title} (Wilson {confidence:.0%} interval)")
+        for column in (
+            key,
+            "audited",
+            "faithful",
+            "paraphr.",
+            "distorted",
+            "missing",
+            "fidelity",
+            "interval",
+        ):
+            table.add_column(column, justify="left" if column == key else "right")
+        for line in lines:
+            table.add_row(
+                line.key,
+                str(line.audited),
+                str(line.faithful),
+                str(line.paraphrased),
+                str(line.distorted),
+                str(line.missing),
+                f"{line.fidelity:.1%}",
+                f"{line.low:.1%}–{line.high:.1%}",
+            )
+        console.print(table)
+    worst = result.worst()
+    if worst:
+        table = Table(title="Least faithful items: what the customer said / what was written")
+        for column in ("item", "customer said", "operator wrote", "verdict"):
+            table.add_column(column, overflow="fold")
+        for a in worst:
+            table.add_row(
+                f"{a.item.feedback_id}\n{a.item.agent_id}",
+                a.item.transcript_text or "",
+                a.item.recorded_text or "∅",
+                f"{a.verdict.judgement.value}: {a.verdict.reason}",
+            )
+        console.print(table)
+    if result.written_to:
+        console.print(f"verdicts written to {result.written_to}")
+    sys.stdout.flush()
+
+
+def register(root: typer.Typer) -> None:
+    """Attach ``callpact verbatim …``."""
+    root.add_typer(app, name="verbatim")

@@ -1,0 +1,1 @@
+"""Interaction data: the interchange schema, row validation, the workspace, vendor adapters."""

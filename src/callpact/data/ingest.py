@@ -1,0 +1,957 @@
+"""Load a delivery (interchange folder or vendor export) into a workspace.
+
+Semantics (``callpact ingest``), per table:
+
+* a row that breaks a row rule is **rejected**: it goes to the rejects file with its source
+  file, physical line, field, code and reason, and the original text of the record;
+* an exact repeat of a row already stored is a **duplicate** and is skipped;
+* within one delivery the first row for a key (``contact_id`` for contacts) wins; a later exact
+  repeat is a duplicate, a later different row is rejected as a conflict (R301);
+* a row whose key is stored with different values is rejected (R302) unless ``replace``: then
+  the new version is stored and the old one moves to ``<table>_history``.
+
+``rows read = accepted + rejected + duplicates`` always holds. A delivery that cannot be
+processed at all (unreadable file, unknown format, missing required column) raises
+:class:`DeliveryError` carrying diagnostics, and the workspace is left untouched.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from callpact.data.csvlines import read_records, scan_records
+from callpact.data.schema import (
+    DELIVERED_TABLES,
+    TABLES,
+    TableSchema,
+)
+from callpact.data.validate import compile_table
+from callpact.data.workspace import Transaction, Workspace
+from callpact.diagnostics import Diagnostic, Severity
+
+#: progress(table, stage, fraction of the stage done or None)
+Progress = Callable[[str, str, float | None], None]
+
+PROVENANCE = ("__source", "__line", "__text")  # optional columns adapters add to their output
+
+
+class DeliveryError(Exception):
+    """The delivery could not be processed at all; nothing was changed."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = list(diagnostics)
+        super().__init__("; ".join(d.format() for d in self.diagnostics))
+
+
+@dataclass
+class TableReport:
+    table: str
+    source: str
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    replaced: int = 0
+    rejects_file: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    ingest_id: str
+    workspace: str
+    tables: dict[str, TableReport] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # one per rejected row fault
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: t.to_json() for name, t in self.tables.items()}
+
+
+def _diag(source: str, code: str, message: str, hint: str = "", field_: str = "") -> Diagnostic:
+    return Diagnostic(source, 0, 0, Severity.ERROR, code, message, hint, field_)
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding the files of a delivery
+
+
+@dataclass
+class SourceFile:
+    table: str
+    path: Path
+    kind: str  # "csv" or "parquet"
+    columns: list[str] = field(default_factory=list)
+    types: dict[str, str] = field(default_factory=dict)
+    display: str = ""  # how diagnostics name the file (the vendor file for adapters)
+
+
+def find_sources(path: Path) -> list[SourceFile]:
+    """The table files of an interchange delivery (a folder, or one ``<table>.csv`` file)."""
+    diags: list[Diagnostic] = []
+    if not path.exists():
+        raise DeliveryError([_diag(str(path), "D002", "no such file or folder")])
+    candidates = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    found: dict[str, SourceFile] = {}
+    for file in candidates:
+        suffix = file.suffix.lower()
+        if suffix not in (".csv", ".parquet"):
+            if path.is_file():
+                diags.append(_diag(str(file), "D003", "not a .csv or .parquet file"))
+            continue
+        table = file.stem
+        if table not in DELIVERED_TABLES:
+            diags.append(
+                _diag(
+                    str(file),
+                    "D003",
+                    f"{file.name}: no interchange table named {table!r}",
+                    hint="table files are named " + ", ".join(DELIVERED_TABLES),
+                )
+            )
+            continue
+        if table in found:
+            diags.append(
+                _diag(str(file), "D003", f"{table} is delivered twice (.csv and .parquet)")
+            )
+            continue
+        found[table] = SourceFile(table, file, suffix[1:], display=str(file))
+    if not found and not diags:
+        diags.append(
+            _diag(str(path), "D002", "no interchange table files here", hint="e.g. contacts.csv")
+        )
+    if diags:
+        raise DeliveryError(diags)
+    return list(found.values())
+
+
+def inspect_source(src: SourceFile, con: Any) -> list[Diagnostic]:
+    """Read the header / Parquet schema; delivery-level problems come back as diagnostics."""
+    schema = TABLES[src.table]
+    diags: list[Diagnostic] = []
+    try:
+        if src.kind == "csv":
+            raw_header = _header_bytes(src.path).decode("utf-8-sig")
+            header = next(csv.reader([raw_header]), None) if raw_header.strip() else None
+            if header is None:
+                return [_diag(src.display, "D002", "empty file: no header row")]
+            src.columns = header
+            src.types = dict.fromkeys(header, "VARCHAR")
+        else:
+            rows = con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({_lit(str(src.path))})"
+            ).fetchall()
+            src.columns = [r[0] for r in rows]
+            src.types = {r[0]: str(r[1]) for r in rows}
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        return [_diag(src.display, "D002", f"cannot read the file: {exc}")]
+    except Exception as exc:  # duckdb.Error: not a Parquet file
+        return [_diag(src.display, "D002", f"cannot read the file: {_first_line(exc)}")]
+    seen: set[str] = set()
+    for i, name in enumerate(src.columns, start=1):
+        if name in seen:
+            diags.append(
+                Diagnostic(
+                    src.display, 1, i, Severity.ERROR, "D005", f"column {name!r} appears twice"
+                )
+            )
+        seen.add(name)
+    for name in schema.required_columns:
+        if name not in seen:
+            diags.append(
+                Diagnostic(
+                    src.display,
+                    1,
+                    0,
+                    Severity.ERROR,
+                    "D001",
+                    f"required column {name!r} is missing",
+                    hint=f"{schema.name} needs " + ", ".join(schema.required_columns),
+                    field=name,
+                )
+            )
+    for col in schema.columns:
+        kind = src.types.get(col.name)
+        if kind is None or src.kind == "csv":
+            continue
+        if kind.upper() == "TIMESTAMP" or kind.upper().startswith("TIMESTAMP_"):
+            diags.append(
+                _diag(
+                    src.display,
+                    "D004",
+                    f"{col.name} is a timestamp without time zone",
+                    hint="store it as a UTC-adjusted timestamp (timestamp with time zone)",
+                    field_=col.name,
+                )
+            )
+        elif kind.upper().startswith(("STRUCT", "MAP")) or kind.endswith("[]"):
+            diags.append(_diag(src.display, "D004", f"{col.name} has type {kind}", field_=col.name))
+    return diags
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Partitions
+
+
+def partition_expression(schema: TableSchema) -> str:
+    """SQL for the partition value of a row: the UTC month of its timestamp, or ``all``."""
+    if schema.partition_by is None:
+        return "'all'"
+    return f"strftime({_q(schema.partition_by)}, '%Y-%m')"
+
+
+def partition_names(schema: TableSchema, data: pa.Table) -> pa.Array:
+    """``month=YYYY-MM`` per row of an Arrow table (UTC month of the partition timestamp)."""
+    if schema.partition_by is None:
+        return pa.array(["month=all"] * data.num_rows, pa.string())
+    ts = data.column(schema.partition_by).combine_chunks()
+    return pc.binary_join_element_wise("month=", pc.strftime(ts, format="%Y-%m"), "")
+
+
+# ---------------------------------------------------------------------------------------------
+# The pipeline
+
+
+@dataclass
+class _Located:
+    """Original line and text of some rows of a source, by ordinal."""
+
+    lines: dict[int, int]
+    texts: dict[int, str]
+    source: dict[int, str]
+
+
+class _TableIngest:
+    """One table of one delivery, inside a workspace transaction."""
+
+    def __init__(  # noqa: PLR0917
+        self,
+        con: Any,
+        src: SourceFile,
+        txn: Transaction,
+        ingest_id: str,
+        replace: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.con = con
+        self.src = src
+        self.schema = TABLES[src.table]
+        self.txn = txn
+        self.ingest_id = ingest_id
+        self.replace = replace
+        self.progress = progress
+        self.work = txn.scratch / src.table
+        self.work.mkdir()
+        self.staged = self.work / "staged.parquet"
+        self.report = TableReport(src.table, src.display)
+        # structural rejects found by the slow CSV path: (line, text, code, message)
+        self.pre_rejects: list[tuple[int, str, str, str]] = []
+        self.reader_file = src.path  # the CSV the fast pass reads (a cleaned copy if needed)
+        self.line_of_ordinal: list[int] | None = None  # cleaned copy's ordinal → original line
+        self.compiled = compile_table(self.schema, src.types)
+
+    # -- running a query with progress --------------------------------------------------------
+
+    def _run(self, stage: str, sql: str) -> Any:
+        if self.progress is None:
+            return self.con.execute(sql)
+        done = threading.Event()
+        result: list[Any] = []
+        error: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                result.append(self.con.execute(sql))
+            except BaseException as exc:
+                error.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=work, daemon=True)
+        thread.start()
+        while not done.wait(0.2):
+            try:
+                fraction = float(self.con.query_progress())
+            except Exception:
+                fraction = -1.0
+            self.progress(self.schema.name, stage, fraction / 100 if fraction >= 0 else None)
+        thread.join()
+        self.progress(self.schema.name, stage, 1.0)
+        if error:
+            raise error[0]
+        return result[0]
+
+    # -- pass 1: typed values and row rules ---------------------------------------------------
+
+    def _relation(self, path: Path) -> str:
+        if self.src.kind == "parquet":
+            return f"read_parquet({_lit(str(path))})"
+        columns = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in self.src.columns) + "}"
+        return (
+            f"read_csv({_lit(str(path))}, columns = {columns}, header = true, "
+            "auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            "encoding = 'utf-8')"
+        )
+
+    def fast_pass(self) -> None:
+        sql = self.compiled.fast_pass(self._relation(self.reader_file))
+        copy = f"COPY ({sql}) TO {_lit(str(self.staged))} (FORMAT parquet)"
+        try:
+            self._run("validating", copy)
+        except Exception:
+            if self.src.kind != "csv" or self.line_of_ordinal is not None:
+                raise
+            # The file is not plain RFC 4180 (a broken record, mixed line ends, bad UTF-8):
+            # split off the broken records with Python's csv module, then run the fast pass
+            # on a cleaned copy. Only such files pay for a per-record Python loop.
+            self._clean_copy()
+            sql = self.compiled.fast_pass(self._relation(self.reader_file))
+            copy = f"COPY ({sql}) TO {_lit(str(self.staged))} (FORMAT parquet)"
+            self._run("validating", copy)
+
+    def _clean_copy(self) -> None:
+        cleaned = self.work / "cleaned.csv"
+        width = len(self.src.columns)
+        lines: list[int] = []
+        with (
+            self.src.path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as raw,
+            cleaned.open("w", encoding="utf-8", newline="") as out,
+        ):
+            counter = _LineCounter(raw)
+            reader = csv.reader(counter, strict=True)
+            writer = csv.writer(out, lineterminator="\n")
+            first = True
+            while True:
+                start_line = counter.line + 1
+                try:
+                    record = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    text = counter.take_record_text()
+                    self.pre_rejects.append((start_line, text, "R001", f"malformed record: {exc}"))
+                    # resynchronise at the next line
+                    reader = csv.reader(counter, strict=True)
+                    continue
+                text = counter.take_record_text()
+                if first:
+                    first = False
+                    writer.writerow(record)
+                    continue
+                if not record or (len(record) == 1 and record[0] == "" and text.strip() == ""):
+                    continue
+                if any(_has_surrogate(v) for v in record):
+                    self.pre_rejects.append(
+                        (start_line, _safe(text), "R002", "the record is not valid UTF-8")
+                    )
+                    continue
+                if len(record) != width:
+                    self.pre_rejects.append(
+                        (
+                            start_line,
+                            text,
+                            "R001",
+                            f"malformed record: {len(record)} fields, the header has {width}",
+                        )
+                    )
+                    continue
+                writer.writerow(record)
+                lines.append(start_line)
+        self.reader_file = cleaned
+        self.line_of_ordinal = lines
+
+    # -- locating rejected rows ---------------------------------------------------------------
+
+    def locate(self, ordinals: np.ndarray) -> _Located:
+        ordinals = np.unique(ordinals.astype(np.int64))
+        lines: dict[int, int] = {}
+        texts: dict[int, str] = {}
+        sources: dict[int, str] = {}
+        if len(ordinals) == 0:
+            return _Located(lines, texts, sources)
+        if self.src.kind == "csv":
+            spans = scan_records(self.reader_file, ordinals)
+            records = read_records(self.reader_file, spans)
+            for o, physical, text in zip(
+                spans.ordinals.tolist(), spans.lines.tolist(), records, strict=True
+            ):
+                if self.line_of_ordinal is not None:
+                    physical = self.line_of_ordinal[o]  # noqa: PLW2901 - the original file's line
+                lines[o] = physical
+                texts[o] = text.decode("utf-8", errors="replace")
+                sources[o] = self.src.display
+            if self.line_of_ordinal is None and len(spans.ordinals) != len(ordinals):
+                raise RuntimeError(
+                    "CSV record scan disagrees with the CSV reader"
+                )  # pragma: no cover
+            return _Located(lines, texts, sources)
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE __want AS SELECT unnest(?) AS o", [ordinals.tolist()]
+        )
+        cols = [c for c in self.src.columns if not c.startswith("__")]
+        prov = [c for c in PROVENANCE if c in self.src.columns]
+        packed = ", ".join(f"{_q(c)} := {_q(c)}" for c in cols)
+        prov_sql = ", ".join(_q(c) for c in prov) or "NULL"
+        rows = self.con.execute(
+            f"SELECT file_row_number, to_json(struct_pack({packed})), {prov_sql} "
+            f"FROM read_parquet({_lit(str(self.src.path))}, file_row_number = true) "
+            "WHERE file_row_number IN (SELECT o FROM __want)"
+        ).fetchall()
+        for row in rows:
+            o = int(row[0])
+            extra = dict(zip(prov, row[2:], strict=False))
+            lines[o] = int(extra.get("__line") or o + 1)
+            texts[o] = str(extra.get("__text") or row[1])
+            sources[o] = str(extra.get("__source") or self.src.display)
+        return _Located(lines, texts, sources)
+
+    def reasons(self, ordinals: np.ndarray, located: _Located) -> list[tuple[int, str, str, str]]:
+        """(ordinal, code, field, message) for every failed rule of the given rows."""
+        if len(ordinals) == 0:
+            return []
+        if self.src.kind == "csv":
+            # a small CSV of just these records, read with the same options
+            mini = self.work / "bad.csv"
+            header = _header_bytes(self.reader_file)
+            order = sorted(int(o) for o in ordinals)
+            with mini.open("wb") as out:
+                out.write(header + b"\n")
+                for o in order:
+                    out.write(located.texts[o].encode("utf-8") + b"\n")
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE __order AS SELECT unnest(?) AS o, "
+                "generate_subscripts(?, 1) - 1 AS i",
+                [order, order],
+            )
+            relation = (
+                f"(SELECT r.*, w.o AS __o FROM (SELECT *, row_number() OVER () - 1 AS __i FROM "
+                f"{self._relation(mini)}) r JOIN __order w ON w.i = r.__i)"
+            )
+            sql = self.compiled.reasons_pass(relation, "__o")
+        else:
+            self.con.execute(
+                "CREATE OR REPLACE TEMP TABLE __want AS SELECT unnest(?) AS o", [ordinals.tolist()]
+            )
+            relation = (
+                f"(SELECT * FROM read_parquet({_lit(str(self.src.path))}, file_row_number = true) "
+                "WHERE file_row_number IN (SELECT o FROM __want))"
+            )
+            sql = self.compiled.reasons_pass(relation, "file_row_number")
+        return [(int(o), c, f, m) for o, c, f, m in self.con.execute(sql).fetchall()]
+
+    # -- pass 2: duplicates and conflicts ----------------------------------------------------
+
+    def resolve_keys(self) -> tuple[np.ndarray, list[tuple[int, str, str, str]], int]:
+        """Ordinals to skip (duplicates), conflicts (ordinal, code, field, message), replaced.
+
+        Candidates are found by 64-bit key hash (cheap, columnar) and then compared exactly.
+        """
+        s = self.schema
+        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        key = ", ".join(_q(k) for k in s.key)
+        cols = ", ".join(_q(c) for c in s.names)
+        con = self.con
+        # keys seen twice in this delivery (by 64-bit hash: compact, then compared exactly)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __ck AS SELECT hash({key}) AS kh FROM {staged} "
+            "WHERE __ok GROUP BY kh HAVING count(*) > 1"
+        )
+        stored_files = self.txn.base_files(s.name)
+        stored = f"read_parquet({_sql_list(stored_files)})" if stored_files else None
+        if stored:
+            con.execute(
+                f"INSERT INTO __ck SELECT DISTINCT hash({key}) FROM {stored} "
+                f"WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} WHERE __ok)"
+            )
+        (n_cand,) = con.execute("SELECT count(*) FROM __ck").fetchone()
+        if n_cand == 0:
+            return np.empty(0, np.int64), [], 0
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, file_row_number AS o, "
+            f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) AS rn "
+            f"FROM {staged} WHERE __ok AND hash({key}) IN (SELECT kh FROM __ck)"
+        )
+        if stored:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE __stored AS SELECT {cols} FROM {stored} "
+                f"WHERE hash({key}) IN (SELECT kh FROM __ck)"
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE __stored AS SELECT {cols} FROM __cand WHERE false"
+            )
+        same_key = " AND ".join(f"a.{_q(k)} = b.{_q(k)}" for k in s.key)
+        diff_list = (
+            "list_filter(["
+            + ", ".join(
+                f"CASE WHEN a.{_q(c)} IS DISTINCT FROM b.{_q(c)} THEN {_lit(c)} END"
+                for c in s.names
+            )
+            + "], x -> x IS NOT NULL)"
+        )
+        key_text = " || '/' || ".join(f"CAST(a.{_q(k)} AS VARCHAR)" for k in s.key)
+        # later rows of a key within this delivery, against the first
+        within = con.execute(
+            f"SELECT a.o, b.o, {diff_list}, {key_text} FROM __cand a JOIN __cand b "
+            f"ON {same_key} AND b.rn = 1 WHERE a.rn > 1 ORDER BY a.o"
+        ).fetchall()
+        # first rows of a key against the stored row
+        against = con.execute(
+            f"SELECT a.o, {diff_list}, {key_text} FROM __cand a JOIN __stored b "
+            f"ON {same_key} WHERE a.rn = 1 ORDER BY a.o"
+        ).fetchall()
+        skip: list[int] = []
+        conflicts: list[tuple[int, str, str, str]] = []
+        first_lines = self.locate(np.array([b for _, b, diff, _ in within if diff], np.int64))
+        keyname = "/".join(s.key)
+        for o, first, diff, key_value in within:
+            if not diff:
+                skip.append(o)
+            else:
+                line = first_lines.lines.get(first, first + 2)
+                conflicts.append(
+                    (
+                        o,
+                        "R301",
+                        ",".join(diff),
+                        f"{keyname} {key_value} was already given on line {line} of this "
+                        f"delivery with different {', '.join(diff)}",
+                    )
+                )
+        replaced_keys: list[int] = []
+        for o, diff, key_value in against:
+            if not diff:
+                skip.append(o)
+            elif self.replace:
+                replaced_keys.append(o)
+            else:
+                conflicts.append(
+                    (
+                        o,
+                        "R302",
+                        ",".join(diff),
+                        f"{keyname} {key_value} is stored with different {', '.join(diff)}",
+                    )
+                )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE __replacing AS SELECT unnest(?::BIGINT[]) AS o",
+            [replaced_keys],
+        )
+        return np.array(skip, np.int64), conflicts, len(replaced_keys)
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def write(self, excluded: np.ndarray, replaced: int) -> int:
+        s = self.schema
+        con = self.con
+        cols = ", ".join(_q(c) for c in s.names)
+        key = ", ".join(_q(k) for k in s.key)
+        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE __excluded AS SELECT unnest(?::BIGINT[]) AS o",
+            [excluded.tolist()],
+        )
+        new_rows = (
+            f"SELECT {cols} FROM {staged} WHERE __ok AND file_row_number NOT IN "
+            "(SELECT o FROM __excluded)"
+        )
+        part = partition_expression(s)
+        (accepted,) = con.execute(f"SELECT count(*) FROM ({new_rows})").fetchone()
+        base_parts = self.txn.base_partitions(s.name)
+        replaced_keys_sql = ""
+        months: set[str] = set()
+        if accepted and base_parts:
+            # rewrite the stored months the new rows may fall in (min..max of offered_at):
+            # cheaper than listing the exact months, and a month rewritten with no new row in
+            # it is only slower, never wrong
+            if s.partition_by is None:
+                low = high = "all"
+            else:
+                ts = _q(s.partition_by)
+                low, high = con.execute(
+                    f"SELECT strftime(min({ts}), '%Y-%m'), strftime(max({ts}), '%Y-%m') "
+                    f"FROM ({new_rows})"
+                ).fetchone()
+            months |= {
+                p.removeprefix("month=")
+                for p in base_parts
+                if low <= p.removeprefix("month=") <= high
+            }
+        if replaced:
+            # the stored versions being replaced: to history, and their months get rewritten
+            replaced_keys_sql = (
+                f"SELECT {key} FROM {staged} WHERE file_row_number IN (SELECT o FROM __replacing)"
+            )
+            all_stored = [f for fs in base_parts.values() for f in fs]
+            old = (
+                f"SELECT {cols} FROM read_parquet({_sql_list(all_stored)}) "
+                f"WHERE ({key}) IN ({replaced_keys_sql})"
+            )
+            months |= {r[0] for r in con.execute(f"SELECT DISTINCT {part} FROM ({old})").fetchall()}
+            hist_dir = self.txn.partition_dir(f"{s.name}_history", f"ingest={self.ingest_id}")
+            hist_file = hist_dir / "part-0.parquet"
+            now = datetime.now(UTC).isoformat()
+            con.execute(
+                f"COPY (SELECT *, CAST({_lit(now)} AS TIMESTAMPTZ) AS replaced_at, "
+                f"{_lit(self.ingest_id)} AS replaced_by FROM ({old})) TO {_lit(str(hist_file))} "
+                "(FORMAT parquet)"
+            )
+            self.txn.set_partition(
+                f"{s.name}_history", f"ingest={self.ingest_id}", [hist_file], replaced
+            )
+        if not months and not accepted:
+            return int(accepted)
+        old_files = [f for m in months for f in base_parts.get(f"month={m}", [])]
+        union = new_rows
+        if old_files:
+            keep_old = f"SELECT {cols} FROM read_parquet({_sql_list(old_files)})"
+            if replaced:
+                keep_old += f" WHERE ({key}) NOT IN ({replaced_keys_sql})"
+            union = f"{new_rows} UNION ALL {keep_old}"
+        order = ", ".join(f"{_q(c)} ASC NULLS LAST" for c in s.sort_by)
+        out_dir = self.work / "out"
+        self._run(
+            "writing",
+            f"COPY (SELECT *, {part} AS month FROM ({union}) ORDER BY month, {order}) "
+            f"TO {_lit(str(out_dir))} (FORMAT parquet, PARTITION_BY (month))",
+        )
+        for part_dir in sorted(out_dir.iterdir()):
+            target = self.txn.partition_dir(s.name, part_dir.name)
+            files = []
+            for i, file in enumerate(sorted(part_dir.glob("*.parquet"))):
+                dest = target / f"part-{self.ingest_id}-{i}.parquet"
+                file.replace(dest)
+                files.append(dest)
+            (rows,) = con.execute(
+                f"SELECT count(*) FROM read_parquet({_sql_list([str(f) for f in files])})"
+            ).fetchone()
+            self.txn.set_partition(s.name, part_dir.name, files, int(rows))
+        return int(accepted)
+
+    # -- the whole table ----------------------------------------------------------------------
+
+    def run(self) -> list[Diagnostic]:
+        self.fast_pass()
+        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        (rows_in_stage,) = self.con.execute(f"SELECT count(*) FROM {staged}").fetchone()
+        bad = np.array(
+            [
+                r[0]
+                for r in self.con.execute(
+                    f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
+                ).fetchall()
+            ],
+            np.int64,
+        )
+        self._progress("checking keys")
+        skip, conflicts, replaced = self.resolve_keys()
+        conflict_ord = np.array([c[0] for c in conflicts], np.int64)
+        located = self.locate(np.concatenate([bad, conflict_ord]))
+        faults = self.reasons(bad, located) + conflicts
+        excluded = np.concatenate([skip, conflict_ord])
+        self._progress("writing")
+        accepted = self.write(excluded, replaced)
+        rejected_rows = {o for o, *_ in faults}
+        r = self.report
+        r.rows_read = int(rows_in_stage) + len(self.pre_rejects)
+        r.accepted = accepted
+        r.duplicates = len(skip)
+        r.rejected = len(rejected_rows) + len(self.pre_rejects)
+        r.replaced = replaced
+        if r.rows_read != r.accepted + r.rejected + r.duplicates:  # pragma: no cover
+            raise RuntimeError(f"{self.schema.name}: row accounting does not add up: {r}")
+        diagnostics: list[Diagnostic] = []
+        for line, _text, code, message in self.pre_rejects:
+            diagnostics.append(Diagnostic(self.src.display, line, 0, Severity.ERROR, code, message))
+        rows_text: dict[tuple[str, int], str] = {}
+        for line, text, *_ in self.pre_rejects:
+            rows_text[(self.src.display, line)] = text
+        for o, code, fld, message in sorted(faults, key=lambda f: (f[0], f[1])):
+            line = located.lines[o]
+            source = located.source[o]
+            column = self.src.columns.index(fld) + 1 if fld in self.src.columns else 0
+            diagnostics.append(
+                Diagnostic(source, line, column, Severity.ERROR, code, message, field=fld)
+            )
+            rows_text[(source, line)] = located.texts[o]
+        if diagnostics:
+            rel = f"rejects/{self.ingest_id}/{self.schema.name}.rejects.csv"
+            path = self.txn.add_file(rel)
+            write_rejects(path, diagnostics, rows_text)
+            r.rejects_file = rel
+        return diagnostics
+
+    def _progress(self, stage: str) -> None:
+        if self.progress:
+            self.progress(self.schema.name, stage, None)
+
+
+def _header_bytes(path: Path) -> bytes:
+    """The header record of a CSV file (headers never contain quoted newlines in practice)."""
+    with path.open("rb") as handle:
+        head = handle.readline()
+    return head.rstrip(b"\r\n")
+
+
+class _LineCounter:
+    """Wraps a text file for ``csv.reader``: counts physical lines and keeps the record text."""
+
+    def __init__(self, handle: io.TextIOBase) -> None:
+        self.handle = handle
+        self.line = 0
+        self.buffer: list[str] = []
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        text = self.handle.readline()
+        if not text:
+            raise StopIteration
+        self.line += 1
+        self.buffer.append(text)
+        return text
+
+    def take_record_text(self) -> str:
+        text = "".join(self.buffer).rstrip("\r\n")
+        self.buffer = []
+        return text
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def _safe(text: str) -> str:
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
+def write_rejects(
+    path: Path, diagnostics: list[Diagnostic], rows_text: dict[tuple[str, int], str]
+) -> None:
+    """The rejects file: one line per fault, with the original record text."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["source", "line", "field", "code", "reason", "row"])
+        for d in sorted(diagnostics, key=lambda d: (d.source, d.line, d.code)):
+            writer.writerow(
+                [
+                    d.source,
+                    d.line,
+                    d.field,
+                    d.code,
+                    d.message,
+                    _safe(rows_text.get((d.source, d.line), "")),
+                ]
+            )
+
+
+def _sql_list(files: Sequence[str | Path]) -> str:
+    return "[" + ", ".join(_lit(str(f)) for f in files) + "]"
+
+
+def _connect(temp: Path) -> Any:
+    import duckdb
+
+    con = duckdb.connect(config={"threads": max(os.cpu_count() or 1, 1)})
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET temp_directory = {_lit(str(temp))}")
+    limit = os.environ.get("CALLPACT_DUCKDB_MEMORY", "1GB")
+    con.execute(f"SET memory_limit = {_lit(limit)}")
+    return con
+
+
+def ingest_sources(
+    sources: list[SourceFile],
+    workspace: Path,
+    *,
+    replace: bool = False,
+    progress: Progress | None = None,
+    origin: str = "interchange",
+    pre_rejects: dict[str, list[Diagnostic]] | None = None,
+    hashes_of: list[Path] | None = None,
+    superseded: dict[str, int] | None = None,
+) -> IngestReport:
+    """Validate and store already-located table files (see :func:`ingest_path`)."""
+    started = time.perf_counter()
+    ws = Workspace(workspace)
+    ingest_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    report = IngestReport(ingest_id, str(workspace))
+    files_to_hash = hashes_of or [s.path for s in sources]
+    with ThreadPoolExecutor(1) as pool:
+        hashing = pool.submit(lambda: {str(p): sha256_file(p) for p in files_to_hash})
+        with ws.transaction() as txn:
+            con = _connect(txn.scratch)
+            try:
+                diags: list[Diagnostic] = []
+                for src in sources:
+                    diags.extend(inspect_source(src, con))
+                if diags:
+                    raise DeliveryError(diags)
+                for src in sources:
+                    job = _TableIngest(con, src, txn, ingest_id, replace, progress)
+                    report.diagnostics.extend(job.run())
+                    report.tables[src.table] = job.report
+            finally:
+                con.close()
+            if pre_rejects:
+                _merge_adapter_rejects(report, pre_rejects, txn, ingest_id)
+            for table, count in (superseded or {}).items():
+                if table in report.tables:
+                    report.tables[table].rows_read += count
+                    report.tables[table].duplicates += count
+            txn.log(
+                {
+                    "kind": "ingest",
+                    "ingest_id": ingest_id,
+                    "at": datetime.now(UTC).isoformat(),
+                    "from": origin,
+                    "replace": replace,
+                    "files": hashing.result(),
+                    "tables": {t: r.to_json() for t, r in report.tables.items()},
+                }
+            )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _merge_adapter_rejects(
+    report: IngestReport,
+    pre: dict[str, list[Diagnostic]],
+    txn: Transaction,
+    ingest_id: str,
+) -> None:
+    """Records an adapter could not convert count as rejected rows of their table."""
+    for table, diags in pre.items():
+        if not diags:
+            continue
+        tr = report.tables.setdefault(table, TableReport(table, diags[0].source))
+        tr.rows_read += len(diags)
+        tr.rejected += len(diags)
+        report.diagnostics.extend(diags)
+        rel = tr.rejects_file or f"rejects/{ingest_id}/{table}.rejects.csv"
+        path = txn.next_path / rel
+        existing: list[list[str]] = []
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as handle:
+                existing = list(csv.reader(handle))[1:]
+        else:
+            txn.add_file(rel)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["source", "line", "field", "code", "reason", "row"])
+            writer.writerows(existing)
+            for d in diags:
+                writer.writerow([d.source, d.line, d.field, d.code, d.message, d.hint])
+        tr.rejects_file = rel
+
+
+ADAPTERS = ("interchange", "amazon-connect", "asterisk", "genesys", "mapped")
+
+
+def ingest_path(
+    path: str | os.PathLike[str],
+    workspace: str | os.PathLike[str],
+    *,
+    source_format: str = "interchange",
+    mapping: str | os.PathLike[str] | None = None,
+    replace: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest a delivery into a workspace (created if absent).
+
+    ``source_format`` is ``interchange`` (a folder of ``<table>.csv|.parquet``, or one such
+    file) or an adapter: ``amazon-connect``, ``asterisk``, ``genesys``, ``mapped`` (needs
+    ``mapping``, a YAML file). Raises :class:`DeliveryError` when nothing could be processed.
+    """
+    path = Path(path)
+    workspace = Path(workspace)
+    if source_format == "interchange":
+        return ingest_sources(find_sources(path), workspace, replace=replace, progress=progress)
+    if source_format not in ADAPTERS:
+        raise DeliveryError(
+            [
+                _diag(
+                    str(path),
+                    "D003",
+                    f"unknown format {source_format!r}",
+                    hint="one of " + ", ".join(ADAPTERS),
+                )
+            ]
+        )
+    from callpact.data.adapters import convert
+    from callpact.data.adapters.mapped import MappingError
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    # not under .staging: a transaction clears that folder when it starts
+    tmp = workspace / f".adapter-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        if not path.exists():
+            raise DeliveryError([_diag(str(path), "D002", "no such file or folder")])
+        try:
+            converted = convert(
+                source_format, path, tmp, mapping=Path(mapping) if mapping else None
+            )
+        except MappingError as exc:
+            raise DeliveryError(exc.diagnostics) from exc
+        sources = [
+            SourceFile(t, f, "parquet", display=converted.display.get(t, str(path)))
+            for t, f in converted.tables.items()
+        ]
+        return ingest_sources(
+            sources,
+            workspace,
+            replace=replace,
+            progress=progress,
+            origin=source_format,
+            pre_rejects=converted.rejects,
+            hashes_of=converted.inputs,
+            superseded=converted.superseded,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report_json(report: IngestReport) -> str:
+    return json.dumps(report.to_json(), indent=2)

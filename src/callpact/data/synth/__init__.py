@@ -1,0 +1,1 @@
+"""Building blocks of the synthetic program generator (:mod:`callpact.data.generator`)."""

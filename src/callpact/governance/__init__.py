@@ -1,0 +1,1 @@
+"""Governance records in the relational database: staff, training, incidents, plans, audit."""

@@ -1,0 +1,1 @@
+"""The AHT-reduction plan: dated measures with owners, and the target trajectory."""

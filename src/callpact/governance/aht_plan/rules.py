@@ -1,0 +1,92 @@
+"""The AHT plan's target trajectory and its comparison with actual monthly AHT.
+
+The annex gives a baseline and targets for some months (``2027-03: 460``). The target for any
+month is read off a straight line from the baseline, at the contract's first month, through each
+given point; after the last point the target stays at its value. Actual AHT at or below the
+target is on track.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+
+def month_index(month: str) -> int:
+    year, _, number = month.partition("-")
+    value = int(number)
+    if not 1 <= value <= 12:
+        raise ValueError(f"not a month: {month!r} (write YYYY-MM)")
+    return int(year) * 12 + value - 1
+
+
+def month_of(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def target_for_month(
+    month: str, *, start_month: str, baseline_s: int, trajectory: Mapping[str, int]
+) -> Fraction:
+    """The target AHT (seconds, exact) for ``month``; the baseline before the first month."""
+    points = sorted(
+        [(month_index(start_month), Fraction(baseline_s))]
+        + [(month_index(m), Fraction(v)) for m, v in trajectory.items()]
+    )
+    at = month_index(month)
+    if at <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        if x0 <= at <= x1:
+            if x1 == x0:
+                return y1
+            return y0 + (y1 - y0) * Fraction(at - x0, x1 - x0)
+    return points[-1][1]
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryPoint:
+    month: str
+    target_s: Fraction
+    actual_s: float | None
+
+    @property
+    def gap_s(self) -> float | None:
+        """Actual minus target: positive means slower than planned."""
+        return None if self.actual_s is None else self.actual_s - float(self.target_s)
+
+    @property
+    def on_track(self) -> bool | None:
+        return None if self.actual_s is None else self.actual_s <= self.target_s
+
+
+def trajectory_report(
+    actuals: Mapping[str, float],
+    *,
+    start_month: str,
+    baseline_s: int,
+    trajectory: Mapping[str, int],
+    months: list[str] | None = None,
+) -> list[TrajectoryPoint]:
+    """Target against actual for each month with an actual (or each month in ``months``)."""
+    chosen = sorted(set(months or []) | set(actuals), key=month_index)
+    return [
+        TrajectoryPoint(
+            m,
+            target_for_month(
+                m, start_month=start_month, baseline_s=baseline_s, trajectory=trajectory
+            ),
+            actuals.get(m),
+        )
+        for m in chosen
+    ]
+
+
+OPEN_STATUSES = ("planned", "in_progress")
+
+
+def measure_overdue(*, status: str, due_on: date, today: date) -> bool:
+    """An open measure is overdue from the day after its due date (the contract's local date)."""
+    return status in OPEN_STATUSES and today > due_on

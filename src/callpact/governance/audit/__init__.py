@@ -1,0 +1,1 @@
+"""The audit trail: every change, hash-chained, and a verifier that replays it."""

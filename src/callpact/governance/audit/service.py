@@ -1,0 +1,288 @@
+"""Append to the audit trail and verify it.
+
+Every change a service makes is appended as an :class:`AuditEntry` holding the entity's state
+before and after. Each entry's hash covers its own content and the previous entry's hash, so
+editing or deleting an entry breaks the chain. Replaying the chain gives the state every record
+*should* have; :func:`verify` compares that with the tables, which catches a change made behind
+the services' back (a row updated, inserted or deleted by raw SQL, with no audit entry).
+
+What it cannot catch alone: someone who deletes the newest entries *and* reverts the rows they
+describe. Publish the head hash (``callpact audit verify`` prints it) somewhere the database's
+administrator cannot rewrite, e.g. in each monthly statement.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, select, text
+from sqlalchemy.orm import Session
+
+from callpact.governance import models as _all_tables  # every table must be known to verify
+from callpact.governance.audit.models import AuditEntry
+from callpact.governance.database import Base
+
+GENESIS_HASH = "0" * 64
+# Columns whose value must not be copied into the log; a digest of it is logged instead, so a
+# change is still detectable.
+SECRET_COLUMNS = {("users", "password_hash")}
+_ADVISORY_LOCK_KEY = 0x63616C6C  # "call": serializes appends on PostgreSQL
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def row_state(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """The logged form of one row: every column, JSON-ready, secrets digested."""
+    state: dict[str, Any] = {}
+    for column in table.columns:
+        value = values[column.name]
+        if (table.name, column.name) in SECRET_COLUMNS and value is not None:
+            value = "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()
+        state[column.name] = _jsonable(value)
+    return state
+
+
+def entity_state(entity: Base) -> dict[str, Any]:
+    table = entity.__table__
+    assert isinstance(table, Table)
+    values = {column.name: getattr(entity, column.key) for column in table.columns}
+    return row_state(table, values)
+
+
+def entry_hash(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    prev_hash: str,
+) -> str:
+    """SHA-256 of the entry's canonical JSON (sorted keys, UTC time), previous hash included."""
+    content = {
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(),
+        "actor": actor,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "before": before,
+        "after": after,
+        "prev_hash": prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _hash_of(entry: AuditEntry) -> str:
+    return entry_hash(
+        seq=entry.seq,
+        at=entry.at,
+        actor=entry.actor,
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        action=entry.action,
+        before=entry.before,
+        after=entry.after,
+        prev_hash=entry.prev_hash,
+    )
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    at: datetime,
+    entity: Base,
+    action: str,
+    before: dict[str, Any] | None,
+    deleted: bool = False,
+) -> AuditEntry:
+    """Append one entry for ``entity`` (flushed first so it has its id and final state)."""
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    seq = 1 if last is None else last.seq + 1
+    prev_hash = GENESIS_HASH if last is None else last.entry_hash
+    table = entity.__table__
+    assert isinstance(table, Table)
+    after = None if deleted else entity_state(entity)
+    entity_id = (
+        str(entity_state(entity)["id"]) if not deleted else str(before["id"] if before else "")
+    )
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        entity_type=table.name,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+    )
+    entry.entry_hash = entry_hash(
+        seq=seq,
+        at=at,
+        actor=actor,
+        entity_type=table.name,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        prev_hash=prev_hash,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True, slots=True)
+class AuditProblem:
+    """One thing :func:`verify` found wrong; ``kind`` is a stable code."""
+
+    kind: str
+    message: str
+    seq: int | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+
+
+@dataclass(slots=True)
+class AuditReport:
+    entries: int = 0
+    head_hash: str = GENESIS_HASH
+    entities_checked: int = 0
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(session: Session) -> AuditReport:
+    """Check the hash chain, then compare every audited table with the state the chain gives.
+
+    Problem kinds: ``missing-entry`` (a gap in the sequence: an entry was deleted),
+    ``chain-broken`` (an entry's previous hash does not match: an entry was deleted or replaced),
+    ``entry-edited`` (an entry's content no longer matches its hash), ``changed-unaudited`` (a row
+    differs from its last logged state), ``deleted-unaudited`` (a logged row is gone),
+    ``created-unaudited`` (a row no entry describes).
+    """
+    report = AuditReport()
+    expected: dict[tuple[str, str], dict[str, Any] | None] = {}
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    entries = session.scalars(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(populate_existing=True)
+    )
+    for entry in entries:
+        report.entries += 1
+        if entry.seq != expected_seq:
+            missing = (
+                f"{expected_seq}"
+                if entry.seq == expected_seq + 1
+                else f"{expected_seq}–{entry.seq - 1}"
+            )
+            report.problems.append(
+                AuditProblem("missing-entry", f"entries {missing} are missing", seq=entry.seq)
+            )
+        if entry.prev_hash != prev_hash:
+            report.problems.append(
+                AuditProblem(
+                    "chain-broken",
+                    f"entry {entry.seq} does not follow the entry before it "
+                    "(an earlier entry was deleted or replaced)",
+                    seq=entry.seq,
+                )
+            )
+        if _hash_of(entry) != entry.entry_hash:
+            report.problems.append(
+                AuditProblem(
+                    "entry-edited",
+                    f"entry {entry.seq} ({entry.action} {entry.entity_type} {entry.entity_id}) "
+                    "was changed after it was written",
+                    seq=entry.seq,
+                    entity_type=entry.entity_type,
+                    entity_id=entry.entity_id,
+                )
+            )
+        expected[(entry.entity_type, entry.entity_id)] = entry.after
+        expected_seq = entry.seq + 1
+        prev_hash = entry.entry_hash
+    report.head_hash = prev_hash
+
+    assert _all_tables.Base is Base
+    for table in Base.metadata.sorted_tables:
+        if table.name == AuditEntry.__tablename__:
+            continue
+        seen: set[str] = set()
+        for row in session.execute(select(table)).mappings():
+            state = row_state(table, dict(row))
+            entity_id = str(state["id"])
+            seen.add(entity_id)
+            report.entities_checked += 1
+            key = (table.name, entity_id)
+            if key not in expected or expected[key] is None:
+                report.problems.append(
+                    AuditProblem(
+                        "created-unaudited",
+                        f"{table.name} {entity_id} exists but no audit entry created it",
+                        entity_type=table.name,
+                        entity_id=entity_id,
+                    )
+                )
+                continue
+            logged = expected[key]
+            if logged != state:
+                assert logged is not None
+                fields = sorted(
+                    k for k in state.keys() | logged.keys() if state.get(k) != logged.get(k)
+                )
+                report.problems.append(
+                    AuditProblem(
+                        "changed-unaudited",
+                        f"{table.name} {entity_id} differs from its last audited state "
+                        f"in {', '.join(fields)}",
+                        entity_type=table.name,
+                        entity_id=entity_id,
+                    )
+                )
+        for (entity_type, entity_id), logged in expected.items():
+            if entity_type == table.name and logged is not None and entity_id not in seen:
+                report.problems.append(
+                    AuditProblem(
+                        "deleted-unaudited",
+                        f"{entity_type} {entity_id} was deleted without an audit entry",
+                        entity_type=entity_type,
+                        entity_id=entity_id,
+                    )
+                )
+    return report
+
+
+def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity_type == entity_type, AuditEntry.entity_id == entity_id)
+            .order_by(AuditEntry.seq)
+        )
+    )

@@ -1,0 +1,1 @@
+"""A contract registered for governance: which client and vendor it binds, and its terms."""

@@ -1,0 +1,1 @@
+"""Disputes on statement lines and their resolution."""

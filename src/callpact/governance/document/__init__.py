@@ -1,0 +1,1 @@
+"""Documents the contract leaves to be written, with due dates."""

@@ -1,0 +1,133 @@
+"""Required documents: created from the annex, submitted by their owner, accepted by the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callpact.governance.audit import service as audit
+from callpact.governance.contract.service import get_contract
+from callpact.governance.document.models import RequiredDocumentRecord
+from callpact.governance.document.rules import DocumentStatus, document_status, due_date
+from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.organization.models import OrganizationKind
+from callpact.governance.organization.permissions import Action, Actor, require_side
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView:
+    document: RequiredDocumentRecord
+    status: DocumentStatus
+
+
+def sync_required_documents(
+    session: Session, actor: Actor, contract_id: str, *, now: datetime
+) -> list[RequiredDocumentRecord]:
+    """Create a record, with its due date, for each document the annex requires (idempotent)."""
+    contract = get_contract(session, actor, contract_id, Action.REGISTER_CONTRACT)
+    terms = contract.terms
+    existing = {
+        d.document_ref
+        for d in session.scalars(
+            select(RequiredDocumentRecord).where(RequiredDocumentRecord.contract_pk == contract.id)
+        )
+    }
+    created = []
+    for required in terms.documents:
+        if required.document_id in existing:
+            continue
+        record = RequiredDocumentRecord(
+            contract_pk=contract.id,
+            document_ref=required.document_id,
+            owner=required.owner,
+            due_on=due_date(terms.start, required.due_days_after_start),
+        )
+        session.add(record)
+        audit.record(
+            session, actor=actor.email, at=now, entity=record, action="require", before=None
+        )
+        created.append(record)
+    return created
+
+
+def _find(session: Session, contract_pk: int, document_id: str) -> RequiredDocumentRecord:
+    record = session.scalars(
+        select(RequiredDocumentRecord).where(
+            RequiredDocumentRecord.contract_pk == contract_pk,
+            RequiredDocumentRecord.document_ref == document_id,
+        )
+    ).first()
+    if record is None:
+        raise NotFound(f"no required document {document_id!r}")
+    return record
+
+
+def submit_document(
+    session: Session,
+    actor: Actor,
+    contract_id: str,
+    document_id: str,
+    *,
+    location: str,
+    now: datetime,
+) -> RequiredDocumentRecord:
+    """The owner's side hands the document in (``location``: where it can be read)."""
+    contract = get_contract(session, actor, contract_id, Action.SUBMIT_DOCUMENT)
+    record = _find(session, contract.id, document_id)
+    owners = (
+        {OrganizationKind.CLIENT, OrganizationKind.VENDOR}
+        if record.owner == "both"
+        else {OrganizationKind(record.owner)}
+    )
+    require_side(
+        actor,
+        contract,
+        Action.SUBMIT_DOCUMENT,
+        owners,
+        f"document {document_id} is owed by the {record.owner}",
+    )
+    if record.submitted_at is not None:
+        raise GovernanceError(f"document {document_id} was already submitted")
+    before = audit.entity_state(record)
+    record.submitted_at = now
+    record.submitted_by = actor.email
+    record.location = location
+    audit.record(session, actor=actor.email, at=now, entity=record, action="submit", before=before)
+    return record
+
+
+def accept_document(
+    session: Session, actor: Actor, contract_id: str, document_id: str, *, now: datetime
+) -> RequiredDocumentRecord:
+    contract = get_contract(session, actor, contract_id, Action.ACCEPT_DOCUMENT)
+    record = _find(session, contract.id, document_id)
+    if record.submitted_at is None:
+        raise GovernanceError(f"document {document_id} has not been submitted")
+    before = audit.entity_state(record)
+    record.accepted_at = now
+    audit.record(session, actor=actor.email, at=now, entity=record, action="accept", before=before)
+    return record
+
+
+def list_documents(
+    session: Session, actor: Actor, contract_id: str, *, now: datetime
+) -> list[DocumentView]:
+    contract = get_contract(session, actor, contract_id)
+    time_zone = contract.terms.time_zone
+    records = session.scalars(
+        select(RequiredDocumentRecord)
+        .where(RequiredDocumentRecord.contract_pk == contract.id)
+        .order_by(RequiredDocumentRecord.due_on, RequiredDocumentRecord.document_ref)
+    )
+    return [
+        DocumentView(
+            r,
+            document_status(
+                due_on=r.due_on, submitted_at=r.submitted_at, now=now, time_zone=time_zone
+            ),
+        )
+        for r in records
+    ]

@@ -1,0 +1,1 @@
+"""Incidents and non-standard situations, their reporting clock and liability."""

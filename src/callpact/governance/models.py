@@ -1,0 +1,45 @@
+"""Every governance table, imported in one place so the metadata (and Alembic) sees them all."""
+
+from __future__ import annotations
+
+from callpact.governance.aht_plan.models import AhtMeasure
+from callpact.governance.audit.models import AuditEntry
+from callpact.governance.contract.models import GovernedContract
+from callpact.governance.database import Base
+from callpact.governance.dispute.models import Dispute
+from callpact.governance.document.models import RequiredDocumentRecord
+from callpact.governance.incident.models import Incident
+from callpact.governance.notice.models import BreachNotice, CureDecision
+from callpact.governance.organization.models import Organization, User
+from callpact.governance.removal.models import RemovalRequest
+from callpact.governance.staff.models import AdmissionExam, StaffMember, StaffQualification
+from callpact.governance.training.models import (
+    CurriculumVersion,
+    TrainerApproval,
+    TrainingObserver,
+    TrainingSession,
+    TrainingTrainee,
+)
+
+__all__ = [
+    "AdmissionExam",
+    "AhtMeasure",
+    "AuditEntry",
+    "Base",
+    "BreachNotice",
+    "CureDecision",
+    "CurriculumVersion",
+    "Dispute",
+    "GovernedContract",
+    "Incident",
+    "Organization",
+    "RemovalRequest",
+    "RequiredDocumentRecord",
+    "StaffMember",
+    "StaffQualification",
+    "TrainerApproval",
+    "TrainingObserver",
+    "TrainingSession",
+    "TrainingTrainee",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Organizations (client, vendor), their users and roles, and who may do what."""

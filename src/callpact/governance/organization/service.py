@@ -1,0 +1,141 @@
+"""Organizations and users: create them, check passwords, resolve the acting user.
+
+Creating organizations and users is administration of the database itself (the operator who
+runs ``callpact org add`` / ``callpact user add`` holds the database), so it is logged under the
+actor ``system`` unless an acting admin is given.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from callpact.governance.audit import service as audit
+from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.organization.models import (
+    ROLES_BY_KIND,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
+from callpact.governance.organization.permissions import Actor
+
+SYSTEM_ACTOR = "system"
+CHEAP_HASH_ENV = "CALLPACT_CHEAP_PASSWORD_HASH"
+
+
+def password_hasher() -> PasswordHasher:
+    """argon2id with the library's defaults; cheap parameters only when tests ask for them
+    through ``CALLPACT_CHEAP_PASSWORD_HASH=1`` (never in production)."""
+    if os.environ.get(CHEAP_HASH_ENV) == "1":
+        return cheap_password_hasher()
+    return PasswordHasher()
+
+
+def cheap_password_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1, hash_len=16, salt_len=8)
+
+
+def add_organization(session: Session, name: str, kind: str, *, now: datetime) -> Organization:
+    try:
+        org_kind = OrganizationKind(kind)
+    except ValueError:
+        raise GovernanceError(f"organization kind must be client or vendor, not {kind!r}") from None
+    if session.scalars(select(Organization).where(Organization.name == name)).first():
+        raise GovernanceError(f"an organization named {name!r} already exists")
+    organization = Organization(name=name, kind=org_kind.value, created_at=now)
+    session.add(organization)
+    audit.record(
+        session, actor=SYSTEM_ACTOR, at=now, entity=organization, action="create", before=None
+    )
+    return organization
+
+
+def organization_by_name(session: Session, name: str) -> Organization:
+    organization = session.scalars(select(Organization).where(Organization.name == name)).first()
+    if organization is None:
+        raise NotFound(f"no organization named {name!r} (add it with `callpact org add`)")
+    return organization
+
+
+def add_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    organization: str,
+    role: str,
+    password: str,
+    now: datetime,
+    hasher: PasswordHasher | None = None,
+) -> User:
+    """Add a user to an organization with a role that kind of organization may hold."""
+    org = organization_by_name(session, organization)
+    try:
+        user_role = Role(role)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise GovernanceError(f"unknown role {role!r}; roles: {roles}") from None
+    kind = OrganizationKind(org.kind)
+    if user_role not in ROLES_BY_KIND[kind]:
+        allowed = ", ".join(sorted(r.value for r in ROLES_BY_KIND[kind]))
+        raise GovernanceError(
+            f"a {kind.value} organization's user cannot be {user_role.value}; allowed: {allowed}"
+        )
+    email = email.strip().lower()
+    if "@" not in email:
+        raise GovernanceError(f"not an e-mail address: {email!r}")
+    if session.scalars(select(User).where(User.email == email)).first():
+        raise GovernanceError(f"a user {email} already exists")
+    if len(password) < 8:
+        raise GovernanceError("a password must have at least 8 characters")
+    user = User(
+        email=email,
+        name=name,
+        organization_id=org.id,
+        role=user_role.value,
+        password_hash=(hasher or password_hasher()).hash(password),
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    audit.record(session, actor=SYSTEM_ACTOR, at=now, entity=user, action="create", before=None)
+    return user
+
+
+def check_password(
+    session: Session, email: str, password: str, hasher: PasswordHasher | None = None
+) -> Actor | None:
+    """The actor for these credentials, or None (unknown user, inactive or wrong password)."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        return None
+    try:
+        (hasher or password_hasher()).verify(user.password_hash, password)
+    except (VerifyMismatchError, VerificationError):
+        return None
+    return Actor.from_user(user)
+
+
+def actor_for(session: Session, email: str) -> Actor:
+    """The acting user named by ``--as`` / ``CALLPACT_USER``."""
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound(f"no user {email!r} (add one with `callpact user add`)")
+    if not user.active:
+        raise GovernanceError(f"the user {email} is deactivated")
+    return Actor.from_user(user)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def list_organizations(session: Session) -> list[Organization]:
+    return list(session.scalars(select(Organization).order_by(Organization.name)))

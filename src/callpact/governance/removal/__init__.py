@@ -1,0 +1,1 @@
+"""The client's requests that a named person leave the program."""

@@ -1,0 +1,1 @@
+"""Client-owned curricula, training sessions, exams and the group outcome rule."""

@@ -1,0 +1,1 @@
+"""Verbatim fidelity: does the customer's own voice reach the client?"""

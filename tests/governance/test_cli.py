@@ -1,0 +1,144 @@
+"""The governance CLI end to end on a SQLite file: seed, list as of a date, permissions, import
+diagnostics, decisions export, and `audit verify` catching a change made with raw SQL."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from callpact.cli.main import _register, app
+from callpact.governance import models
+
+ANNEX = Path("/work/shared/examples/annex.yaml")
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples"
+AS_OF = "2027-04-15T12:00:00-05:00"
+
+
+def _annex() -> Path:
+    for candidate in (EXAMPLE / "annex.yaml", ANNEX):
+        if candidate.is_file():
+            return candidate
+    pytest.fail("no example annex found")
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    _register()
+    db = tmp_path / "governance.db"
+    monkeypatch.setenv("CALLPACT_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("CALLPACT_CHEAP_PASSWORD_HASH", "1")
+    monkeypatch.setenv("CALLPACT_CONTRACT", "northwind-harbor-2027")
+    monkeypatch.delenv("CALLPACT_USER", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str, user: str | None = "viewer@northwind.example"):  # type: ignore[no-untyped-def]
+        argv = list(args) + (["--as", user] if user else [])
+        return runner.invoke(app, argv)
+
+    result = invoke("governance", "seed", "--contract", str(_annex()), user=None)
+    assert result.exit_code == 0, result.output
+    invoke.db = db  # type: ignore[attr-defined]
+    return invoke
+
+
+def test_seeded_history_reads_as_the_demo_promises(cli) -> None:  # type: ignore[no-untyped-def]
+    removals = json.loads(cli("removal", "list", "--as-of", AS_OF, "--format", "json").output)
+    assert [r["overdue"] for r in removals] == [False, True]
+    sessions = json.loads(cli("training", "list", "--format", "json").output)
+    assert [(s["passed"], s["verdict"]) for s in sessions] == [("2 of 3", "inconclusive")]
+    incidents = json.loads(cli("incident", "list", "--as-of", AS_OF, "--format", "json").output)
+    assert [(i["status"], i["liability"]) for i in incidents] == [
+        ("on_time", "0"),
+        ("late", "250"),
+        ("unreported", "1000"),
+    ]
+    measures = json.loads(cli("aht-plan", "list", "--as-of", AS_OF, "--format", "json").output)
+    assert {m["measure"]: m["overdue"] for m in measures} == {
+        "kb-search": False,
+        "acw-macros": True,
+    }
+    records = json.loads(cli("incident", "records", "--month", "2027-02").output)
+    assert [r["incident_id"] for r in records] == ["INC-0001", "INC-0002"]
+    assert set(records[0]) == {
+        "incident_id",
+        "category",
+        "severity",
+        "occurred_at",
+        "detected_at",
+        "reported_at",
+    }
+    verified = cli("audit", "verify", "--format", "json", user="auditor@northwind.example")
+    report = json.loads(verified.output)
+    assert verified.exit_code == 0
+    assert report["ok"]
+    with sqlite3.connect(cli.db) as connection:
+        rows = sum(
+            connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            for name in models.Base.metadata.tables
+            if name != "audit_log"
+        )
+    assert report["records_checked"] == rows > 80  # every record compared with the trail
+
+
+def test_decisions_export_is_a_file_settlement_can_read(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "decisions.json"
+    result = cli("notice", "export", "--output", str(out), "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["format"] == "callpact.cure-decisions/1"
+    [notice] = data["notices"]
+    assert (notice["kpi_id"], notice["month"], notice["state"]) == (
+        "sl-voice",
+        "2027-02",
+        "in_cure",
+    )
+    assert [d["decision"] for d in notice["decisions"]] == ["grant", "extend"]
+
+
+def test_permission_refusal_names_who_what_why(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("removal", "request", "A001", "--reason", "x")
+    assert result.exit_code == 3
+    assert "viewer@northwind.example (client_viewer at Northwind Health Plan)" in result.output
+    assert "allowed roles: client_admin" in result.output
+    assert cli("staff", "list").exit_code == 0
+    assert cli("staff", "list", user=None).exit_code == 1  # nobody acting
+
+
+def test_incident_import_prints_located_diagnostics(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "incidents.csv"
+    bad.write_text(
+        "incident_id,category,severity,occurred_at,detected_at,reported_at\n"
+        "X-1,safety,minor,2027-03-01T10:00:00,,\n",
+        encoding="utf-8",
+    )
+    result = cli("incident", "import", str(bad), user="manager@harbor.example")
+    assert result.exit_code == 1
+    assert f"{bad}:2:0: error[G106]: occurred_at" in result.output
+
+
+def test_audit_verify_catches_raw_sql_changes(cli) -> None:  # type: ignore[no-untyped-def]
+    with sqlite3.connect(cli.db) as connection:
+        connection.execute(
+            "UPDATE incidents SET reported_at = detected_at WHERE incident_ref = 'INC-0003'"
+        )
+    result = cli("audit", "verify", user="auditor@northwind.example")
+    assert result.exit_code == 1
+    assert "changed-unaudited: incidents" in result.output
+    assert "reported_at" in result.output
+
+
+def test_verify_knows_every_table_without_the_caller_importing_them() -> None:
+    # In a fresh interpreter, importing the audit service alone must register all tables.
+    code = (
+        "from callpact.governance.audit.service import verify\n"
+        "from callpact.governance.database import Base\n"
+        "print(len(Base.metadata.tables))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout) == len(models.Base.metadata.tables) == 19
