@@ -7,11 +7,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
+from callpact.data.workspace import open_source
 from callpact.verbatim.synthetic import generate_feedback
 
 HEADER = [
@@ -46,7 +47,7 @@ def folder(tmp_path: Path) -> Path:
         writer.writerow(["BAD2", "C9", "A000", "2027-01-05T10:00:00", "x", "y"])
     with (tmp_path / "agents.csv").open("w", newline="") as handle:
         handle.write(
-            "agent_id,role,supervisor_id\nA000,operator,S1\nA001,operator,S1\n"
+            "agent_id,role,team\nA000,operator,S1\nA001,operator,S1\n"
             "A002,operator,S2\nA003,operator,S2\n"
         )
     return tmp_path
@@ -86,13 +87,21 @@ def test_plan_counts_transcribed_items_per_operator(folder: Path) -> None:
         assert line["sample_size"] == max(int(expected), min(10, population))
 
 
-def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path) -> None:
+def _judgements(workspace: Path) -> pa.Table:
+    with open_source(workspace) as source:
+        return source.read_table("verbatim_judgements")
+
+
+def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
     out = json.loads(
         _run(
             "verbatim",
             "audit",
             "--data",
             str(folder),
+            "--workspace",
+            str(workspace),
             "--period",
             "2027-01",
             "--sample",
@@ -119,9 +128,11 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path) -> None:
         assert line["ci_low"] <= line["fidelity"] <= line["ci_high"]
     teams = {t["team"]: t["audited"] for t in out["by_team"]}
     assert teams == {"S1": 30, "S2": 30}
-    codes = sorted(d["code"] for d in out["diagnostics"])
-    assert codes == ["V002", "V002"]
-    table = pq.read_table(folder / "verbatim_judgements" / "2027-01.parquet")
+    # The operator-less row and the offset-less row broke the interchange rules.
+    [left_out] = out["diagnostics"]
+    assert left_out["code"] == "V002"
+    assert left_out["message"].startswith("2 feedback row(s)")
+    table = _judgements(workspace)
     assert table.num_rows == 60
     assert set(table.column_names) >= {
         "feedback_id",
@@ -140,6 +151,8 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path) -> None:
             "audit",
             "--data",
             str(folder),
+            "--workspace",
+            str(workspace),
             "--period",
             "2027-01",
             "--sample",
@@ -151,7 +164,16 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path) -> None:
         )
     )
     assert [i["feedback_id"] for i in again["items"]] == [i["feedback_id"] for i in items]
-    assert pq.read_table(folder / "verbatim_judgements" / "2027-01.parquet").num_rows == 60
+    assert _judgements(workspace).num_rows == 60
+
+
+def test_recording_the_verdicts_needs_a_workspace(folder: Path) -> None:
+    _register()
+    result = CliRunner().invoke(
+        app, ["verbatim", "audit", "--data", str(folder), "--period", "2027-01"]
+    )
+    assert result.exit_code == 2
+    assert "--workspace" in result.output
 
 
 def test_audit_table_shows_worst_examples(folder: Path) -> None:

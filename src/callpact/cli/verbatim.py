@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from callpact.diagnostics import Diagnostic
+from callpact.diagnostics import Diagnostic, has_errors
+
+if TYPE_CHECKING:
+    from callpact.data.workspace import DataSource
 
 app = typer.Typer(
     help="Verbatim fidelity: does the customer's own voice reach the client?",
@@ -46,6 +51,21 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--tz") from exc
+
+
+@contextmanager
+def _open_data(path: Path) -> Iterator[DataSource]:
+    """The data layer's view of a workspace or a raw folder; a folder it cannot read fails."""
+    from callpact.data.ingest import DeliveryError
+    from callpact.data.workspace import open_source
+
+    try:
+        source = open_source(path)
+    except (DeliveryError, OSError) as error:
+        typer.echo(f"{path}: {error}", err=True)
+        raise typer.Exit(1) from None
+    with source:
+        yield source
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -106,7 +126,7 @@ def evaluate_command(
 
 @app.command("plan")
 def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    data: Annotated[Path, typer.Option("--data", help="interchange folder with feedback")],
+    data: Annotated[Path, typer.Option("--data", help="workspace or interchange folder")],
     period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
     margin: Annotated[float, typer.Option("--margin", help="margin of error per operator")] = 0.05,
     confidence: Annotated[float, typer.Option("--confidence", help="confidence level")] = 0.95,
@@ -123,9 +143,10 @@ def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
     _check_period(period)
     if not 0 < margin < 1 or not 0 < confidence < 1:
         raise typer.BadParameter("margin and confidence are fractions, e.g. 0.05 and 0.95")
-    source = read_feedback(data, _zone(tz))
+    with _open_data(data) as opened:
+        source = read_feedback(opened, _zone(tz))
     _print_diagnostics(list(source.diagnostics))
-    if not source.items and source.diagnostics:
+    if not source.items and has_errors(source.diagnostics):
         raise typer.Exit(1)
     in_period = [i for i in source.items if i.period == period]
     plan = plan_audit(
@@ -184,7 +205,7 @@ def _parse_sample(value: str | None) -> int | None:
 
 @app.command("audit")
 def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    data: Annotated[Path, typer.Option("--data", help="interchange folder with feedback")],
+    data: Annotated[Path, typer.Option("--data", help="workspace or interchange folder")],
     period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
     sample: Annotated[
         str | None,
@@ -200,7 +221,8 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
     workspace: Annotated[
         Path | None,
         typer.Option(
-            "--workspace", help="where verbatim_judgements goes (default: the --data folder)"
+            "--workspace",
+            help="where verbatim_judgements goes (default: --data when it is a workspace)",
         ),
     ] = None,
     write: Annotated[bool, typer.Option("--write/--no-write", help="record the verdicts")] = True,
@@ -218,9 +240,16 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
 
     _check_period(period)
     fixed = _parse_sample(sample)
-    source = read_feedback(data, _zone(tz))
+    with _open_data(data) as opened:
+        source = read_feedback(opened, _zone(tz))
+        target = workspace or (data if opened.kind == "workspace" else None)
+    if write and target is None:
+        raise typer.BadParameter(
+            "the verdicts are recorded in a workspace: ingest this folder first, or name one",
+            param_hint="--workspace",
+        )
     _print_diagnostics(list(source.diagnostics))
-    if not source.items and source.diagnostics:
+    if not source.items and has_errors(source.diagnostics):
         raise typer.Exit(1)
     result = run_audit(
         source,
@@ -232,10 +261,9 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
         seed=seed,
         embedder=None if engine == "onnx" else default_embedder(engine),
     )
-    if write:
-        result.written_to = write_judgements(
-            workspace or data, judgements_table(result, datetime.now(UTC)), period
-        )
+    if write and target is not None:
+        write_judgements(target, judgements_table(result, datetime.now(UTC)), period)
+        result.written_to = target
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
         return

@@ -720,6 +720,13 @@ def _agents_table(staffing: _Staffing, grid: IntervalGrid, rng: np.random.Genera
             "hired_on": pa.array(hired + sup_hired, pa.date32()),
             "training_completed_on": pa.array(trained + [None] * supervisors, pa.date32()),
             "admitted_on": pa.array(admitted + sup_hired, pa.date32()),
+            # Operators are split evenly across the supervisors' teams.
+            "team": pa.concat_arrays(
+                [
+                    _ids("S", np.arange(count, dtype=np.int64) % supervisors, 4),
+                    _ids("S", np.arange(supervisors, dtype=np.int64), 4),
+                ]
+            ),
         }
     )
 

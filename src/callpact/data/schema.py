@@ -287,6 +287,7 @@ AGENTS = TableSchema(
             meaning="trainee exemption windows count from this date",
         ),
         Column("admitted_on", Kind.DATE, nullable=True, meaning="passed the admission exam"),
+        _s("team", nullable=True, meaning="the operator's team (e.g. its supervisor's id)"),
     ),
     key=("agent_id",),
     partition_by=None,

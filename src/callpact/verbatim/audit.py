@@ -24,14 +24,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.verbatim.judge import Fidelity, Judgement, JudgeSettings, judge_many
 from callpact.verbatim.sampling import AuditPlan, plan_audit, select_sample
 
 if TYPE_CHECKING:
+    from callpact.data.workspace import DataSource
     from callpact.verbatim.embedding import Embedder
 
 JUDGEMENTS_TABLE = "verbatim_judgements"
@@ -72,41 +71,6 @@ class FeedbackSource:
 # Reading
 
 
-def _table_file(folder: Path, name: str) -> Path | None:
-    for suffix in (".parquet", ".csv"):
-        path = folder / f"{name}{suffix}"
-        if path.exists():
-            return path
-    return None
-
-
-def _read(path: Path) -> list[dict[str, object]]:
-    if path.suffix == ".parquet":
-        table = pq.read_table(path)
-    else:
-        # Every column as text: we parse timestamps ourselves to insist on an offset.
-        with path.open("rb") as handle:
-            header = handle.readline().decode("utf-8-sig").strip().split(",")
-        types = {name.strip().strip('"'): pa.string() for name in header}
-        table = pacsv.read_csv(
-            path, convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
-        )
-    rows: list[dict[str, object]] = table.to_pylist()
-    return rows
-
-
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _text(value: object) -> str | None:
     if value is None:
         return None
@@ -118,67 +82,60 @@ def period_of(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m")
 
 
-def read_feedback(folder: Path, tz: ZoneInfo) -> FeedbackSource:
-    """Feedback items with their period, the operator → team map, and row diagnostics."""
-    diagnostics: list[Diagnostic] = []
-    feedback_path = _table_file(folder, "feedback")
-    if feedback_path is None:
-        diagnostics.append(
-            Diagnostic(
-                str(folder),
-                0,
-                0,
-                Severity.ERROR,
-                "V001",
-                "no feedback table (feedback.csv or feedback.parquet) in this folder",
-                hint="the verbatim audit reads the interchange feedback table",
+def read_feedback(source: DataSource, tz: ZoneInfo) -> FeedbackSource:
+    """Feedback items with their period, the operator → team map, and what was left out.
+
+    ``source`` is a workspace or a raw interchange folder opened by the data layer, so every
+    row has already passed ingest's row rules; rows that broke them are counted (and kept in
+    the rejects file), never judged.
+    """
+    where = str(source.root)
+    if not source.has_table("feedback"):
+        problem = Diagnostic(
+            where,
+            0,
+            0,
+            Severity.ERROR,
+            "V001",
+            "no feedback table in this data",
+            hint="the verbatim audit reads the interchange feedback table (feedback.csv)",
+        )
+        return FeedbackSource([], {}, [problem])
+    diagnostics = [
+        Diagnostic(
+            where,
+            0,
+            0,
+            Severity.WARNING,
+            "V002",
+            f"{source.rejected[table]} {table} row(s) broke the interchange rules and were "
+            "left out of the audit",
+            hint="the rejects file of the ingest lists each row with its line and reason",
+            field=table,
+        )
+        for table in ("feedback", "contacts", "agents")
+        if source.rejected.get(table)
+    ]
+    offered: dict[str, datetime] = {}
+    if source.has_table("contacts"):
+        contacts = source.read_table("contacts", ["contact_id", "offered_at"])
+        offered = dict(
+            zip(
+                contacts.column("contact_id").to_pylist(),
+                contacts.column("offered_at").to_pylist(),
+                strict=True,
             )
         )
-        return FeedbackSource([], {}, diagnostics)
-    offered: dict[str, datetime] = {}
-    contacts_path = _table_file(folder, "contacts")
-    if contacts_path is not None:
-        for row in _read(contacts_path):
-            moment = _timestamp(row.get("offered_at"))
-            if row.get("contact_id") is not None and moment is not None:
-                offered[str(row["contact_id"])] = moment
     team_of: dict[str, str] = {}
-    agents_path = _table_file(folder, "agents")
-    if agents_path is not None:
-        for row in _read(agents_path):
-            team = row.get("supervisor_id") or row.get("supervisor") or row.get("team")
-            if row.get("agent_id") is not None and team is not None:
-                team_of[str(row["agent_id"])] = str(team)
+    if source.has_table("agents"):
+        for row in source.read_table("agents", ["agent_id", "team"]).to_pylist():
+            if row["team"] is not None:
+                team_of[str(row["agent_id"])] = str(row["team"])
     items: list[FeedbackItem] = []
-    source = str(feedback_path)
-    for index, row in enumerate(_read(feedback_path)):
-        line = index + 2 if feedback_path.suffix == ".csv" else index + 1
-        missing = [
-            c for c in ("feedback_id", "contact_id", "agent_id") if _text(row.get(c)) is None
-        ]
-        recorded_at = _timestamp(row.get("recorded_at"))
-        if recorded_at is None:
-            missing.append("recorded_at")
-        if missing:
-            for column in missing:
-                diagnostics.append(
-                    Diagnostic(
-                        source,
-                        line,
-                        0,
-                        Severity.ERROR,
-                        "V002",
-                        f"feedback row without a valid {column}; left out of the audit",
-                        hint="timestamps need an offset, e.g. 2027-01-31T23:59:58-06:00"
-                        if column == "recorded_at"
-                        else "",
-                        field=column,
-                    )
-                )
-            continue
-        assert recorded_at is not None
+    for row in source.read_table("feedback").to_pylist():
         contact_id = str(row["contact_id"])
         moment = offered.get(contact_id)
+        recorded_at: datetime = row["recorded_at"]
         items.append(
             FeedbackItem(
                 feedback_id=str(row["feedback_id"]),
@@ -290,7 +247,7 @@ class AuditResult:
     not_transcribed: int
     diagnostics: list[Diagnostic]
     period_fallbacks: int
-    written_to: Path | None = None
+    written_to: Path | None = None  # the workspace that recorded the verdicts
 
     def worst(self, count: int = 5) -> list[AuditedItem]:
         """The least faithful items, lowest score first: the examples to show the vendor."""
@@ -412,16 +369,12 @@ def judgements_table(result: AuditResult, audited_at: datetime) -> pa.Table:
     )
 
 
-def write_judgements(workspace: Path, table: pa.Table, period: str) -> Path:
-    """``<workspace>/verbatim_judgements/<period>.parquet``, replaced atomically.
+def write_judgements(workspace: Path, table: pa.Table, period: str) -> None:
+    """Record the month's verdicts in the workspace table ``verbatim_judgements``.
 
-    One file per audited month: re-auditing a month replaces its verdicts, never duplicates
-    them.
+    One partition per audited month, replaced atomically: re-auditing a month replaces its
+    verdicts, never duplicates them.
     """
-    folder = workspace / JUDGEMENTS_TABLE
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{period}.parquet"
-    tmp = folder / f".{period}.parquet.tmp"
-    pq.write_table(table, tmp)
-    tmp.replace(target)
-    return target
+    from callpact.data.workspace import Workspace
+
+    Workspace(workspace).write_derived(JUDGEMENTS_TABLE, table, partition=f"period={period}")
