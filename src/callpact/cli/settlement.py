@@ -153,7 +153,100 @@ def verify(
     raise typer.Exit(1)
 
 
+def _backtest_table(report: dict[str, Any]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(record=True, width=160, file=io.StringIO())
+    table = Table(
+        "month", "KPIs (value, tier)", "credits", "bonuses", "earn-back", "net", "events",
+        title=f"Backtest {report['contract_id']} · {report['from']} to {report['to']}",
+    )  # fmt: skip
+    for row in report["months"]:
+        kpis = []
+        for kpi in row["kpis"]:
+            tier = ""
+            if kpi["penalty_tier"]:
+                tier = f" P{kpi['penalty_tier']}"
+            elif kpi["reward_tier"]:
+                tier = f" R{kpi['reward_tier']}"
+            shown = kpi["value"] if kpi["status"] != "not_measurable" else "n/m"
+            kpis.append(f"{kpi['kpi_id']} {shown}{tier}")
+        events = [e["kind"].replace("_", " ") + f" ({e['kpi_id']})" for e in row["events"]]
+        table.add_row(
+            row["period"], "\n".join(kpis), row["credits"], row["bonuses"],
+            row["earn_back"], row["net_adjustment"], "\n".join(events),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"total net adjustment: {report['total_net_adjustment']}")
+    simulation = report.get("simulation")
+    if simulation:
+        net = simulation["net_adjustment"]
+        console.print(
+            f"simulated {simulation['runs']} years ({simulation['days_per_month']} days a month, "
+            f"seed {simulation['seed']}): monthly net adjustment mean {net['mean']}, "
+            f"P5 {net['p5']}, P95 {net['p95']}; "
+            f"P(chronic breach within a year) {simulation['chronic_breach_probability']}"
+        )
+    return console.export_text()
+
+
+def backtest(
+    contract: Annotated[Path, typer.Argument(help="The contract annex (YAML) to test.")],
+    *,
+    data: Annotated[PathOpt, Opt("--data", help="Workspace or interchange folder.")] = None,
+    first: Annotated[str, Opt("--from", help="First month, YYYY-MM.")],
+    last: Annotated[str, Opt("--to", help="Last month, YYYY-MM.")],
+    results: Annotated[
+        PathOpt, Opt("--results", help="KPI results per month and per day (JSON).")
+    ] = None,
+    decisions: Annotated[PathOpt, Opt("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    output_format: Annotated[str, Opt("--format", help="table or json.")] = "table",
+    simulate: Annotated[
+        int, Opt("--simulate", min=0, help="Synthetic years to resample from the days.")
+    ] = 0,
+    seed: Annotated[int, Opt("--seed", help="Seed of the resampling.")] = 0,
+    plot: Annotated[PathOpt, Opt("--plot", help="Write a chart (.png or .svg).")] = None,
+) -> None:
+    """Settle a range of months under a (draft) contract; optionally simulate its exposure."""
+    from callpact.settlement.run import BacktestPaths, backtest_from_paths
+
+    if output_format not in ("table", "json"):
+        raise typer.BadParameter("--format is table or json")
+    if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
+        raise typer.BadParameter("--plot writes a .png or .svg file")
+    if data is None and results is None:
+        raise typer.BadParameter("give --data, --results or both")
+    outcome = backtest_from_paths(
+        BacktestPaths(contract, data, first, last, results, decisions, simulate, seed)
+    )
+    _print_problems(outcome.problems, output_format == "json")
+    if has_errors(outcome.problems) or not outcome.settlements:
+        raise typer.Exit(1)
+    report = outcome.to_json()
+    if plot is not None:
+        from callpact.reports.charts import backtest_plot
+
+        exposure = outcome.exposure
+        backtest_plot(
+            str(plot),
+            [s.month for s in outcome.settlements],
+            [s.net_adjustment for s in outcome.settlements],
+            simulated=exposure.net if exposure else (),
+            mean=exposure.mean if exposure else None,
+            p5=exposure.p5 if exposure else None,
+            p95=exposure.p95 if exposure else None,
+            chronic_probability=exposure.chronic_probability if exposure else None,
+            currency=outcome.settlements[0].terms.currency,
+        )
+    if output_format == "json":
+        typer.echo(json.dumps(report, indent=2))
+    else:
+        typer.echo(_backtest_table(report))
+
+
 def register(app: typer.Typer) -> None:
     """Attach this module's commands to the main app."""
     app.command("settle")(settle)
+    app.command("backtest")(backtest)
     app.add_typer(statement_app, name="statement")

@@ -48,25 +48,50 @@ def kpi_chart_svg(
     return text[text.index("<svg") :]
 
 
-def distribution_plot(
-    net: Sequence[Decimal], path: str, *, title: str = "Monthly net adjustment"
+def backtest_plot(
+    path: str,
+    months: Sequence[str],
+    net_by_month: Sequence[Decimal],
+    *,
+    simulated: Sequence[Decimal] = (),
+    mean: Decimal | None = None,
+    p5: Decimal | None = None,
+    p95: Decimal | None = None,
+    chronic_probability: Decimal | None = None,
+    currency: str = "",
 ) -> None:
-    """Histogram of simulated monthly net adjustments with P5, mean and P95 marked."""
+    """The backtest's monthly net adjustment as bars; with a simulation, a second panel with
+    the histogram of simulated monthly net adjustments, P5, mean and P95 marked. PNG or SVG by
+    the file's suffix; offline (Agg backend), deterministic SVG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    data = np.array([float(v) for v in net])
-    with matplotlib.rc_context({"svg.hashsalt": "callpact"}):
-        fig, ax = plt.subplots(figsize=(6, 3))
-        ax.hist(data, bins=40, color="#1f4e79")
-        for q, style in ((5, ":"), (95, ":")):
-            ax.axvline(float(np.percentile(data, q)), color="#c0392b", linestyle=style)
-        ax.axvline(float(data.mean()), color="#c0392b")
-        ax.set_title(title)
-        ax.set_xlabel("net adjustment (bonuses + earn-back − credits − liabilities)")
+    panels = 2 if simulated else 1
+    with matplotlib.rc_context({"svg.hashsalt": "callpact", "font.size": 8}):
+        fig, axes = plt.subplots(1, panels, figsize=(5 * panels, 3), squeeze=False)
+        ax = axes[0][0]
+        values = [float(v) for v in net_by_month]
+        colours = ["#1e8449" if v >= 0 else "#a93226" for v in values]
+        ax.bar(range(len(months)), values, color=colours)
+        ax.axhline(0, color="#333", linewidth=0.6)
+        ax.set_xticks(range(len(months)), [m[2:] for m in months], rotation=45)
+        ax.set_title("Backtest: net adjustment per month", loc="left")
+        ax.set_ylabel(f"{currency} (bonuses − credits − liabilities)".strip())
+        if simulated:
+            hist = axes[0][1]
+            hist.hist([float(v) for v in simulated], bins=40, color="#1f4e79")
+            for value, style, name in ((p5, ":", "P5"), (mean, "-", "mean"), (p95, ":", "P95")):
+                if value is not None:
+                    hist.axvline(float(value), color="#c0392b", linestyle=style, label=name)
+            title = "Simulated monthly net adjustment"
+            if chronic_probability is not None:
+                title += f"\nP(chronic breach within a year) = {float(chronic_probability):.1%}"
+            hist.set_title(title, loc="left")
+            hist.legend(frameon=False)
+        for axis in axes[0]:
+            axis.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         metadata = {"Date": None} if path.endswith(".svg") else {"Software": None}
         fig.savefig(path, metadata=metadata)

@@ -110,8 +110,10 @@ def settle_months(
     *,
     decisions: Sequence[CureDecision] = (),
     incidents: Sequence[IncidentAssessment] = (),
+    incidents_by_month: Mapping[str, Sequence[IncidentAssessment]] | None = None,
 ) -> list[MonthSettlement]:
-    """Settle ``months`` (consecutive, oldest first); ``incidents`` belong to the last one."""
+    """Settle ``months`` (consecutive, oldest first); ``incidents`` belong to the last one,
+    ``incidents_by_month`` (a backtest's) to the month named."""
     for before, after in itertools.pairwise(months):
         if add_months(before.month, 1) != after.month:
             raise ValueError(f"months must be consecutive: {before.month} then {after.month}")
@@ -226,6 +228,8 @@ def settle_months(
                 claims.append(_EarnBackClaim(kpi_id, month, amount, kpi_terms.earn_back_months))
 
         month_incidents = tuple(incidents) if last else ()
+        if incidents_by_month is not None:
+            month_incidents += tuple(incidents_by_month.get(month, ()))
         for incident in month_incidents:
             lines.append(
                 Line(

@@ -9,15 +9,33 @@ engine.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from callpact.diagnostics import Diagnostic, Severity
-from callpact.settlement.incidents import Incident
-from callpact.settlement.inputs import incidents_from_rows, measure_volumes, month_bounds_utc
+from callpact.settlement.backtest import (
+    DayResult,
+    Exposure,
+    backtest,
+    backtest_rows,
+    month_outcomes_from_days,
+    simulate,
+)
+from callpact.settlement.cure import CureDecision
+from callpact.settlement.incidents import Incident, IncidentAssessment, assess_incidents
+from callpact.settlement.inputs import (
+    incidents_from_rows,
+    measure_volumes,
+    month_bounds_utc,
+    read_decisions_file,
+)
+from callpact.settlement.ledger import MonthInput, MonthSettlement
+from callpact.settlement.months import month_index, month_range, parse_month
 from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.service import (
     AnnexContract,
@@ -25,6 +43,7 @@ from callpact.settlement.service import (
     ResultsFor,
     SettleInputs,
     SettleResult,
+    VolumesFor,
     settle_period,
 )
 from callpact.settlement.statement import outcome_from_json
@@ -51,13 +70,49 @@ def load_contract(path: Path) -> ContractSource:
     return AnnexContract.read(path)
 
 
-def results_from_file(path: Path) -> ResultsFor:
+@dataclass
+class ResultsFile:
+    """KPI results read from a file instead of the engine: per month and, for simulation,
+    per day (local dates of the contract's time zone)."""
+
+    months: dict[str, dict[str, KpiOutcome]]
+    days: dict[str, dict[str, DayResult]]
+
+
+def read_results_file(path: Path) -> ResultsFile:
+    """``{"months": {"YYYY-MM": {kpi: {status, value, sample, ci}}}, "days": {"YYYY-MM-DD":
+    {kpi: {value, sample}}}}``; a bare ``{"YYYY-MM": …}`` mapping is the months alone."""
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    months = data.get("months", data)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: a results file is a JSON object")
+    months = data["months"] if "months" in data else {k: v for k, v in data.items() if k != "days"}
+    out_months: dict[str, dict[str, KpiOutcome]] = {}
+    for month, kpis in months.items():
+        parse_month(month)
+        out_months[month] = {k: outcome_from_json(k, v) for k, v in kpis.items()}
+    out_days: dict[str, dict[str, DayResult]] = {}
+    for day, kpis in (data.get("days") or {}).items():
+        date.fromisoformat(day)
+        out_days[day] = {
+            k: DayResult(Decimal(str(v["value"])), int(v.get("sample") or 0))
+            for k, v in kpis.items()
+            if v.get("value") is not None
+        }
+    return ResultsFile(out_months, out_days)
+
+
+def results_from_file(path: Path, contract: ContractSource | None = None) -> ResultsFor:
+    """Month results from a results file; a month given only by its days is aggregated from
+    them (sample-weighted, as the simulation does)."""
+    found = read_results_file(path)
 
     def results_for(month: str) -> Mapping[str, KpiOutcome]:
-        found = months.get(month) or {}
-        return {k: outcome_from_json(k, v) for k, v in found.items()}
+        if month in found.months:
+            return found.months[month]
+        days = [v for d, v in sorted(found.days.items()) if d[:7] == month]
+        if days and contract is not None:
+            return month_outcomes_from_days(contract.terms_on(month), days)
+        return {}
 
     return results_for
 
@@ -94,9 +149,7 @@ def engine_results(contract: ContractSource, source: Any) -> ResultsFor:
     return results_for
 
 
-def _decimal(value: Any) -> Any:
-    from decimal import Decimal
-
+def _decimal(value: Any) -> Decimal:
     return Decimal(repr(float(value))) if isinstance(value, float) else Decimal(str(value))
 
 
@@ -120,28 +173,32 @@ def _scope(annex: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return channels, queues
 
 
+def _volumes_reader(contract: ContractSource, source: Any) -> VolumesFor:
+    channels, queues = _scope(getattr(contract, "annex", {}))
+
+    def volumes_for(month: str, terms: SettlementTerms) -> Volumes:
+        if source is None:
+            return Volumes()
+        start, end = month_bounds_utc(month, terms.time_zone)
+        return measure_volumes(
+            source.parquet_files("contacts"),
+            source.parquet_files("agent_states"),
+            start=start,
+            end=end,
+            channels=channels,
+            queues=queues,
+        )
+
+    return volumes_for
+
+
 def settle_from_paths(paths: Paths) -> SettleResult:
     contract = load_contract(paths.contract)
     with open_data(paths.data) as source:
         fingerprints: dict[str, str] = {}
         incidents: list[Incident] = []
         problems: list[Diagnostic] = []
-        annex = getattr(contract, "annex", {})
-        channels, queues = _scope(annex)
-
-        def volumes_for(month: str, terms: SettlementTerms) -> Volumes:
-            if source is None:
-                return Volumes()
-            start, end = month_bounds_utc(month, terms.time_zone)
-            return measure_volumes(
-                source.parquet_files("contacts"),
-                source.parquet_files("agent_states"),
-                start=start,
-                end=end,
-                channels=channels,
-                queues=queues,
-            )
-
+        volumes_for = _volumes_reader(contract, source)
         if source is not None:
             for table in FINGERPRINTED:
                 if source.has_table(table):
@@ -151,7 +208,7 @@ def settle_from_paths(paths: Paths) -> SettleResult:
                 incidents, problems = incidents_from_rows(rows, f"{paths.data}/incidents", 0)
         try:
             results_for = (
-                results_from_file(paths.results)
+                results_from_file(paths.results, contract)
                 if paths.results is not None
                 else engine_results(contract, source)
             )
@@ -174,3 +231,151 @@ def settle_from_paths(paths: Paths) -> SettleResult:
         )
         result.problems[:0] = problems
         return result
+
+
+# -- backtest ----------------------------------------------------------------------------------
+
+
+@dataclass
+class BacktestPaths:
+    contract: Path
+    data: Path | None
+    first: str
+    last: str
+    results: Path | None = None
+    decisions: Path | None = None
+    simulate: int = 0
+    seed: int = 0
+
+
+@dataclass
+class BacktestResult:
+    contract_id: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    settlements: list[MonthSettlement] = field(default_factory=list)
+    exposure: Exposure | None = None
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        total = sum((s.net_adjustment for s in self.settlements), Decimal(0))
+        return {
+            "format": "callpact.backtest/1",
+            "contract_id": self.contract_id,
+            "from": self.settlements[0].month if self.settlements else None,
+            "to": self.settlements[-1].month if self.settlements else None,
+            "months": self.rows,
+            "total_net_adjustment": format(total, "f"),
+            "simulation": self.exposure.to_json() if self.exposure else None,
+        }
+
+
+def _error(source: str, code: str, message: str, hint: str = "") -> Diagnostic:
+    return Diagnostic(source, 0, 0, Severity.ERROR, code, message, hint)
+
+
+def _day_results(paths: BacktestPaths) -> list[Mapping[str, DayResult]]:
+    """The days of the backtest range with a result, oldest first (from the results file)."""
+    if paths.results is None:
+        raise LookupError(
+            'simulation needs per-day KPI results: pass --results FILE with a "days" mapping'
+        )
+    found = read_results_file(paths.results)
+    first, last = month_index(paths.first), month_index(paths.last)
+    return [v for d, v in sorted(found.days.items()) if v and first <= month_index(d[:7]) <= last]
+
+
+def _incidents_by_month(
+    incidents: Sequence[Incident], contract: ContractSource, months: Sequence[str]
+) -> dict[str, list[IncidentAssessment]]:
+    out: dict[str, list[IncidentAssessment]] = {}
+    for month in months:
+        terms = contract.terms_on(month)
+        if terms.incidents is None or not incidents:
+            continue
+        start, end = month_bounds_utc(month, terms.time_zone)
+        out[month] = assess_incidents(
+            incidents,
+            terms.incidents,
+            time_zone=terms.time_zone,
+            period_start=start,
+            period_end=end,
+            holidays=terms.holidays,
+        )
+    return out
+
+
+def backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
+    """Settle every month from ``first`` to ``last`` as if the contract had been in force, and
+    with ``simulate`` > 0 resample the range's days into that many synthetic years."""
+    contract = load_contract(paths.contract)
+    result = BacktestResult(contract.terms_on(paths.first).contract_id)
+    try:
+        months = month_range(paths.first, paths.last)
+    except ValueError as error:
+        result.problems.append(_error(str(paths.contract), "SET004", str(error)))
+        return result
+    if not months:
+        result.problems.append(
+            _error(
+                str(paths.contract), "SET004", f"--from {paths.first} is after --to {paths.last}"
+            )
+        )
+        return result
+    with open_data(paths.data) as source:
+        volumes_for = _volumes_reader(contract, source)
+        try:
+            results_for = (
+                results_from_file(paths.results, contract)
+                if paths.results is not None
+                else engine_results(contract, source)
+            )
+        except (LookupError, OSError, ValueError) as error:
+            where = str(paths.results or paths.data or paths.contract)
+            result.problems.append(_error(where, "SET002", str(error)))
+            return result
+        decisions: list[CureDecision] = []
+        if paths.decisions is not None:
+            decisions, found = read_decisions_file(paths.decisions)
+            result.problems.extend(found)
+        incidents: list[Incident] = []
+        if source is not None and source.has_table("incidents"):
+            rows = source.read_table("incidents").to_pylist()
+            incidents, found = incidents_from_rows(rows, f"{paths.data}/incidents", 0)
+            result.problems.extend(found)
+        inputs = []
+        for month in months:
+            terms = contract.terms_on(month)
+            inputs.append(MonthInput(month, terms, results_for(month), volumes_for(month, terms)))
+    try:
+        by_month = _incidents_by_month(incidents, contract, months)
+    except ValueError as error:
+        result.problems.append(_error(f"{paths.data}/incidents", "SET103", str(error)))
+        return result
+    result.settlements = backtest(inputs, decisions, by_month)
+    result.rows = backtest_rows(result.settlements)
+    if paths.simulate > 0:
+        try:
+            days = _day_results(paths)
+            per_month = max(1, round(len(days) / len({m.month for m in inputs})))
+            result.exposure = simulate(
+                contract.terms_on(paths.last),
+                days,
+                runs=paths.simulate,
+                seed=paths.seed,
+                days_per_month=per_month,
+                volumes=_mean_volumes([m.volumes for m in inputs]),
+            )
+        except (LookupError, OSError, ValueError) as error:
+            where = str(paths.results or paths.contract)
+            result.problems.append(_error(where, "SET003", str(error)))
+    return result
+
+
+def _mean_volumes(volumes: Sequence[Volumes]) -> Volumes:
+    """The average month's volumes, which a synthetic month is billed on."""
+    count = len(volumes) or 1
+    return Volumes(
+        round(sum(v.handled_contacts for v in volumes) / count),
+        sum((v.handle_seconds for v in volumes), Decimal(0)) / count,
+        sum((v.productive_seconds for v in volumes), Decimal(0)) / count,
+    )
