@@ -1,0 +1,111 @@
+"""``callpact contract check | render | diff``: the annex as code, from the command line."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callpact.contracts.diff import diff_versions
+from callpact.contracts.lint import lint_contract
+from callpact.contracts.loader import read_annex
+from callpact.contracts.model import Contract
+from callpact.contracts.render import render_html, render_markdown
+from callpact.diagnostics import Diagnostic, has_errors, sort_key
+
+contract_app = typer.Typer(
+    help="Check, render and compare SLA annexes.", no_args_is_help=True, add_completion=False
+)
+
+
+class CheckFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class RenderFormat(StrEnum):
+    MARKDOWN = "markdown"
+    HTML = "html"
+
+
+@contract_app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Annex YAML files.")],
+    no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip the lint warnings.")] = False,
+    output: Annotated[
+        CheckFormat, typer.Option("--format", help="text, or json for machines.")
+    ] = CheckFormat.TEXT,
+) -> None:
+    """Report every error (and lint warning) of each annex; exit 1 when any file has errors."""
+    every: list[Diagnostic] = []
+    for path in files:
+        result = read_annex(path)
+        found = list(result.diagnostics)
+        if result.contract is not None and not no_lint:
+            found += lint_contract(result.contract, result.positions)
+        every += sorted(found, key=sort_key)
+    if output is CheckFormat.JSON:
+        typer.echo(json.dumps([d.to_json() for d in every], indent=2))
+    else:
+        for diagnostic in every:
+            typer.echo(diagnostic.format())
+        errors = sum(d.severity.value == "error" for d in every)
+        warnings = len(every) - errors
+        typer.echo(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)", err=True)
+    if has_errors(every):
+        raise typer.Exit(1)
+
+
+def _load_or_exit(path: Path) -> Contract:
+    result = read_annex(path)
+    if result.contract is None:
+        for diagnostic in result.diagnostics:
+            typer.echo(diagnostic.format(), err=True)
+        raise typer.Exit(1)
+    return result.contract
+
+
+@contract_app.command("render")
+def render(
+    file: Annotated[Path, typer.Argument(help="Annex YAML file.")],
+    output: Annotated[
+        RenderFormat, typer.Option("--format", help="markdown or html.")
+    ] = RenderFormat.MARKDOWN,
+    out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+) -> None:
+    """The annex as the document both parties sign: formulas in words, tiers as tables."""
+    contract = _load_or_exit(file)
+    text = render_html(contract) if output is RenderFormat.HTML else render_markdown(contract)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+@contract_app.command("diff")
+def diff(
+    old: Annotated[Path, typer.Argument(help="The annex before.")],
+    new: Annotated[Path, typer.Argument(help="The annex after.")],
+    output: Annotated[
+        CheckFormat, typer.Option("--format", help="text, or json for machines.")
+    ] = CheckFormat.TEXT,
+) -> None:
+    """What changed in contract terms (the latest version of each file is compared)."""
+    before, after = _load_or_exit(old), _load_or_exit(new)
+    changes = diff_versions(before.latest, after.latest)
+    if output is CheckFormat.JSON:
+        typer.echo(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
+        return
+    if not changes:
+        typer.echo("no changes in contract terms")
+    for change in changes:
+        typer.echo(change.text)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``callpact contract`` to the main app."""
+    app.add_typer(contract_app, name="contract")
