@@ -291,25 +291,21 @@ governance_app = typer.Typer(
 
 
 def load_terms(path: Path) -> Any:
-    """The annex's governance terms; the annex is validated by the contract loader when it is
-    available, and its errors are printed with their line numbers."""
+    """The annex's governance terms, once the contract loader has found the annex valid (its
+    errors are printed with their line numbers)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from callpact.contracts import load_contract
+    from callpact.diagnostics import has_errors
     from callpact.governance.annex import terms_from_annex
 
-    try:
-        from callpact.contracts.loader import load_contract  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # the contract model is optional here; the mapping is enough
-        load_contract = None
-    if load_contract is not None:
-        from callpact.diagnostics import has_errors
-
-        _, diagnostics = load_contract(path)
-        for diagnostic in diagnostics:
-            typer.echo(diagnostic.format(), err=True)
-        if has_errors(diagnostics):
-            raise fail(f"{path}: the annex has errors; fix them first")
+    _, diagnostics = load_contract(path)
+    errors = [d for d in diagnostics if has_errors([d])]
+    for diagnostic in errors:
+        typer.echo(diagnostic.format(), err=True)
+    if errors:
+        raise fail(f"{path}: the annex has errors; fix them first")
     try:
         data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
         return terms_from_annex(data)
