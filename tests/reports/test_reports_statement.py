@@ -7,7 +7,9 @@ import io
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
@@ -62,3 +64,65 @@ def test_pdf_page_one_is_the_summary(tmp_path: Path) -> None:
     rest = "".join(page.extract_text() for page in reader.pages[1:])
     assert "never reported" in rest
     assert "page 1 of" in first
+
+
+def _rasterise(pdf: Path, page: int, out: Path) -> Path:
+    """One page of the PDF as a PNG, by poppler's pdftoppm (Debian package poppler-utils)."""
+    import shutil
+    import subprocess
+
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm not installed (apt-get install poppler-utils)")
+    prefix = out / f"page{page}"
+    subprocess.run(
+        [pdftoppm, "-png", "-r", "50", "-f", str(page), "-l", str(page), "-singlefile",
+         str(pdf), str(prefix)],
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    return prefix.with_suffix(".png")
+
+
+def _near(pixels: Any, rgb: tuple[int, int, int]) -> int:
+    import numpy as np
+
+    colour = np.array(rgb, dtype=float) / 255
+    distance = np.abs(pixels[..., :3] - colour).max(axis=-1)
+    return int((distance < 0.08).sum())
+
+
+def test_pdf_pages_render_to_non_blank_images(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    paths = _statement(tmp_path)
+    pdf = tmp_path / "statement.pdf"
+    result = runner.invoke(app, ["settle", str(ANNEX), "--data", str(paths["data"]), "--period", "2027-03",
+                                 "--results", str(paths["results"]), "--format", "pdf", "--out", str(pdf)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    first = matplotlib.image.imread(str(_rasterise(pdf, 1, tmp_path)))
+    height, width = first.shape[:2]
+    assert 1.3 < height / width < 1.5  # A4 portrait
+    ink = float((first[..., :3].mean(axis=-1) < 0.6).mean())
+    assert 0.005 < ink < 0.5, ink  # text on white: neither blank nor a solid block
+    # Page 1 is the summary: the red of "missed" and the termination alert, but no chart yet;
+    # page 2 carries the charts, drawn in the KPI line's blue (#1f4e79).
+    assert _near(first, (0xA9, 0x32, 0x26)) > 20
+    assert _near(first, (0x1F, 0x4E, 0x79)) == 0
+    second = matplotlib.image.imread(str(_rasterise(pdf, 2, tmp_path)))
+    assert _near(second, (0x1F, 0x4E, 0x79)) > 50
+
+
+def test_html_has_summary_then_one_chart_per_kpi(tmp_path: Path) -> None:
+    paths = _statement(tmp_path)
+    result = runner.invoke(app, ["settle", str(ANNEX), "--data", str(paths["data"]), "--period", "2027-03",
+                                 "--results", str(paths["results"]), "--format", "html"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = result.stdout
+    summary, charts, lines = (
+        html.index(t) for t in ("Invoice total", "KPIs over recent months", "<h2>Lines")
+    )
+    assert summary < charts < lines
+    kpis = html[charts:lines].count('<div class="chart">')
+    assert kpis == 7  # the example annex has seven KPIs
+    assert html[charts:lines].count("<svg") == kpis

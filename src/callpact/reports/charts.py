@@ -37,7 +37,9 @@ def kpi_chart_svg(
         ax.set_xticks(xs, [m[2:] for m in months], rotation=0)
         ax.set_title(label, loc="left")
         if unit == "ratio":
-            ax.yaxis.set_major_formatter(lambda y, _: f"{y:.0%}")
+            from matplotlib.ticker import PercentFormatter
+
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
         ax.spines[["top", "right"]].set_visible(False)
         fig.tight_layout()
         buffer = io.StringIO()

@@ -67,7 +67,12 @@ class Paths:
 
 
 def load_contract(path: Path) -> ContractSource:
-    return AnnexContract.read(path)
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return AnnexContract.read(path)
+    except YAMLError as error:
+        raise ValueError(f"not valid YAML: {error}") from error
 
 
 @dataclass
@@ -192,7 +197,25 @@ def _volumes_reader(contract: ContractSource, source: Any) -> VolumesFor:
     return volumes_for
 
 
+def _input_problems(error: Exception, paths_contract: Path) -> list[Diagnostic]:
+    """A data folder that cannot be read at all, or a contract file that is not YAML."""
+    found = list(getattr(error, "diagnostics", []))
+    if found:
+        return found
+    return [_error(str(paths_contract), "SET005", f"cannot read the contract: {error}")]
+
+
 def settle_from_paths(paths: Paths) -> SettleResult:
+    """Settle ``paths.period``; every problem with an input comes back as a diagnostic."""
+    from callpact.data.ingest import DeliveryError
+
+    try:
+        return _settle_from_paths(paths)
+    except (DeliveryError, OSError, ValueError) as error:
+        return SettleResult(None, [], [], _input_problems(error, paths.contract))
+
+
+def _settle_from_paths(paths: Paths) -> SettleResult:
     contract = load_contract(paths.contract)
     with open_data(paths.data) as source:
         fingerprints: dict[str, str] = {}
@@ -307,6 +330,15 @@ def _incidents_by_month(
 def backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
     """Settle every month from ``first`` to ``last`` as if the contract had been in force, and
     with ``simulate`` > 0 resample the range's days into that many synthetic years."""
+    from callpact.data.ingest import DeliveryError
+
+    try:
+        return _backtest_from_paths(paths)
+    except (DeliveryError, OSError, ValueError) as error:
+        return BacktestResult("", problems=_input_problems(error, paths.contract))
+
+
+def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
     contract = load_contract(paths.contract)
     result = BacktestResult(contract.terms_on(paths.first).contract_id)
     try:

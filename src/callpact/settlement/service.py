@@ -72,8 +72,12 @@ class AnnexContract:
         return cls(str(path), YAML(typ="safe").load(path.read_text("utf-8")))
 
     def terms_on(self, month: str) -> SettlementTerms:
-        start = (self.annex.get("contract") or {}).get("term", {}).get("start")
-        return terms_from_annex(self.annex, version=str(start or "1"))
+        try:
+            start = (self.annex.get("contract") or {}).get("term", {}).get("start")
+            return terms_from_annex(self.annex, version=str(start or "1"))
+        except (KeyError, TypeError, AttributeError) as error:
+            # The contract loader reports these with positions; settlement only names them.
+            raise ValueError(f"the annex lacks or misshapes {error}") from error
 
     def fingerprint_on(self, month: str) -> str:
         return canonical_sha256(self.annex)
