@@ -156,3 +156,23 @@ def test_unknown_results_file_is_a_diagnostic(case: Path) -> None:
                                  "--period", "2027-03", "--results", str(case / "nope.json")])  # fmt: skip
     assert result.exit_code == 1
     assert "error[SET002]" in result.output
+
+
+def test_verify_lists_money_differences_from_a_changed_incident_row(case: Path) -> None:
+    out = case / "statement.json"
+    assert _settle(case, "--format", "json", "--out", str(out)).exit_code == 0  # type: ignore[attr-defined]
+    # i2 now reported 30 min after detection, within its 1 h deadline: its 1,000 liability goes
+    incidents = case / "data" / "incidents.csv"
+    incidents.write_text(
+        INCIDENTS.replace(
+            "2027-03-11T10:00:00-06:00,,", "2027-03-11T10:00:00-06:00,2027-03-11T10:30:00-06:00,"
+        )
+    )
+    args = ["statement", "verify", str(out), "--contract", str(case / "annex.yaml"),
+            "--data", str(case / "data"), "--results", str(case / "results.json")]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert "fingerprints.tables.incidents" in result.stdout
+    assert "liabilities: '1250.00' in the statement, '250.00' recomputed" in result.stdout
+    assert "invoice_total: '57190.00' in the statement, '58190.00' recomputed" in result.stdout
+    assert "fingerprints.tables.contacts" not in result.stdout
