@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -147,10 +147,15 @@ def zone_of(time_zone: str | ZoneInfo) -> ZoneInfo:
 
 
 def _real(local: datetime) -> datetime:
-    """A local wall-clock time as the instant it names (a time skipped by DST moves forward)."""
-    zone = local.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    return local.astimezone(UTC).astimezone(zone)
+    """A local wall-clock time as the instant it names, with a fixed UTC offset.
+
+    A time skipped by DST moves forward (02:30 on the spring-forward night is 03:30). The
+    fixed offset matters: Python subtracts and compares two datetimes sharing one ZoneInfo by
+    wall clock, which would make a 23-hour day last 24 hours."""
+    instant = local.astimezone(UTC).astimezone(local.tzinfo)
+    offset = instant.utcoffset()
+    assert offset is not None
+    return instant.replace(tzinfo=timezone(offset))
 
 
 def is_open(
@@ -183,10 +188,10 @@ def open_intervals(
 ) -> list[tuple[datetime, datetime]]:
     """The open ``[opens, closes)`` intervals of the local days ``start ≤ day < end``.
 
-    Both ends are aware datetimes in the contract's zone naming real instants, so
-    ``closes - opens`` is elapsed time: a 00:00-24:00 window lasts 23 h on the day clocks
-    spring forward and 25 h on the day they fall back. Consecutive windows are not merged
-    across midnight.
+    Both ends are aware datetimes showing local wall-clock time with that moment's fixed UTC
+    offset (``2027-03-14T03:00-05:00``), so they compare as instants and ``closes - opens`` is
+    elapsed time: a 00:00-24:00 window lasts 23 h on the day clocks spring forward and 25 h on
+    the day they fall back. Consecutive windows are not merged across midnight.
     """
     zone = zone_of(time_zone)
     closed = holiday_dates(holidays, start, end) if start < end else frozenset()

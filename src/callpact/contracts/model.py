@@ -254,7 +254,8 @@ class HoursCalendar(Section):
     def open_intervals(
         self, start: date, end: date, time_zone: str | ZoneInfo
     ) -> list[tuple[datetime, datetime]]:
-        """Open ``[opens, closes)`` intervals (aware, local zone) of days ``start ≤ d < end``."""
+        """Open ``[opens, closes)`` intervals of days ``start ≤ d < end`` (local wall clock with a
+        fixed UTC offset each, so they subtract and compare as instants)."""
         return hours_rules.open_intervals(self.weekly, self.holidays, start, end, time_zone)
 
 
@@ -466,7 +467,7 @@ class KpiSpec(Section):
     id: Id
     metric: str
     label: str | None = None
-    params: dict[str, ParamValue] = {}
+    params: dict[str, ParamValue] = Field(default_factory=dict, validate_default=True)
     scope: KpiScope | None = None
     period: Period = "month"
     target: Target

@@ -1,0 +1,111 @@
+"""`callpact contract check | render | diff` through the Typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from annex_text import CLEAN, position, replace
+from typer.testing import CliRunner
+
+from callpact.cli.main import _register, app
+
+_register()
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_check_valid_files_exit_zero_with_warnings(tmp_path: Path) -> None:
+    text = replace("    min_sample: 300\n    exclusions", "    exclusions")
+    warned = write(tmp_path, "warned.yaml", text)
+    other = str(EXAMPLES / "techsupport-per-minute.yaml")
+    result = runner.invoke(app, ["contract", "check", str(warned), other])
+    assert result.exit_code == 0, result.output
+    line, column = position(text, "sl\n")
+    assert f"{warned}:{line}:{column}: warning[CP102]:" in result.output
+
+
+def test_check_no_lint_hides_warnings(tmp_path: Path) -> None:
+    warned = write(
+        tmp_path, "warned.yaml", replace("    min_sample: 300\n    exclusions", "    exclusions")
+    )
+    result = runner.invoke(app, ["contract", "check", "--no-lint", str(warned)])
+    assert result.exit_code == 0
+    assert "CP102" not in result.output
+
+
+def test_check_errors_exit_one_and_print_file_line_column(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yaml", replace("America/Chicago", "America/Chicgo"))
+    good = write(tmp_path, "good.yaml", CLEAN)
+    result = runner.invoke(app, ["contract", "check", str(good), str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:6:14: error[CP007]: contract.time_zone: unknown time zone" in result.output
+
+
+def test_check_json(tmp_path: Path) -> None:
+    text = replace("metric: aht", "metric: ahtt")
+    bad = write(tmp_path, "bad.yaml", text)
+    result = runner.invoke(app, ["contract", "check", "--format", "json", str(bad)])
+    assert result.exit_code == 1
+    (item,) = json.loads(result.stdout)
+    line, column = position(text, "ahtt")
+    assert (item["code"], item["line"], item["column"], item["severity"]) == (
+        "CP008",
+        line,
+        column,
+        "error",
+    )
+    assert item["source"] == str(bad)
+    assert item["field"] == "kpis[1].metric"
+
+
+def test_check_the_examples() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "contract",
+            "check",
+            str(EXAMPLES / "annex.yaml"),
+            str(EXAMPLES / "techsupport-per-minute.yaml"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "error[" not in result.output
+
+
+def test_render_markdown_and_html(tmp_path: Path) -> None:
+    annex = write(tmp_path, "annex.yaml", CLEAN)
+    result = runner.invoke(app, ["contract", "render", str(annex)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Service level annex acme-2027")
+    out = tmp_path / "annex.html"
+    result = runner.invoke(
+        app, ["contract", "render", str(annex), "--format", "html", "--out", str(out)]
+    )
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_render_refuses_an_invalid_annex(tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.yaml", replace("metric: aht", "metric: ahtt"))
+    result = runner.invoke(app, ["contract", "render", str(bad)])
+    assert result.exit_code == 1
+    assert "error[CP008]" in result.output
+
+
+def test_diff_text_and_json(tmp_path: Path) -> None:
+    old = write(tmp_path, "old.yaml", CLEAN)
+    new = write(tmp_path, "new.yaml", replace("period_days: 30", "period_days: 15"))
+    result = runner.invoke(app, ["contract", "diff", str(old), str(new)])
+    assert result.exit_code == 0
+    assert result.stdout == "cure period 30 → 15 days\n"
+    result = runner.invoke(app, ["contract", "diff", str(old), str(new), "--format", "json"])
+    assert json.loads(result.stdout)[0]["old"] == 30
+    same = runner.invoke(app, ["contract", "diff", str(old), str(old)])
+    assert same.stdout == "no changes in contract terms\n"
