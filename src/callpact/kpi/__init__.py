@@ -1,0 +1,1 @@
+"""KPI definitions compiled to Ibis expressions, scope and exclusions, statistics, engines."""

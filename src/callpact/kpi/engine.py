@@ -1,0 +1,562 @@
+"""The KPI engine: a contract version's KPIs for one month, on DuckDB (default) or Spark.
+
+``compute_scorecard(version, source, "2027-03")`` reads the tables of a
+:class:`callpact.data.workspace.DataSource`, compiles each KPI of the version to an Ibis
+expression (:mod:`callpact.kpi.expressions`), runs it on the chosen backend and returns a
+:class:`Scorecard`: per KPI (and per day, ISO week or interval with ``by=``) the value, its
+sample (the denominator), a confidence interval, the target, the status, and how many contacts
+each declared exclusion left out. The rows a raw folder lost to ingest's row rules travel along
+in ``Scorecard.rejected``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from callpact.data.schema import arrow_schema
+from callpact.kpi import expressions as kx
+from callpact.kpi.definitions import (
+    PROPORTIONS,
+    KpiDefinition,
+    Program,
+    definitions_from_version,
+    open_hours_rules,
+)
+from callpact.kpi.localtime import (
+    DAY_US,
+    US,
+    from_us,
+    local_bounds_us,
+    month_days,
+    offset_segments,
+)
+from callpact.kpi.stats import t_interval, wilson_interval
+
+BackendName = Literal["duckdb", "spark"]
+ByOption = Literal["period", "week", "day", "interval"]
+CONTACT_METRICS = frozenset(
+    {"service_level", "abandon_rate", "short_abandon_rate", "transfer_rate", "asa", "aht"}
+)
+SURVEY_METRICS = frozenset({"csat", "nps", "ces"})
+
+
+class KpiStatus(StrEnum):
+    MET = "met"
+    MISSED = "missed"
+    NOT_MEASURABLE = "not_measurable"
+
+
+@dataclass(frozen=True, slots=True)
+class KpiResult:
+    """One KPI over one period (or one bucket of it)."""
+
+    kpi_id: str
+    metric: str
+    period: str
+    bucket: str | None
+    value: float | None
+    sample: int
+    ci: tuple[float, float] | None
+    target: Any
+    direction: str
+    status: KpiStatus
+    excluded: int = 0
+    excluded_by: Mapping[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kpi": self.kpi_id, "metric": self.metric, "period": self.period}
+        if self.bucket is not None:
+            out["bucket"] = self.bucket
+        out.update(
+            value=self.value,
+            sample=self.sample,
+            ci=None if self.ci is None else [self.ci[0], self.ci[1]],
+            target=None if self.target is None else {self.direction: float(self.target)},
+            status=self.status.value,
+            excluded={**dict(self.excluded_by), "total": self.excluded},
+        )
+        return out
+
+
+@dataclass
+class Scorecard:
+    period: str
+    by: str
+    backend: str
+    results: list[KpiResult]
+    rejected: dict[str, int] = field(default_factory=dict)
+    queries: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "by": self.by,
+            "backend": self.backend,
+            "rejected": dict(self.rejected),
+            "results": [r.to_json() for r in self.results],
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Backends
+
+
+class Backend:
+    """Tables of a data source as Ibis tables on one backend."""
+
+    name: str = ""
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self._tables: dict[str, ir.Table] = {}
+
+    def _load(self, name: str, files: list[str]) -> ir.Table:
+        raise NotImplementedError
+
+    def table(self, source: Any, name: str) -> ir.Table:
+        if name not in self._tables:
+            files = list(source.parquet_files(name)) if source.has_table(name) else []
+            if files:
+                self._tables[name] = self._load(name, files)
+            else:
+                self._tables[name] = ibis.memtable(arrow_schema(name).empty_table())
+        return self._tables[name]
+
+    def execute(self, expr: ir.Table) -> pa.Table:
+        return self.con.to_pyarrow(expr)
+
+    def sql(self, expr: ir.Table) -> str:
+        return str(ibis.to_sql(expr, dialect=self.name))
+
+    def close(self) -> None:
+        return None
+
+
+class DuckDBBackend(Backend):
+    name = "duckdb"
+
+    def __init__(self) -> None:
+        con = ibis.duckdb.connect()
+        con.raw_sql("SET TimeZone = 'UTC'")
+        super().__init__(con)
+
+    def _load(self, name: str, files: list[str]) -> ir.Table:
+        return self.con.read_parquet(files, table_name=f"cp_{name}")
+
+
+class SparkBackend(Backend):
+    """PySpark through Ibis. ``CALLPACT_SPARK_MASTER`` (e.g. ``spark://host:7077``) or
+    ``CALLPACT_SPARK_REMOTE`` (Spark Connect, ``sc://host:15002``) points it at a cluster; by
+    default a local session with two cores starts."""
+
+    name = "pyspark"
+
+    def __init__(self, session: Any | None = None) -> None:
+        if session is None:
+            session = spark_session()
+        self.session = session
+        super().__init__(ibis.pyspark.connect(session))
+
+    def _load(self, name: str, files: list[str]) -> ir.Table:
+        frame = self.session.read.parquet(*files)
+        view = f"cp_{name}"
+        frame.createOrReplaceTempView(view)
+        return self.con.table(view)
+
+
+def spark_session() -> Any:
+    from pyspark.sql import SparkSession
+
+    remote = os.environ.get("CALLPACT_SPARK_REMOTE")
+    builder = SparkSession.builder.appName("callpact-kpi")
+    if remote:
+        builder = builder.remote(remote)
+    else:
+        builder = builder.master(os.environ.get("CALLPACT_SPARK_MASTER", "local[2]"))
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.sql.shuffle.partitions", "4"
+        )
+    return builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+
+
+def make_backend(name: str) -> Backend:
+    if name == "duckdb":
+        return DuckDBBackend()
+    if name in ("spark", "pyspark"):
+        return SparkBackend()
+    raise ValueError(f"unknown engine {name!r}; use duckdb or spark")
+
+
+# ---------------------------------------------------------------------------------------------
+# Computing
+
+
+def _split_list(text: Any) -> tuple[str, ...] | None:
+    if text is None or str(text).strip() == "":
+        return None
+    return tuple(part.strip() for part in str(text).split(",") if part.strip())
+
+
+def _label(bucket_us: int, span: kx.Span) -> str | None:
+    if span.by == "period":
+        return None
+    local = datetime(1970, 1, 1) + timedelta(microseconds=bucket_us)  # noqa: DTZ001 (wall clock)
+    if span.by == "day":
+        return local.date().isoformat()
+    if span.by == "week":
+        year, week, _ = local.date().isocalendar()
+        return f"{year}-W{week:02d}"
+    return local.strftime("%Y-%m-%dT%H:%M")
+
+
+def _status(definition: KpiDefinition, value: float | None, sample: int) -> KpiStatus:
+    if value is None or sample <= 0 or sample < definition.min_sample:
+        return KpiStatus.NOT_MEASURABLE
+    met = definition.meets(value)
+    if met is None:
+        return KpiStatus.NOT_MEASURABLE
+    return KpiStatus.MET if met else KpiStatus.MISSED
+
+
+class Computation:
+    """The expressions of one period over one backend (shared pieces built once)."""
+
+    def __init__(
+        self,
+        program: Program,
+        backend: Backend,
+        source: Any,
+        month: str,
+        *,
+        by: ByOption = "period",
+        interval_minutes: int = 30,
+        definitions: Sequence[KpiDefinition] = (),
+    ) -> None:
+        self.program = program
+        self.backend = backend
+        self.source = source
+        zone = program.zone
+        first, end = month_days(month)
+        lo, hi = local_bounds_us(first, end, zone)
+        look_ahead = max(
+            [int(d.param("window_days")) for d in definitions if d.metric == "fcr"] or [0]
+        )
+        segments = offset_segments(zone, lo - DAY_US, hi + (look_ahead + 2) * DAY_US)
+        self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes)
+        self._outages: tuple[Any, ...] | None = None
+
+    def table(self, name: str) -> ir.Table:
+        return self.backend.table(self.source, name)
+
+    def windows(self, definition: KpiDefinition) -> kx.OpenHours | None:
+        if definition.hours is None:
+            return None
+        weekly, closed = open_hours_rules(definition.hours, self.span.first, self.span.end)
+        return kx.OpenHours(weekly, closed)
+
+    # -- exclusion inputs ---------------------------------------------------------------------
+
+    def outages(self) -> tuple[Any, ...]:
+        if self._outages is None:
+            o = self.table("outages")
+            o = o.select(
+                o.channels,
+                o.queues,
+                s_us=kx.epoch_us(o.starts_at),
+                e_us=kx.epoch_us(o.ends_at),
+            )
+            rows = self.backend.execute(o).to_pylist()
+            self._outages = tuple(
+                (
+                    int(r["s_us"]),
+                    int(r["e_us"]),
+                    _split_list(r["channels"]),
+                    _split_list(r["queues"]),
+                )
+                for r in rows
+            )
+        return self._outages
+
+    def trainees(self, days: int) -> ir.Table | None:
+        if days <= 0:
+            return None
+        agents = self.backend.execute(
+            self.table("agents").select("agent_id", "training_completed_on")
+        ).to_pylist()
+        zone = self.program.zone
+        rows = []
+        for agent in agents:
+            done = agent["training_completed_on"]
+            if done is None:
+                continue
+            start, stop = local_bounds_us(done, done + timedelta(days=days), zone)
+            rows.append((agent["agent_id"], start, stop))
+        table = pa.table(
+            {
+                "agent_id": pa.array([r[0] for r in rows], pa.string()),
+                "exempt_from_us": pa.array([r[1] for r in rows], pa.int64()),
+                "exempt_until_us": pa.array([r[2] for r in rows], pa.int64()),
+            }
+        )
+        return ibis.memtable(table)
+
+    def over_forecast(self, tolerance: float) -> ir.Table:
+        """(queue, interval) pairs whose offered volume exceeded forecast × (1 + tolerance)."""
+        everything = KpiDefinition("volume", "abandon_rate")
+        contacts = kx.contact_frame(self.table("contacts"), everything, self.span)
+        forecast = kx.forecast_slots(self.table("forecast"), self.span, None)
+        sizes = self.backend.execute(forecast.select("interval_minutes").distinct()).column(0)
+        pieces = []
+        for minutes in sorted(set(sizes.to_pylist())):
+            size = int(minutes) * 60 * US
+            f = forecast.filter(forecast.interval_minutes == minutes)
+            a = kx.actual_per_slot(contacts, size)
+            j = f.join(a, [f.queue == a.queue, f.slot_us == a.slot_us])
+            j = j.filter(j.actual > j.offered * (1.0 + tolerance))
+            pieces.append(
+                j.select("queue", "slot_us", slot_size_us=ibis.literal(size, type="int64"))
+            )
+        if not pieces:
+            empty = pa.table(
+                {
+                    "queue": pa.array([], pa.string()),
+                    "slot_us": pa.array([], pa.int64()),
+                    "slot_size_us": pa.array([], pa.int64()),
+                }
+            )
+            return ibis.memtable(empty)
+        out = pieces[0]
+        for piece in pieces[1:]:
+            out = out.union(piece)
+        return out
+
+    def exclusion_data(self, definition: KpiDefinition) -> kx.ExclusionData:
+        kinds = {e.kind: e for e in definition.exclusions}
+        outages = self.outages() if "declared_outages" in kinds else ()
+        trainees = (
+            self.trainees(definition.trainee_exemption_days)
+            if "trainees_in_exemption" in kinds
+            else None
+        )
+        volume = kinds.get("volume_above_forecast")
+        over = self.over_forecast(volume.tolerance or 0.0) if volume is not None else None
+        return kx.ExclusionData(outages, trainees, over)
+
+    # -- one KPI ------------------------------------------------------------------------------
+
+    def expressions(self, definition: KpiDefinition) -> tuple[ir.Table, ir.Table | None]:
+        """The KPI's aggregate and its exclusion counts (None when it declares none)."""
+        definition.validate()
+        metric = definition.metric
+        span = self.span
+        windows = self.windows(definition)
+        if metric == "verbatim_fidelity":
+            return kx.verbatim_aggregate(self.table("verbatim_judgements"), span), None
+        if metric == "occupancy":
+            return kx.occupancy_aggregate(self.table("agent_states"), span), None
+        if metric == "schedule_adherence":
+            return (
+                kx.adherence_aggregate(self.table("schedules"), self.table("agent_states"), span),
+                None,
+            )
+        data = self.exclusion_data(definition)
+        contacts = self.table("contacts")
+        if metric == "fcr":
+            look_ahead = (int(definition.param("window_days")) + 2) * DAY_US
+            frame = kx.contact_frame(contacts, definition, span, hi_us=span.hi_us + look_ahead)
+            frame = kx.flag_exclusions(frame, definition, data)
+            aggregate = kx.fcr_aggregate(frame, definition, span, windows)
+            in_period = frame.filter(frame.off_us < span.hi_us, kx.in_hours(frame, windows))
+        else:
+            frame = kx.contact_frame(contacts, definition, span)
+            frame = frame.filter(kx.in_hours(frame, windows))
+            frame = kx.flag_exclusions(frame, definition, data)
+            in_period = frame
+            if metric in CONTACT_METRICS:
+                aggregate = kx.contact_aggregate(frame, definition)
+            elif metric == "interval_service_level":
+                aggregate = kx.interval_service_level_aggregate(frame, definition, span)
+            elif metric in SURVEY_METRICS:
+                aggregate = kx.survey_aggregate(frame, self.table("surveys"), definition)
+            elif metric == "qa_score":
+                aggregate = kx.qa_aggregate(frame, self.table("qa_evaluations"))
+            elif metric == "forecast_accuracy":
+                aggregate = kx.forecast_accuracy_aggregate(
+                    frame, self.table("forecast"), definition, span
+                )
+            else:
+                raise ValueError(f"{definition.kpi_id}: no engine for metric {metric!r}")
+        counts = kx.exclusion_counts(in_period, definition) if definition.exclusions else None
+        return aggregate, counts
+
+    def results(self, definition: KpiDefinition) -> tuple[list[KpiResult], ir.Table]:
+        aggregate, counts = self.expressions(definition)
+        rows = self.backend.execute(aggregate).to_pylist()
+        excluded: dict[int, dict[str, int]] = {}
+        if counts is not None:
+            for row in self.backend.execute(counts).to_pylist():
+                excluded[int(row.pop("bucket"))] = {
+                    k.removeprefix("x_"): int(v or 0) for k, v in row.items()
+                }
+        by_bucket = {int(r["bucket"]): r for r in rows}
+        buckets = sorted(set(by_bucket) | set(excluded))
+        if self.span.by == "period" or not buckets:
+            buckets = buckets or [0]
+        out = []
+        for bucket in buckets:
+            row = by_bucket.get(bucket, {"num": 0.0, "den": 0, "std": None})
+            value, sample, ci = self._value(definition, row)
+            counted = excluded.get(bucket, {})
+            total = int(counted.pop("excluded", 0))
+            label = None if definition.metric == "verbatim_fidelity" else _label(bucket, self.span)
+            out.append(
+                KpiResult(
+                    kpi_id=definition.kpi_id,
+                    metric=definition.metric,
+                    period=self.span.label,
+                    bucket=label,
+                    value=value,
+                    sample=sample,
+                    ci=ci,
+                    target=definition.target,
+                    direction=definition.direction,
+                    status=_status(definition, value, sample),
+                    excluded=total,
+                    excluded_by={e.kind: counted.get(e.kind, 0) for e in definition.exclusions},
+                )
+            )
+        return out, aggregate
+
+    @staticmethod
+    def _value(
+        definition: KpiDefinition, row: Mapping[str, Any]
+    ) -> tuple[float | None, int, tuple[float, float] | None]:
+        num = float(row["num"] or 0.0)
+        den = int(row["den"] or 0)
+        std = row["std"]
+        metric = definition.metric
+        if metric in ("occupancy", "schedule_adherence"):
+            # time-weighted ratio: the sample is the denominator in whole seconds
+            seconds = den // US
+            return (None if den == 0 else num / den), seconds, None
+        if den == 0:
+            return None, 0, None
+        if metric == "forecast_accuracy" and definition.param("method") == "wape":
+            total = float(std or 0.0)
+            return (None if total == 0 else num / total), den, None
+        value = num / den
+        proportion = (
+            metric in PROPORTIONS
+            or (metric in ("csat", "ces") and std is None)
+            or (metric == "forecast_accuracy" and definition.param("method") == "within_tolerance")
+        )
+        if proportion:
+            return value, den, wilson_interval(round(num), den)
+        return value, den, t_interval(value, None if std is None else float(std), den)
+
+
+def compute(
+    program: Program,
+    definitions: Sequence[KpiDefinition],
+    source: Any,
+    month: str,
+    *,
+    by: ByOption | None = None,
+    backend: Backend | None = None,
+    interval_minutes: int = 30,
+    explain: Sequence[str] = (),
+) -> Scorecard:
+    """Every definition over one month of ``source``; see :func:`compute_scorecard`.
+
+    ``explain`` names KPIs whose query text is kept in ``Scorecard.queries`` (compiling SQL
+    text costs as much as running a small query, so it is done only when asked)."""
+    own = backend is None
+    engine = backend if backend is not None else DuckDBBackend()
+    try:
+        results: list[KpiResult] = []
+        queries: dict[str, str] = {}
+        computations: dict[str, Computation] = {}
+        for definition in definitions:
+            chosen: ByOption = by or (
+                "period" if definition.period == "month" else definition.period  # type: ignore[assignment]
+            )
+            if chosen not in computations:
+                computations[chosen] = Computation(
+                    program,
+                    engine,
+                    source,
+                    month,
+                    by=chosen,
+                    interval_minutes=interval_minutes,
+                    definitions=definitions,
+                )
+            rows, aggregate = computations[chosen].results(definition)
+            results.extend(rows)
+            if definition.kpi_id in explain:
+                queries[definition.kpi_id] = engine.sql(aggregate)
+        return Scorecard(
+            period=month,
+            by=by or "period",
+            backend=engine.name,
+            results=results,
+            rejected={k: v for k, v in dict(getattr(source, "rejected", {}) or {}).items() if v},
+            queries=queries,
+        )
+    finally:
+        if own:
+            engine.close()
+
+
+def compute_scorecard(
+    version: Any,
+    source: Any,
+    month: str,
+    *,
+    by: ByOption | None = None,
+    engine: BackendName | Backend = "duckdb",
+    interval_minutes: int = 30,
+    explain: Sequence[str] = (),
+) -> Scorecard:
+    """The month's results of every KPI of a contract version (settlement calls this).
+
+    ``by`` None gives each KPI over its own period (a month for the usual annex); ``"day"``,
+    ``"week"`` or ``"interval"`` break every KPI down by local day, ISO week or interval.
+    """
+    program, definitions = definitions_from_version(version)
+    backend = engine if isinstance(engine, Backend) else make_backend(engine)
+    try:
+        return compute(
+            program,
+            definitions,
+            source,
+            month,
+            by=by,
+            backend=backend,
+            interval_minutes=interval_minutes,
+            explain=explain,
+        )
+    finally:
+        if not isinstance(engine, Backend):
+            backend.close()
+
+
+__all__ = [
+    "Backend",
+    "DuckDBBackend",
+    "KpiResult",
+    "KpiStatus",
+    "Scorecard",
+    "SparkBackend",
+    "compute",
+    "compute_scorecard",
+    "from_us",
+]

@@ -1,0 +1,515 @@
+"""Every KPI as an Ibis expression: backend-neutral, no SQL dialect of its own.
+
+The building blocks, in the order a KPI uses them:
+
+* :func:`contact_frame` — inbound contacts of the KPI's channels and queues whose ``offered_at``
+  falls in a span, with exact integer columns: ``off_us`` (epoch µs), ``wait_us``, ``local_us``
+  (local wall-clock µs, from :mod:`callpact.kpi.localtime` offsets), ``answered``, ``short``.
+* :func:`flag_exclusions` — one boolean column per declared exclusion, plus ``excluded``.
+* :func:`bucket_of` — the result bucket (whole period, local day, ISO week, interval).
+* one ``*_aggregate`` per metric family, each returning rows ``bucket, num, den, std``: the
+  value is ``num ÷ den``, the sample ``den``, ``std`` the sample standard deviation of a mean.
+
+Only operations that both DuckDB and Spark compile identically are used: comparisons of
+timestamps with whole-second literals, ``delta(…, unit="microsecond")``, integer arithmetic,
+CASE, joins on equality, and one windowed MIN over a RANGE frame (FCR).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from callpact.kpi.definitions import KpiDefinition
+from callpact.kpi.localtime import DAY_US, US, OffsetSegment, from_us
+
+By = Literal["period", "week", "day", "interval"]
+EPOCH = ibis.timestamp("1970-01-01 00:00:00", timezone="UTC")
+WORKING_STATES = ("available", "busy", "hold", "acw")
+HANDLING_STATES = ("busy", "hold", "acw")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One period to compute: local days ``[first, end)`` = instants ``[lo_us, hi_us)``.
+
+    ``segments`` cover the period and the FCR look-ahead; ``windows`` are the KPI's open hours
+    (None: around the clock).
+    """
+
+    label: str
+    first: date
+    end: date
+    lo_us: int
+    hi_us: int
+    segments: tuple[OffsetSegment, ...]
+    by: By = "period"
+    interval_minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class ExclusionData:
+    """Small inputs for exclusions, read once per period (outages are a handful of rows)."""
+
+    outages: tuple[tuple[int, int, tuple[str, ...] | None, tuple[str, ...] | None], ...] = ()
+    trainees: ir.Table | None = None  # agent_id, exempt_from_us, exempt_until_us
+    over_forecast: ir.Table | None = None  # queue, slot_us, slot_minutes (flagged intervals)
+
+
+def epoch_us(column: ir.TimestampValue) -> ir.IntegerValue:
+    """Exact epoch microseconds of a timestamp column (integers, never float seconds)."""
+    return column.delta(EPOCH, unit="microsecond")
+
+
+def timestamp_literal(us: int) -> ir.TimestampScalar:
+    # Literals stay whole seconds: a period or window bound is a local midnight or a clock time.
+    return ibis.literal(from_us(us))
+
+
+def local_us(us: ir.IntegerValue, segments: Sequence[OffsetSegment]) -> ir.IntegerValue:
+    """``utc_us + offset`` where the offset comes from the zone's segments (CASE, no tz SQL)."""
+    if len(segments) == 1:
+        return us + segments[0].offset_us
+    branches = [(us >= seg.from_us, seg.offset_us) for seg in reversed(segments[1:])]
+    return us + ibis.cases(*branches, else_=segments[0].offset_us)
+
+
+def bucket_of(local: ir.IntegerValue, span: Span) -> ir.IntegerValue:
+    """Start of the local bucket in local µs (0 for the whole period)."""
+    if span.by == "day":
+        return local - local % DAY_US
+    if span.by == "week":
+        # 1970-01-01 was a Thursday: +3 days makes Monday the start of a week (ISO).
+        return local - (local + 3 * DAY_US) % (7 * DAY_US)
+    if span.by == "interval":
+        size = span.interval_minutes * 60 * US
+        return local - local % size
+    return ibis.literal(0, type="int64")
+
+
+def _scope_filter(t: ir.Table, scope: Sequence[tuple[str, tuple[str, ...] | None]]) -> Any:
+    if not scope:
+        return ibis.literal(True)
+    out: Any = None
+    for channel, queues in scope:
+        cond = t.channel == channel
+        if queues is not None:
+            cond = cond & t.queue.isin(list(queues)) if queues else ibis.literal(False)
+        out = cond if out is None else out | cond
+    return out
+
+
+def contact_frame(
+    contacts: ir.Table,
+    definition: KpiDefinition,
+    span: Span,
+    *,
+    lo_us: int | None = None,
+    hi_us: int | None = None,
+    short_abandon_us: int | None = None,
+) -> ir.Table:
+    """Inbound contacts of the KPI's channels and queues offered in ``[lo_us, hi_us)``."""
+    lo = span.lo_us if lo_us is None else lo_us
+    hi = span.hi_us if hi_us is None else hi_us
+    t = contacts.filter(
+        contacts.direction == "inbound",
+        _scope_filter(contacts, definition.scope),
+        contacts.offered_at >= timestamp_literal(lo),
+        contacts.offered_at < timestamp_literal(hi),
+    )
+    off = epoch_us(t.offered_at)
+    answered = t.answered_at.notnull()
+    # wait_s = (answered_at or ended_at) − offered_at, in whole microseconds
+    wait = t.answered_at.coalesce(t.ended_at).delta(t.offered_at, unit="microsecond")
+    short_us = (
+        short_abandon_us
+        if short_abandon_us is not None
+        else int(Decimal(str(definition.params.get("short_abandon_s", 5))) * US)
+    )
+    local = local_us(off, span.segments)
+    # One projection (not a chain of them): Ibis compiles a flat select much faster.
+    return t.mutate(
+        off_us=off,
+        answered=answered,
+        wait_us=wait,
+        short=~answered & (wait < short_us),
+        local_us=local,
+        bucket=bucket_of(local, span),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OpenHours:
+    """Hours of operation as local wall-clock rules: weekday → [(open µs, close µs)] of the
+    day, and the local days (epoch day numbers) closed for a holiday."""
+
+    weekly: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
+    closed_days: tuple[int, ...]
+
+
+def in_hours(t: ir.Table, hours: OpenHours | None) -> ir.BooleanValue:
+    """Whether ``local_us`` falls inside the hours: arithmetic on wall-clock µs, no time zone."""
+    if hours is None:
+        return ibis.literal(True)
+    day = (t.local_us - t.local_us % DAY_US) // DAY_US
+    clock = t.local_us % DAY_US
+    weekday = (day + 3) % 7  # 1970-01-01 was a Thursday (weekday 3, Monday = 0)
+    out: Any = ibis.literal(False)
+    for wd, windows in hours.weekly:
+        for opens, closes in windows:
+            out = out | ((weekday == wd) & (clock >= opens) & (clock < closes))
+    if hours.closed_days:
+        out = out & ~day.isin(list(hours.closed_days))
+    return out
+
+
+def flag_exclusions(t: ir.Table, definition: KpiDefinition, data: ExclusionData) -> ir.Table:
+    """Add ``x_<kind>`` per declared exclusion and ``excluded`` (any of them)."""
+    flags: list[str] = []
+    for exclusion in definition.exclusions:
+        name = f"x_{exclusion.kind}"
+        if name in flags:
+            continue
+        if exclusion.kind == "declared_outages":
+            cond: Any = ibis.literal(False)
+            for start, stop, channels, queues in data.outages:
+                one = (t.off_us >= start) & (t.off_us < stop)
+                if channels is not None:
+                    one = one & t.channel.isin(list(channels))
+                if queues is not None:
+                    one = one & t.queue.isin(list(queues))
+                cond = cond | one
+            t = t.mutate(**{name: cond})
+        elif exclusion.kind == "trainees_in_exemption" and data.trainees is not None:
+            tr = data.trainees
+            t = t.left_join(tr, t.agent_id == tr.agent_id).drop("agent_id_right")
+            t = t.mutate(
+                **{
+                    name: (
+                        t.exempt_from_us.notnull()
+                        & (t.off_us >= t.exempt_from_us)
+                        & (t.off_us < t.exempt_until_us)
+                    ).fill_null(False)
+                }
+            ).drop("exempt_from_us", "exempt_until_us")
+        elif exclusion.kind == "volume_above_forecast" and data.over_forecast is not None:
+            of = data.over_forecast
+            size = of.slot_size_us
+            joined = t.left_join(
+                of,
+                [
+                    t.queue == of.queue,
+                    t.off_us >= of.slot_us,
+                    t.off_us < of.slot_us + size,
+                ],
+            )
+            t = joined.drop("queue_right", "slot_size_us").rename(_over_slot="slot_us")
+            t = t.mutate(**{name: t._over_slot.notnull()}).drop("_over_slot")
+        else:
+            t = t.mutate(**{name: ibis.literal(False)})
+        flags.append(name)
+    any_flag: Any = ibis.literal(False)
+    for name in flags:
+        any_flag = any_flag | t[name]
+    return t.mutate(excluded=any_flag)
+
+
+def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
+    return ibis.ifelse(cond, 1, 0).sum().fill_null(0)
+
+
+def _finish(grouped: ir.Table) -> ir.Table:
+    return grouped.select(
+        "bucket",
+        num=grouped.num.cast("float64"),
+        den=grouped.den.cast("int64"),
+        std=grouped.std.cast("float64"),
+    )
+
+
+def exclusion_counts(t: ir.Table, definition: KpiDefinition) -> ir.Table:
+    """Contacts left out per exclusion kind, and in total, per bucket."""
+    aggs = {f"x_{e.kind}": _count(t[f"x_{e.kind}"]) for e in definition.exclusions}
+    aggs["excluded"] = _count(t.excluded)
+    return t.group_by("bucket").aggregate(**aggs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Metric families
+
+
+def contact_aggregate(t: ir.Table, definition: KpiDefinition) -> ir.Table:
+    """Service level, abandon rates, ASA, AHT, transfer rate over flagged in-scope contacts."""
+    metric = definition.metric
+    keep = ~t.excluded
+    offered = keep & ~t.short
+    answered = offered & t.answered
+    null_std = ibis.literal(None, type="float64")
+    if metric == "service_level":
+        threshold = definition.seconds_us("threshold_s")
+        within = answered & (t.wait_us <= threshold)
+        abandoned_within = offered & ~t.answered & (t.wait_us <= threshold)
+        variant = definition.param("abandons")
+        num = _count(within)
+        den = _count(offered)
+        if variant == "excluded":
+            den = _count(answered)
+        elif variant == "neutral_within":
+            den = _count(offered & ~(~t.answered & (t.wait_us <= threshold)))
+        elif variant == "met_within":
+            num = _count(within | abandoned_within)
+        agg = t.group_by("bucket").aggregate(num=num, den=den, std=null_std)
+    elif metric == "abandon_rate":
+        agg = t.group_by("bucket").aggregate(
+            num=_count(offered & ~t.answered), den=_count(offered), std=null_std
+        )
+    elif metric == "short_abandon_rate":
+        agg = t.group_by("bucket").aggregate(
+            num=_count(keep & t.short), den=_count(keep), std=null_std
+        )
+    elif metric == "transfer_rate":
+        agg = t.group_by("bucket").aggregate(
+            num=_count(answered & t.transferred), den=_count(answered), std=null_std
+        )
+    elif metric in ("asa", "aht"):
+        if metric == "asa":
+            x = ibis.ifelse(answered, t.wait_us.cast("float64") / US, ibis.null("float64"))
+        else:
+            handle = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
+            x = ibis.ifelse(answered, handle, ibis.null("float64"))
+        agg = t.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std())
+    else:
+        raise ValueError(f"{metric} is not a contact metric")
+    return _finish(agg)
+
+
+def interval_service_level_aggregate(
+    t: ir.Table, definition: KpiDefinition, span: Span
+) -> ir.Table:
+    """Share of intervals with offered contacts whose own service level meets the target."""
+    minutes = int(definition.param("interval_minutes"))
+    size = minutes * 60 * US
+    threshold = definition.seconds_us("threshold_s")
+    target = Fraction(str(definition.param("interval_target")))
+    keep = ~t.excluded
+    offered = keep & ~t.short
+    answered = offered & t.answered
+    variant = definition.param("abandons")
+    abandoned_within = offered & ~t.answered & (t.wait_us <= threshold)
+    num = _count(answered & (t.wait_us <= threshold))
+    den = _count(offered)
+    if variant == "excluded":
+        den = _count(answered)
+    elif variant == "neutral_within":
+        den = _count(offered & ~abandoned_within)
+    elif variant == "met_within":
+        num = _count((answered & (t.wait_us <= threshold)) | abandoned_within)
+    per_interval = (
+        t.mutate(slot=t.local_us - t.local_us % size)
+        .group_by(["bucket", "slot"])
+        .aggregate(met=num, offered=den)
+    )
+    # met ÷ offered ≥ p/q compared as integers: met·q ≥ p·offered
+    counted = per_interval.filter(per_interval.offered > 0)
+    passed = (counted.met * target.denominator) >= (counted.offered * target.numerator)
+    agg = counted.group_by("bucket").aggregate(
+        num=_count(passed), den=counted.count(), std=ibis.literal(None, type="float64")
+    )
+    return _finish(agg)
+
+
+def fcr_aggregate(
+    candidates: ir.Table,
+    definition: KpiDefinition,
+    span: Span,
+    windows: OpenHours | None,
+) -> ir.Table:
+    """FCR: answered contacts with a customer whose customer made no repeat contact.
+
+    ``candidates`` are the KPI's contacts from the period start to past the look-ahead, flagged
+    for exclusions. A repeat b of a: same customer, not a short abandon, b.off_us > a.off_us and
+    local(b) ≤ local(a) + window. Any such b lies within window + the zone's largest offset
+    change after a, so a MIN of local time over that RANGE frame decides it exactly, ties and
+    DST folds included.
+    """
+    window_us = int(definition.param("window_days")) * DAY_US
+    offsets = [s.offset_us for s in span.segments]
+    slack = max(offsets) - min(offsets)
+    c = candidates.filter(~candidates.short, candidates.customer_id.notnull())
+    keys = [c.customer_id]
+    if definition.param("same_queue") is True:
+        keys.append(c.queue)
+    if definition.param("same_channel") is True:
+        keys.append(c.channel)
+    frame = ibis.window(group_by=keys, order_by=c.off_us, range=(1, window_us + slack))
+    c = c.mutate(next_local=c.local_us.min().over(frame))
+    a = c.filter(
+        c.answered,
+        ~c.excluded,
+        c.off_us >= span.lo_us,
+        c.off_us < span.hi_us,
+        in_hours(c, windows),
+    )
+    repeat = a.next_local.notnull() & (a.next_local <= a.local_us + window_us)
+    agg = a.group_by("bucket").aggregate(
+        num=_count(~repeat), den=a.count(), std=ibis.literal(None, type="float64")
+    )
+    return _finish(agg)
+
+
+def survey_aggregate(t: ir.Table, surveys: ir.Table, definition: KpiDefinition) -> ir.Table:
+    """CSAT, NPS, CES: responses to in-scope contacts, in the period of the contact."""
+    base = t.filter(~t.excluded, ~t.short).select("contact_id", "bucket")
+    s = surveys.join(base, surveys.contact_id == base.contact_id)
+    metric = definition.metric
+    if metric == "csat":
+        r = s.filter(s.csat.notnull())
+        if definition.param("method") == "mean":
+            x = r.csat.cast("float64")
+            agg = r.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std())
+        else:
+            top = int(definition.param("top_box_from"))
+            agg = r.group_by("bucket").aggregate(
+                num=_count(r.csat >= top), den=r.count(), std=ibis.literal(None, type="float64")
+            )
+    elif metric == "nps":
+        r = s.filter(s.nps.notnull())
+        x = ibis.cases((r.nps >= 9, 1.0), (r.nps <= 6, -1.0), else_=0.0)
+        agg = r.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std())
+    elif metric == "ces":
+        r = s.filter(s.ces.notnull())
+        if definition.param("method") == "top_box":
+            top = int(definition.param("top_box_from"))
+            agg = r.group_by("bucket").aggregate(
+                num=_count(r.ces >= top), den=r.count(), std=ibis.literal(None, type="float64")
+            )
+        else:
+            x = r.ces.cast("float64")
+            agg = r.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std())
+    else:
+        raise ValueError(f"{metric} is not a survey metric")
+    return _finish(agg)
+
+
+def qa_aggregate(t: ir.Table, evaluations: ir.Table) -> ir.Table:
+    """Mean of score ÷ 100 (0 where auto_fail) over evaluations of in-scope contacts."""
+    base = t.filter(~t.excluded, ~t.short).select("contact_id", "bucket")
+    e = evaluations.join(base, evaluations.contact_id == base.contact_id)
+    x = ibis.ifelse(e.auto_fail.fill_null(False), 0.0, e.score / 100.0)
+    return _finish(e.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std()))
+
+
+def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
+    """Audited feedback items judged faithful ÷ audited items of the period (its YYYY-MM)."""
+    month = span.first.strftime("%Y-%m")
+    j = judgements.filter(judgements.period == month)
+    agg = j.group_by(bucket=ibis.literal(0, type="int64")).aggregate(
+        num=_count(j.judgement == "faithful"),
+        den=j.count(),
+        std=ibis.literal(None, type="float64"),
+    )
+    return _finish(agg)
+
+
+def _clip(start: ir.IntegerValue, stop: ir.IntegerValue, lo: int, hi: int) -> ir.IntegerValue:
+    return ibis.greatest(ibis.least(stop, hi) - ibis.greatest(start, lo), 0)
+
+
+def occupancy_aggregate(states: ir.Table, span: Span) -> ir.Table:
+    """(busy + hold + acw time) ÷ (that + available time), states clipped to the period."""
+    s = states.mutate(s_us=epoch_us(states.started_at), e_us=epoch_us(states.ended_at))
+    s = s.filter(s.e_us > span.lo_us, s.s_us < span.hi_us)
+    s = s.mutate(
+        dur=_clip(s.s_us, s.e_us, span.lo_us, span.hi_us),
+        bucket=bucket_of(local_us(ibis.greatest(s.s_us, span.lo_us), span.segments), span),
+    )
+    handling = ibis.ifelse(s.state.isin(list(HANDLING_STATES)), s.dur, 0)
+    staffed = ibis.ifelse(s.state.isin([*HANDLING_STATES, "available"]), s.dur, 0)
+    agg = s.group_by("bucket").aggregate(
+        num=handling.sum().fill_null(0),
+        den=staffed.sum().fill_null(0),
+        std=ibis.literal(None, type="float64"),
+    )
+    return _finish(agg)
+
+
+def adherence_aggregate(schedules: ir.Table, states: ir.Table, span: Span) -> ir.Table:
+    """Scheduled work time spent in a working state ÷ scheduled work time (µs, clipped)."""
+    w = schedules.filter(schedules.activity == "work")
+    w = w.mutate(ws=epoch_us(w.starts_at), we=epoch_us(w.ends_at))
+    w = w.filter(w.we > span.lo_us, w.ws < span.hi_us)
+    w = w.mutate(ws=ibis.greatest(w.ws, span.lo_us), we=ibis.least(w.we, span.hi_us))
+    w = w.mutate(
+        block=ibis.row_number(),
+        bucket=bucket_of(local_us(w.ws, span.segments), span),
+    )
+    s = states.filter(states.state.isin(list(WORKING_STATES)))
+    s = s.mutate(ss=epoch_us(s.started_at), se=epoch_us(s.ended_at)).select("agent_id", "ss", "se")
+    joined = w.left_join(s, [w.agent_id == s.agent_id, s.se > w.ws, s.ss < w.we])
+    overlap = ibis.greatest(
+        ibis.least(joined.se, joined.we) - ibis.greatest(joined.ss, joined.ws), 0
+    ).fill_null(0)
+    per_block = joined.group_by(["block", "bucket", "ws", "we"]).aggregate(adhered=overlap.sum())
+    agg = per_block.group_by("bucket").aggregate(
+        num=per_block.adhered.sum().fill_null(0),
+        den=(per_block.we - per_block.ws).sum().fill_null(0),
+        std=ibis.literal(None, type="float64"),
+    )
+    return _finish(agg)
+
+
+def actual_per_slot(t: ir.Table, slot_us: int) -> ir.Table:
+    """Offered contacts (short abandons out) per queue and UTC interval start."""
+    x = t.filter(~t.short).mutate(slot_us=t.off_us - t.off_us % slot_us)
+    return x.group_by(["queue", "slot_us"]).aggregate(actual=x.count())
+
+
+def forecast_slots(forecast: ir.Table, span: Span, queues: Sequence[str] | None) -> ir.Table:
+    f = forecast.mutate(slot_us=epoch_us(forecast.interval_start))
+    f = f.filter(f.slot_us >= span.lo_us, f.slot_us < span.hi_us)
+    if queues is not None:
+        f = f.filter(f.queue.isin(list(queues)))
+    return f
+
+
+def forecast_accuracy_aggregate(
+    t: ir.Table, forecast: ir.Table, definition: KpiDefinition, span: Span
+) -> ir.Table:
+    """Forecast accuracy over the forecast's intervals (see docs/kpis.md for the methods)."""
+    minutes = int(definition.param("interval_minutes"))
+    size = minutes * 60 * US
+    queues = sorted({q for _, qs in definition.scope for q in (qs or ())}) or None
+    f = forecast_slots(forecast, span, queues)
+    f = f.filter(f.interval_minutes == minutes)
+    a = actual_per_slot(t.filter(~t.excluded), size)
+    j = f.left_join(a, [f.queue == a.queue, f.slot_us == a.slot_us])
+    j = j.mutate(
+        actual=j.actual.fill_null(0).cast("float64"),
+        bucket=bucket_of(local_us(j.slot_us, span.segments), span),
+    )
+    error = (j.actual - j.offered).abs()
+    method = definition.param("method")
+    null_std = ibis.literal(None, type="float64")
+    if method == "within_tolerance":
+        tolerance = float(Decimal(str(definition.param("tolerance"))))
+        agg = j.group_by("bucket").aggregate(
+            num=_count(error <= j.offered * tolerance), den=j.count(), std=null_std
+        )
+    elif method == "mean_interval":
+        jj = j.filter(j.offered > 0)
+        x = ibis.greatest(1.0 - (jj.actual - jj.offered).abs() / jj.offered, 0.0)
+        agg = jj.group_by("bucket").aggregate(num=x.sum(), den=x.count(), std=x.std())
+    else:
+        # WAPE: 1 − Σ|A − F| ÷ ΣF; reported as num = ΣF − Σ|A − F| over den = ΣF would lose the
+        # interval count, so the sample is the number of intervals and value is computed below.
+        agg = j.group_by("bucket").aggregate(
+            num=j.offered.sum() - error.sum(), den=j.count(), std=j.offered.sum()
+        )
+    return _finish(agg)

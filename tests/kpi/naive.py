@@ -1,0 +1,207 @@
+"""A deliberately naive second implementation of the KPI semantics: plain Python over rows.
+
+It shares nothing with the engine but the spec: local time comes from ``datetime.astimezone``
+(wall-clock naive datetimes compared directly), hours from the contract's ``is_open``, waits
+from ``timedelta`` arithmetic, FCR from a quadratic search for a repeat. Slow on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+Row = dict[str, Any]
+
+
+@dataclass
+class NaiveKpi:
+    metric: str
+    params: dict[str, Any]
+    scope: Sequence[tuple[str, Sequence[str] | None]] = ()
+    hours: Any = None  # a contracts HoursCalendar
+    exclusions: Sequence[tuple[str, float | None]] = ()
+    trainee_days: int = 0
+
+
+def local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def month_of(moment: datetime, zone: ZoneInfo) -> str:
+    return local(moment, zone).strftime("%Y-%m")
+
+
+def _wait(c: Row) -> timedelta:
+    end = c["answered_at"] if c["answered_at"] is not None else c["ended_at"]
+    result: timedelta = end - c["offered_at"]
+    return result
+
+
+def _short(c: Row, short_s: Any) -> bool:
+    return c["answered_at"] is None and _wait(c) < timedelta(seconds=float(Decimal(str(short_s))))
+
+
+def _in_channels(c: Row, kpi: NaiveKpi) -> bool:
+    if (c.get("direction") or "inbound") != "inbound":
+        return False
+    if not kpi.scope:
+        return True
+    return any(
+        c["channel"] == channel and (queues is None or c["queue"] in queues)
+        for channel, queues in kpi.scope
+    )
+
+
+def in_scope(c: Row, kpi: NaiveKpi, month: str, zone: ZoneInfo) -> bool:
+    if not _in_channels(c, kpi) or month_of(c["offered_at"], zone) != month:
+        return False
+    return kpi.hours is None or kpi.hours.is_open(c["offered_at"], zone)
+
+
+def excluded_kinds(c: Row, kpi: NaiveKpi, zone: ZoneInfo, tables: dict[str, list[Row]]) -> set[str]:
+    kinds: set[str] = set()
+    for kind, tolerance in kpi.exclusions:
+        if kind == "declared_outages":
+            for o in tables.get("outages", []):
+                channels = o["channels"].split(",") if o.get("channels") else None
+                queues = o["queues"].split(",") if o.get("queues") else None
+                if (
+                    o["starts_at"] <= c["offered_at"] < o["ends_at"]
+                    and (channels is None or c["channel"] in channels)
+                    and (queues is None or c["queue"] in queues)
+                ):
+                    kinds.add(kind)
+        elif kind == "trainees_in_exemption" and kpi.trainee_days > 0:
+            for a in tables.get("agents", []):
+                done = a.get("training_completed_on")
+                if c["agent_id"] is not None and a["agent_id"] == c["agent_id"] and done:
+                    day = local(c["offered_at"], zone).date()
+                    if done <= day < done + timedelta(days=kpi.trainee_days):
+                        kinds.add(kind)
+        elif kind == "volume_above_forecast":
+            for f in tables.get("forecast", []):
+                start = f["interval_start"]
+                stop = start + timedelta(minutes=f["interval_minutes"])
+                if f["queue"] != c["queue"] or not start <= c["offered_at"] < stop:
+                    continue
+                actual = sum(
+                    1
+                    for x in tables["contacts"]
+                    if x["queue"] == f["queue"]
+                    and (x.get("direction") or "inbound") == "inbound"
+                    and start <= x["offered_at"] < stop
+                    and not _short(x, 5)
+                )
+                if actual > f["offered"] * (1 + (tolerance or 0.0)):
+                    kinds.add(kind)
+    return kinds
+
+
+def naive_kpi(
+    kpi: NaiveKpi, tables: dict[str, list[Row]], month: str, zone: ZoneInfo
+) -> tuple[float | None, int, dict[str, int]]:
+    """(value, sample, excluded per kind + total) of one KPI over one local month."""
+    contacts = tables["contacts"]
+    short_s = kpi.params.get("short_abandon_s", 5)
+    scoped = [c for c in contacts if in_scope(c, kpi, month, zone)]
+    kinds = {c["contact_id"]: excluded_kinds(c, kpi, zone, tables) for c in scoped}
+    counts = {kind: sum(1 for k in kinds.values() if kind in k) for kind, _ in kpi.exclusions}
+    counts["total"] = sum(1 for k in kinds.values() if k)
+    kept = [c for c in scoped if not kinds[c["contact_id"]]]
+    offered = [c for c in kept if not _short(c, short_s)]
+    answered = [c for c in offered if c["answered_at"] is not None]
+    m = kpi.metric
+
+    def ratio(num: int, den: int) -> tuple[float | None, int, dict[str, int]]:
+        return (num / den if den else None), den, counts
+
+    def mean(values: list[float]) -> tuple[float | None, int, dict[str, int]]:
+        return (sum(values) / len(values) if values else None), len(values), counts
+
+    if m == "service_level":
+        t = timedelta(seconds=float(kpi.params["threshold_s"]))
+        variant = kpi.params.get("abandons", "counted")
+        good = [c for c in answered if _wait(c) <= t]
+        lost_within = [c for c in offered if c["answered_at"] is None and _wait(c) <= t]
+        if variant == "excluded":
+            return ratio(len(good), len(answered))
+        if variant == "neutral_within":
+            return ratio(len(good), len(offered) - len(lost_within))
+        if variant == "met_within":
+            return ratio(len(good) + len(lost_within), len(offered))
+        return ratio(len(good), len(offered))
+    if m == "abandon_rate":
+        return ratio(len(offered) - len(answered), len(offered))
+    if m == "short_abandon_rate":
+        return ratio(len(kept) - len(offered), len(kept))
+    if m == "transfer_rate":
+        return ratio(sum(1 for c in answered if c["transferred"]), len(answered))
+    if m == "asa":
+        return mean([_wait(c).total_seconds() for c in answered])
+    if m == "aht":
+        return mean(
+            [
+                c["talk_s"] + (c["hold_s"] or 0) + (c["acw_s"] or 0)
+                for c in answered
+                if c["talk_s"] is not None
+            ]
+        )
+    if m == "fcr":
+        window = timedelta(days=int(kpi.params.get("window_days", 7)))
+        same_queue = kpi.params.get("same_queue", False)
+        later = [
+            b
+            for b in contacts
+            if _in_channels(b, kpi) and not _short(b, short_s) and b["customer_id"] is not None
+        ]
+        base = [c for c in answered if c["customer_id"] is not None]
+        resolved = 0
+        for a in base:
+            limit = local(a["offered_at"], zone) + window
+            repeat = any(
+                b["customer_id"] == a["customer_id"]
+                and b["offered_at"] > a["offered_at"]
+                and local(b["offered_at"], zone) <= limit
+                and (not same_queue or b["queue"] == a["queue"])
+                for b in later
+            )
+            resolved += not repeat
+        return ratio(resolved, len(base))
+    by_contact = {c["contact_id"]: c for c in offered}
+    if m in ("csat", "nps", "ces"):
+        responses = [s for s in tables.get("surveys", []) if s["contact_id"] in by_contact]
+        if m == "csat":
+            answers = [s["csat"] for s in responses if s["csat"] is not None]
+            if kpi.params.get("method", "top_box") == "mean":
+                return mean([float(a) for a in answers])
+            top = int(kpi.params.get("top_box_from", 4))
+            return ratio(sum(1 for a in answers if a >= top), len(answers))
+        if m == "nps":
+            answers = [s["nps"] for s in responses if s["nps"] is not None]
+            promoters = sum(1 for a in answers if a >= 9)
+            detractors = sum(1 for a in answers if a <= 6)
+            return (
+                ((promoters - detractors) / len(answers) if answers else None),
+                len(answers),
+                counts,
+            )
+        answers = [s["ces"] for s in responses if s["ces"] is not None]
+        return mean([float(a) for a in answers])
+    if m == "qa_score":
+        evaluations = [e for e in tables.get("qa_evaluations", []) if e["contact_id"] in by_contact]
+        return mean([0.0 if e["auto_fail"] else e["score"] / 100 for e in evaluations])
+    raise ValueError(m)
+
+
+def naive_fidelity(judgements: Iterable[Row], month: str) -> tuple[float | None, int]:
+    items = [j for j in judgements if j["period"] == month]
+    faithful = sum(1 for j in items if j["judgement"] == "faithful")
+    return (faithful / len(items) if items else None), len(items)
+
+
+def days_between(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((end - first).days)]

@@ -1,0 +1,127 @@
+"""The engine against the naive implementation on boundary-rich data (DuckDB backend)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
+from callpact.kpi.engine import DuckDBBackend, KpiResult, compute
+
+from .kpi_data import MEMBER_LINE, ZONE, FolderSource, boundary_program, write_tables
+from .naive import NaiveKpi, naive_kpi
+
+VOICE = (("voice", ("members", "pharmacy", "providers")),)
+VOICE_CHAT = (("voice", ("members", "pharmacy", "providers")), ("chat", ("members-chat",)))
+ALL_EXCLUSIONS = (
+    ("declared_outages", None),
+    ("volume_above_forecast", 0.15),
+    ("trainees_in_exemption", None),
+)
+
+CASES: list[tuple[str, str, dict[str, Any], Any, bool, tuple[tuple[str, float | None], ...]]] = [
+    # id, metric, params, scope, with hours, exclusions
+    ("sl", "service_level", {"threshold_s": 30}, VOICE, True, ALL_EXCLUSIONS),
+    ("sl-all-day", "service_level", {"threshold_s": 30, "short_abandon_s": 5}, VOICE, False, ()),
+    ("sl-ans", "service_level", {"threshold_s": 30, "abandons": "excluded"}, VOICE, False, ()),
+    (
+        "sl-neutral",
+        "service_level",
+        {"threshold_s": 30, "abandons": "neutral_within"},
+        (),
+        True,
+        (),
+    ),
+    ("sl-met", "service_level", {"threshold_s": 30, "abandons": "met_within"}, VOICE, False, ()),
+    (
+        "sl-12.5",
+        "service_level",
+        {"threshold_s": 12.5, "short_abandon_s": 1},
+        VOICE_CHAT,
+        False,
+        (),
+    ),
+    ("abandon", "abandon_rate", {}, VOICE, True, (("declared_outages", None),)),
+    ("short", "short_abandon_rate", {"short_abandon_s": 5}, VOICE_CHAT, False, ()),
+    ("asa", "asa", {}, VOICE, False, ()),
+    ("aht", "aht", {}, VOICE, False, (("trainees_in_exemption", None),)),
+    ("transfer", "transfer_rate", {}, (), False, ()),
+    ("fcr", "fcr", {"window_days": 7}, VOICE_CHAT, False, ()),
+    ("fcr-hours", "fcr", {"window_days": 3}, VOICE, True, (("declared_outages", None),)),
+    ("fcr-queue", "fcr", {"window_days": 7, "same_queue": True}, VOICE_CHAT, False, ()),
+    ("csat", "csat", {"top_box_from": 4}, VOICE_CHAT, False, ()),
+    ("csat-mean", "csat", {"method": "mean"}, VOICE_CHAT, False, ()),
+    ("nps", "nps", {}, (), False, ()),
+    ("ces", "ces", {}, (), False, ()),
+    ("qa", "qa_score", {}, (), False, ALL_EXCLUSIONS),
+]
+MONTHS = ("2027-03", "2027-10", "2027-11")
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], FolderSource]:
+    tables = boundary_program(seed=11)
+    return tables, write_tables(tables, Path(tmp_path_factory.mktemp("boundary")))
+
+
+def _definitions() -> list[KpiDefinition]:
+    return [
+        KpiDefinition(
+            kpi_id=kid,
+            metric=metric,
+            params=params,
+            scope=scope,
+            hours=MEMBER_LINE if hours else None,
+            exclusions=tuple(Exclusion(k, t) for k, t in exclusions),  # type: ignore[arg-type]
+            trainee_exemption_days=14,
+        )
+        for kid, metric, params, scope, hours, exclusions in CASES
+    ]
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_engine_agrees_with_naive_rows(
+    program: tuple[dict[str, Any], FolderSource], month: str
+) -> None:
+    tables, source = program
+    backend = DuckDBBackend()
+    card = compute(Program("America/Chicago"), _definitions(), source, month, backend=backend)
+    got: dict[str, KpiResult] = {r.kpi_id: r for r in card.results}
+    for kid, metric, params, scope, hours, exclusions in CASES:
+        naive = NaiveKpi(metric, params, scope, MEMBER_LINE if hours else None, exclusions, 14)
+        value, sample, excluded = naive_kpi(naive, tables, month, ZONE)
+        result = got[kid]
+        assert result.sample == sample, (kid, month)
+        if value is None:
+            assert result.value is None, kid
+        else:
+            assert result.value is not None
+            assert math.isclose(result.value, value, rel_tol=1e-12, abs_tol=1e-15), (kid, month)
+        assert result.excluded == excluded["total"], (kid, month)
+        for kind, _ in exclusions:
+            assert result.excluded_by[kind] == excluded[kind], (kid, month, kind)
+
+
+def test_boundary_data_really_has_boundaries(program: tuple[dict[str, Any], FolderSource]) -> None:
+    """The oracle comparison only means something if the edge cases are present."""
+    tables, _ = program
+    contacts = tables["contacts"]
+    waits = [
+        ((c["answered_at"] or c["ended_at"]) - c["offered_at"]).total_seconds() for c in contacts
+    ]
+    assert waits.count(30.0) > 10
+    assert waits.count(5.0) > 10
+    fold_hours = [
+        c
+        for c in contacts
+        if c["offered_at"].astimezone(ZONE).strftime("%Y-%m-%d %H") == "2027-11-07 01"
+    ]
+    assert len(fold_hours) >= 4
+    naive = NaiveKpi("fcr", {"window_days": 7}, VOICE_CHAT)
+    value, sample, _ = naive_kpi(naive, tables, "2027-10", ZONE)
+    assert sample > 50
+    assert value is not None
+    assert 0 < value < 1
