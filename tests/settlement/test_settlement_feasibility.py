@@ -1,0 +1,163 @@
+# ruff: noqa: E501  (forecast rows read best on one line)
+"""Staffing feasibility against an independent Erlang C (the textbook factorial formula, fine
+for the small staffing here): 100 calls in 30 minutes at 180 s AHT are 10 Erlangs; the
+published figure for 14 agents is 88.8 % answered within 20 s."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal as D  # noqa: N817 (hand-worked amounts read better short)
+from typing import Any
+
+import pytest
+
+from callpact.settlement.feasibility import (
+    feasibility_warnings,
+    pooled_intervals,
+    scheduled_agents,
+    service_level_kpis,
+)
+
+
+def textbook_service_level(agents: int, load: float, aht_s: float, threshold_s: float) -> float:
+    if agents <= load:
+        return 0.0
+    top = load**agents / math.factorial(agents) * agents / (agents - load)
+    bottom = sum(load**k / math.factorial(k) for k in range(agents)) + top
+    p_wait = top / bottom
+    return 1 - p_wait * math.exp(-(agents - load) * threshold_s / aht_s)
+
+
+def textbook_agents(load: float, aht_s: float, target: float, threshold_s: float) -> int:
+    n = math.floor(load) + 1
+    while textbook_service_level(n, load, aht_s, threshold_s) < target:
+        n += 1
+    return n
+
+
+def annex(fee: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "contract": {
+            "id": "t",
+            "time_zone": "America/Chicago",
+            "fee": fee or {"model": "fixed_monthly", "amount": 60000},
+        },
+        "scope": {
+            "channels": [
+                {"channel": "voice", "queues": ["q1", "q2"]},
+                {"channel": "chat", "queues": ["chat"]},
+            ]
+        },
+        "kpis": [
+            {
+                "id": "sl-voice",
+                "metric": "service_level",
+                "params": {"threshold_s": 20},
+                "scope": {"channels": ["voice"]},
+                "target": 0.80,
+            },
+            {"id": "aht", "metric": "aht", "target": {"at_most": 420}},
+        ],
+    }
+
+
+def forecast(start: str = "2027-01-04T09:00:00-06:00", scale: int = 1) -> list[dict[str, Any]]:
+    return [
+        {"queue": "q1", "interval_start": start, "interval_minutes": 30, "offered": 60 * scale, "aht_s": 180},
+        {"queue": "q2", "interval_start": start, "interval_minutes": 30, "offered": 40 * scale, "aht_s": 180},
+        {"queue": "chat", "interval_start": start, "interval_minutes": 30, "offered": 1000, "aht_s": 360},
+    ]  # fmt: skip
+
+
+def work(agents: int, starts: str, ends: str) -> list[dict[str, Any]]:
+    return [
+        {"agent_id": f"a{i}", "activity": "work", "starts_at": starts, "ends_at": ends}
+        for i in range(agents)
+    ]
+
+
+def test_the_oracle_matches_the_published_figure() -> None:
+    assert textbook_service_level(14, 10.0, 180, 20) == pytest.approx(0.8883500192, abs=1e-9)
+
+
+def test_kpi_scope_pools_the_voice_queues_only() -> None:
+    (kpi,) = service_level_kpis(annex())
+    assert (kpi.kpi_id, kpi.target, kpi.threshold_s) == ("sl-voice", 0.80, 20.0)
+    assert kpi.queues == frozenset({"q1", "q2"})
+    (interval,) = pooled_intervals(forecast(), kpi.queues)
+    assert (interval.calls, interval.aht_s, interval.seconds) == (100, 180, 1800)
+
+
+def test_scheduled_agents_average_over_the_interval() -> None:
+    # 14 agents for the first 15 minutes, 11 for the last 15: 12.5 on average; a break and
+    # work outside the interval do not count
+    rows = work(14, "2027-01-04T08:00:00-06:00", "2027-01-04T09:15:00-06:00")
+    rows += work(11, "2027-01-04T09:15:00-06:00", "2027-01-04T12:00:00-06:00")
+    rows.append({"agent_id": "x", "activity": "break", "starts_at": "2027-01-04T09:00:00-06:00",
+                 "ends_at": "2027-01-04T09:30:00-06:00"})  # fmt: skip
+    (interval,) = pooled_intervals(forecast(), frozenset({"q1"}))
+    assert scheduled_agents(rows, [(interval.start, interval.seconds)]) == {interval.start: 12.5}
+
+
+def test_enough_staff_no_warning() -> None:
+    needed = textbook_agents(10.0, 180, 0.80, 20)
+    rows = work(needed, "2027-01-04T08:00:00-06:00", "2027-01-04T10:00:00-06:00")
+    assert feasibility_warnings(annex(), forecast(), rows) == []
+
+
+def test_target_unreachable_with_the_staffing_on_record() -> None:
+    needed = textbook_agents(10.0, 180, 0.80, 20)
+    have = needed - 2
+    rows = work(have, "2027-01-04T08:00:00-06:00", "2027-01-04T10:00:00-06:00")
+    (warning,) = feasibility_warnings(
+        annex(), forecast(), rows, source="annex.yaml", kpi_lines={"sl-voice": 42}
+    )
+    assert (warning.code, warning.source, warning.line, warning.field) == (
+        "FEA001",
+        "annex.yaml",
+        42,
+        "kpis[sl-voice]",
+    )
+    expected = textbook_service_level(have, 10.0, 180, 20)
+    assert f"about {expected:.1%}" in warning.message
+    assert "2027-01" in warning.message
+    assert f"{needed} needed, {have:.1f} scheduled" in warning.message
+
+
+def test_a_short_interval_in_a_month_that_holds() -> None:
+    # 09:00 well staffed (20 agents for 10 Erlangs); 09:30 has 1 call-Erlang (10 calls) and a
+    # single agent: nobody answered in time there, but 100 of 110 calls are → the month holds
+    rows = work(20, "2027-01-04T09:00:00-06:00", "2027-01-04T09:30:00-06:00")
+    rows += work(1, "2027-01-04T09:30:00-06:00", "2027-01-04T10:00:00-06:00")
+    second = [r for r in forecast("2027-01-04T09:30:00-06:00") if r["queue"] == "q1"]
+    second[0]["offered"] = 10
+    (warning,) = feasibility_warnings(annex(), forecast() + second, rows)
+    assert warning.code == "FEA002"
+    ninety = 100 * textbook_service_level(20, 10.0, 180, 20) / 110
+    assert f"about {ninety:.1%}" in warning.message
+    assert "1 of 2 intervals short" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("fee", "cost", "warns"),
+    [
+        # needed: the voice agents for half an hour, plus the chat queue's handling time,
+        # 1,000 × 360 s = 100 h; a fixed 60,000 at 30 an hour buys 2,000 h
+        ({"model": "fixed_monthly", "amount": 60000}, "30", False),
+        ({"model": "fixed_monthly", "amount": 3000}, "30", True),  # 100 h < 100 h + voice
+        # per contact: 1,100 forecast contacts × 5 = 5,500 → 183 h ≥ 107 h
+        ({"model": "per_contact", "amount": 5}, "30", False),
+        # per minute: (100 × 180 + 1,000 × 360) / 60 = 6,300 min × 0.40 = 2,520 → 84 h
+        ({"model": "per_minute", "amount": 0.40}, "30", True),
+        # paid by the productive hour: never too low by this test
+        ({"model": "per_productive_hour", "amount": 1}, "30", False),
+    ],
+)
+def test_price_against_the_productive_hours_needed(
+    fee: dict[str, Any], cost: str, warns: bool
+) -> None:
+    found = feasibility_warnings(annex(fee), forecast(), [], cost_per_productive_hour=D(cost))
+    assert [w.code for w in found] == (["FEA003"] if warns else [])
+    if warns:
+        needed_hours = textbook_agents(10.0, 180, 0.80, 20) * 0.5 + 100
+        assert f"about {needed_hours:,.0f} to meet" in found[0].message
