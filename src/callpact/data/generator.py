@@ -46,7 +46,7 @@ from callpact.data.synth.calendar import (
     us_federal_holidays,
     utc_offsets_us,
 )
-from callpact.data.synth.texts import feedback_texts
+from callpact.data.synth.texts import FIDELITY_MIX, feedback_texts
 from callpact.staffing import erlang_c_agents_many, erlang_c_many
 
 Int64Array = npt.NDArray[np.int64]
@@ -133,14 +133,15 @@ class MonthQuality:
     unresolved: float  # share of answered contacts not resolved first time
     csat_shift: float  # added to the survey latent score
     qa_mean: float  # mean QA score (0-100)
+    faithful: float = FIDELITY_MIX["faithful"]  # share of feedback notes recorded verbatim
 
 
 # Against the example annex (SL 80/30, abandon ≤ 5 %, FCR 0.72, CSAT 0.85, QA 0.90): a missed
 # month, a recovery, then a month that earns bonuses.
 DEMO_QUALITY = (
-    MonthQuality(planned_service_level=0.52, unresolved=0.44, csat_shift=0.15, qa_mean=88.0),
-    MonthQuality(planned_service_level=0.77, unresolved=0.33, csat_shift=0.40, qa_mean=92.5),
-    MonthQuality(planned_service_level=0.88, unresolved=0.24, csat_shift=0.65, qa_mean=94.5),
+    MonthQuality(0.52, unresolved=0.44, csat_shift=0.15, qa_mean=88.0, faithful=0.80),
+    MonthQuality(0.77, unresolved=0.33, csat_shift=0.40, qa_mean=92.5, faithful=0.93),
+    MonthQuality(0.88, unresolved=0.24, csat_shift=0.65, qa_mean=94.5, faithful=0.99),
 )
 STEADY_QUALITY = MonthQuality(
     planned_service_level=0.75, unresolved=0.30, csat_shift=0.45, qa_mean=92.5
@@ -518,7 +519,7 @@ def generate_program(config: GeneratorConfig | None = None) -> dict[str, pa.Tabl
     tables["forecast"] = _forecast_table(queues, grid, forecast, forecast_aht)
     feedback, truth = _feedback(
         ended_at, answered, agent_of, contact_ids, channel_is_chat, config.feedback_share,
-        _rng(seed, 10),
+        month_of, [q.faithful for q in quality], _rng(seed, 10),
     )  # fmt: skip
     tables["feedback"] = feedback
     tables["outages"] = pa.table(
@@ -861,10 +862,19 @@ def _feedback(  # noqa: PLR0917 (private: the contact columns it reads)
     contact_ids: pa.Array,
     chat: BoolArray,
     share: float,
+    month_of: Int64Array,
+    faithful: list[float],
     rng: np.random.Generator,
 ) -> tuple[pa.Table, pa.Table]:
     idx = np.flatnonzero(answered & ~chat & (rng.random(answered.size) < share))
-    recorded, transcripts, labels = feedback_texts(rng, idx.size)
+    recorded: list[str] = [""] * idx.size
+    transcripts: list[str | None] = [None] * idx.size
+    labels: list[str] = [""] * idx.size
+    for month, faithful_share in enumerate(faithful):
+        where = np.flatnonzero(month_of[idx] == month).tolist()
+        texts = feedback_texts(rng, len(where), faithful=faithful_share)
+        for position, note, said, label in zip(where, *texts, strict=True):
+            recorded[position], transcripts[position], labels[position] = note, said, label
     ids = _ids("F", np.arange(idx.size, dtype=np.int64), 7)
     table = pa.table(
         {

@@ -67,14 +67,23 @@ def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
 
 
 def feedback_texts(
-    rng: np.random.Generator, count: int, untranscribed: float = 0.03
+    rng: np.random.Generator,
+    count: int,
+    untranscribed: float = 0.03,
+    faithful: float = FIDELITY_MIX["faithful"],
 ) -> tuple[list[str], list[str | None], list[str]]:
     """``count`` (recorded_text, transcript_text, label) triples, labels as the judge's verdicts.
 
-    Python-level on purpose: feedback is a few items per thousand contacts.
+    ``faithful`` is the share of notes recorded verbatim; the other kinds keep their mutual
+    proportions. Python-level on purpose: feedback is a few items per thousand contacts.
     """
     labels = list(FIDELITY_MIX)
-    kinds = rng.choice(len(labels), size=count, p=list(FIDELITY_MIX.values()))
+    rest = 1 - FIDELITY_MIX["faithful"]
+    weights = [
+        faithful if label == "faithful" else share * (1 - faithful) / rest
+        for label, share in FIDELITY_MIX.items()
+    ]
+    kinds = rng.choice(len(labels), size=count, p=weights)
     recorded: list[str] = []
     transcripts: list[str | None] = []
     truth: list[str] = []
