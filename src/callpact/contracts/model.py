@@ -762,4 +762,8 @@ class Contract(Section):
         match = re.fullmatch(r"(\d{4})-(\d{2})", month)
         if not match or not 1 <= int(match[2]) <= 12:
             raise ValueError(f"not a month: {month!r} (expected YYYY-MM)")
-        return self.version_on(date(int(match[1]), int(match[2]), 1))
+        first_day = date(int(match[1]), int(match[2]), 1)
+        start = self.first.effective_from
+        if first_day < start and (start.year, start.month) == (first_day.year, first_day.month):
+            return self.first  # a term starting mid-month: its first month is settled under it
+        return self.version_on(first_day)
