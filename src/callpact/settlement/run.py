@@ -296,15 +296,35 @@ def _error(source: str, code: str, message: str, hint: str = "") -> Diagnostic:
     return Diagnostic(source, 0, 0, Severity.ERROR, code, message, hint)
 
 
-def _day_results(paths: BacktestPaths) -> list[Mapping[str, DayResult]]:
-    """The days of the backtest range with a result, oldest first (from the results file)."""
-    if paths.results is None:
+def _day_results(
+    paths: BacktestPaths, contract: ContractSource, source: Any
+) -> list[Mapping[str, DayResult]]:
+    """The days of the backtest range with a result, oldest first: from the results file's
+    ``days``, else from the KPI engine broken down by local day."""
+    first, last = month_index(paths.first), month_index(paths.last)
+    if paths.results is not None:
+        found = read_results_file(paths.results)
+        return [
+            v for d, v in sorted(found.days.items()) if v and first <= month_index(d[:7]) <= last
+        ]
+    version_on = getattr(contract, "version_on", None)
+    if version_on is None or source is None:
         raise LookupError(
             'simulation needs per-day KPI results: pass --results FILE with a "days" mapping'
         )
-    found = read_results_file(paths.results)
-    first, last = month_index(paths.first), month_index(paths.last)
-    return [v for d, v in sorted(found.days.items()) if v and first <= month_index(d[:7]) <= last]
+    import importlib
+
+    engine = importlib.import_module("callpact.kpi.engine")
+    by_day: dict[str, dict[str, DayResult]] = {}
+    for month in month_range(paths.first, paths.last):
+        card = engine.compute_scorecard(version_on(month), source, month, by="day")
+        for row in card.results:
+            if row.bucket is None or row.value is None or not row.sample:
+                continue
+            by_day.setdefault(str(row.bucket), {})[row.kpi_id] = DayResult(
+                _decimal(row.value), int(row.sample)
+            )
+    return [v for _, v in sorted(by_day.items())]
 
 
 def _incidents_by_month(
@@ -378,6 +398,14 @@ def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
         for month in months:
             terms = contract.terms_on(month)
             inputs.append(MonthInput(month, terms, results_for(month), volumes_for(month, terms)))
+        days: list[Mapping[str, DayResult]] = []
+        if paths.simulate > 0:
+            try:
+                days = _day_results(paths, contract, source)
+            except (LookupError, OSError, ValueError) as error:
+                where = str(paths.results or paths.data or paths.contract)
+                result.problems.append(_error(where, "SET003", str(error)))
+                return result
     try:
         by_month = _incidents_by_month(incidents, contract, months)
     except ValueError as error:
@@ -387,7 +415,6 @@ def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
     result.rows = backtest_rows(result.settlements)
     if paths.simulate > 0:
         try:
-            days = _day_results(paths)
             per_month = max(1, round(len(days) / len({m.month for m in inputs})))
             result.exposure = simulate(
                 contract.terms_on(paths.last),
