@@ -74,7 +74,7 @@ ENUMS = {
         "available", "busy", "hold", "acw", "break", "training", "meeting", "offline",
     },
     ("schedules", "activity"): {"work", "break", "lunch", "training", "meeting", "off"},
-    ("incidents", "severity"): {"low", "medium", "high", "critical"},
+    ("incidents", "severity"): {"critical", "major", "minor"},
 }  # fmt: skip
 REQUIRED = {
     "contacts": ["contact_id", "channel", "queue", "offered_at", "ended_at"],
@@ -239,10 +239,7 @@ def test_forecast_errors_outage_incidents_trainees(demo: dict[str, pa.Table]) ->
     assert incidents["reported_at"].null_count == 1
     delay_h = (_us(incidents["reported_at"]) - _us(incidents["detected_at"])) / 3.6e9
     deadline = np.array(
-        [
-            {"critical": 1, "high": 4, "medium": 48, "low": 48}[s]
-            for s in incidents["severity"].to_pylist()
-        ]
+        [{"critical": 1, "major": 4, "minor": 48}[s] for s in incidents["severity"].to_pylist()]
     )
     reported = _valid(incidents["reported_at"])
     assert (delay_h[reported] > deadline[reported]).sum() >= 2

@@ -899,7 +899,8 @@ _INCIDENT_CATEGORIES = (
     "safety",
     "data_protection",
 )
-_SEVERITY_DEADLINE_H = {"critical": 1.0, "high": 4.0, "medium": 48.0, "low": 48.0}
+# The example annex's notification deadlines (minor: two business days, taken as 48 h).
+_SEVERITY_DEADLINE_H = {"critical": 1.0, "major": 4.0, "minor": 48.0}
 
 
 def _incidents(grid: IntervalGrid, months: int, rng: np.random.Generator) -> pa.Table:

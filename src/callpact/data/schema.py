@@ -135,7 +135,6 @@ CHANNELS = ("voice", "chat", "email", "sms", "social")
 AGENT_STATES = ("available", "busy", "hold", "acw", "break", "training", "meeting", "offline")
 ACTIVITIES = ("work", "break", "lunch", "training", "meeting", "off")
 JUDGEMENTS = ("faithful", "paraphrased", "distorted", "missing")
-SEVERITIES = ("low", "medium", "high", "critical")
 
 CONTACTS = TableSchema(
     name="contacts",
@@ -317,7 +316,7 @@ INCIDENTS = TableSchema(
     columns=(
         _s("incident_id"),
         _s("category", meaning="a category of the contract's incident protocol"),
-        Column("severity", Kind.ENUM, nullable=False, values=SEVERITIES),
+        _s("severity", meaning="a severity named in the contract's incident protocol"),
         _ts("occurred_at"),
         _ts("detected_at", nullable=True),
         _ts("reported_at", nullable=True, meaning="null = never reported to the client"),
