@@ -786,6 +786,26 @@ def aht_list(
         )
 
 
+def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float]:
+    """Each month's AHT as the annex's AHT KPI measures it (the same engine as settlement)."""
+    from callpact.contracts import load_contract
+    from callpact.data.workspace import open_source
+    from callpact.diagnostics import has_errors
+    from callpact.kpi.engine import compute_scorecard
+
+    contract, diagnostics = load_contract(annex)
+    if contract is None or has_errors(diagnostics):
+        raise fail(f"{annex}: the annex has errors; run `callpact contract check` on it")
+    measured: dict[str, float] = {}
+    with open_source(data) as source:
+        for month in months:
+            card = compute_scorecard(contract.version_for_month(month), source, month)
+            values = [r.value for r in card.results if r.metric == "aht" and r.value is not None]
+            if values:
+                measured[month] = values[0]
+    return measured
+
+
 @aht_app.command("trajectory")
 def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
@@ -794,14 +814,25 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.Option("--actual", help="YYYY-MM=seconds, e.g. 2027-01=472 (repeatable)"),
     ] = None,
     month: Annotated[list[str] | None, typer.Option("--month", help="also show this month")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="measure each --month's AHT here with the KPI engine"),
+    ] = None,
+    annex: Annotated[
+        Path | None, typer.Option("--annex", help="the annex whose AHT KPI is measured")
+    ] = None,
     as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
-    """Target AHT per month against the actual AHT given."""
+    """Target AHT per month against the actual AHT, given or measured from the data."""
     from callpact.governance.aht_plan.service import trajectory
 
     actuals: dict[str, float] = {}
+    if data is not None:
+        if annex is None or not month:
+            raise fail("--data needs --annex and at least one --month to measure")
+        actuals.update(_measured_aht(annex, data, month))
     for item in actual or []:
         key, _, value = item.partition("=")
         try:
