@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (CLI argument lists read best on one line)
 """The approved documents: HTML and PDF from the same template, charts deterministic."""
 
 from __future__ import annotations
@@ -32,30 +31,43 @@ def test_chart_svg_is_byte_identical() -> None:
     assert "Service level" in first
 
 
-def _statement(tmp_path: Path) -> dict[str, object]:
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The settle test's hand-worked March, settled once as JSON and once as PDF (each CLI run
+    validates the data folder, the slow part)."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "settlement"))
     from test_settlement_cli import CONTACTS, INCIDENTS, RESULTS  # the same hand-worked case
 
+    tmp_path = tmp_path_factory.mktemp("statement")
     data = tmp_path / "data"
     data.mkdir()
     (data / "contacts.csv").write_text(CONTACTS)
     (data / "incidents.csv").write_text(INCIDENTS)
     (tmp_path / "results.json").write_text(json.dumps(RESULTS))
-    return {"data": data, "results": tmp_path / "results.json"}
+    args = [
+        "settle",
+        str(ANNEX),
+        "--data",
+        str(data),
+        "--period",
+        "2027-03",
+        "--results",
+        str(tmp_path / "results.json"),
+    ]
+    as_json = runner.invoke(app, [*args, "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    pdf = tmp_path / "statement.pdf"
+    as_pdf = runner.invoke(app, [*args, "--format", "pdf", "--out", str(pdf)])
+    assert as_pdf.exit_code == 0, as_pdf.output
+    return {"statement": json.loads(as_json.stdout), "pdf": pdf, "dir": tmp_path}
 
 
-def test_pdf_page_one_is_the_summary(tmp_path: Path) -> None:
+def test_pdf_page_one_is_the_summary(rendered: dict[str, Any]) -> None:
     import pypdf
 
-    paths = _statement(tmp_path)
-    out = tmp_path / "statement.pdf"
-    result = runner.invoke(app, ["settle", str(ANNEX),
-                                 "--data", str(paths["data"]), "--period", "2027-03",
-                                 "--results", str(paths["results"]), "--format", "pdf", "--out", str(out)])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    reader = pypdf.PdfReader(io.BytesIO(out.read_bytes()))
+    reader = pypdf.PdfReader(io.BytesIO(rendered["pdf"].read_bytes()))
     first = reader.pages[0].extract_text()
     assert "Monthly statement — 2027-03" in first
     assert "Invoice total 57190.00" in first
@@ -92,14 +104,10 @@ def _near(pixels: Any, rgb: tuple[int, int, int]) -> int:
     return int((distance < 0.08).sum())
 
 
-def test_pdf_pages_render_to_non_blank_images(tmp_path: Path) -> None:
+def test_pdf_pages_render_to_non_blank_images(rendered: dict[str, Any]) -> None:
     import matplotlib.image
 
-    paths = _statement(tmp_path)
-    pdf = tmp_path / "statement.pdf"
-    result = runner.invoke(app, ["settle", str(ANNEX), "--data", str(paths["data"]), "--period", "2027-03",
-                                 "--results", str(paths["results"]), "--format", "pdf", "--out", str(pdf)])  # fmt: skip
-    assert result.exit_code == 0, result.output
+    pdf, tmp_path = rendered["pdf"], rendered["dir"]
     first = matplotlib.image.imread(str(_rasterise(pdf, 1, tmp_path)))
     height, width = first.shape[:2]
     assert 1.3 < height / width < 1.5  # A4 portrait
@@ -113,12 +121,10 @@ def test_pdf_pages_render_to_non_blank_images(tmp_path: Path) -> None:
     assert _near(second, (0x1F, 0x4E, 0x79)) > 50
 
 
-def test_html_has_summary_then_one_chart_per_kpi(tmp_path: Path) -> None:
-    paths = _statement(tmp_path)
-    result = runner.invoke(app, ["settle", str(ANNEX), "--data", str(paths["data"]), "--period", "2027-03",
-                                 "--results", str(paths["results"]), "--format", "html"])  # fmt: skip
-    assert result.exit_code == 0, result.output
-    html = result.stdout
+def test_html_has_summary_then_one_chart_per_kpi(rendered: dict[str, Any]) -> None:
+    from callpact.reports.statement import render_html
+
+    html = render_html(rendered["statement"])
     summary, charts, lines = (
         html.index(t) for t in ("Invoice total", "KPIs over recent months", "<h2>Lines")
     )
