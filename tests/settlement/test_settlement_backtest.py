@@ -212,3 +212,19 @@ def test_backtest_table_output(case: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "total net adjustment: -3720.00" in result.stdout
     assert "chronic breach (sl-voice)" in result.stdout
+
+
+def test_backtest_with_data_charges_each_incident_in_its_month(case: Path) -> None:
+    from test_settlement_cli import CONTACTS, INCIDENTS
+
+    data = case / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text(CONTACTS)
+    (data / "incidents.csv").write_text(INCIDENTS)
+    report = _backtest(case, "--data", str(data))
+    months = report["months"]
+    assert isinstance(months, list)
+    # i1 reported 1 h late (250) and i2 never reported (1,000), both due in March
+    assert [m["liabilities"] for m in months] == ["0.00", "0.00", "1250.00"]
+    assert months[2]["net_adjustment"] == "-2810.00"
+    assert report["total_net_adjustment"] == "-4970.00"

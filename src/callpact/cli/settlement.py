@@ -136,9 +136,14 @@ def verify(
     from callpact.settlement.run import Paths, settle_from_paths
     from callpact.settlement.statement import differences
 
-    stated = json.loads(statement_file.read_text("utf-8"))
+    try:
+        stated = json.loads(statement_file.read_text("utf-8"))
+        period = str(stated["period"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        typer.echo(f"{statement_file}:0:0: error[SET006]: not a statement: {error}", err=True)
+        raise typer.Exit(1) from error
     result = settle_from_paths(
-        Paths(contract, data, str(stated["period"]), history, incidents, decisions, results)
+        Paths(contract, data, period, history, incidents, decisions, results)
     )
     _print_problems(result.problems, False)
     if result.statement is None:
