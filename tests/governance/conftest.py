@@ -5,44 +5,16 @@ An unreachable PostgreSQL server fails these tests; it never skips them."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from governance_world import World, build_world
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from callpact.governance.database import make_engine, upgrade
-
-DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def postgres_url() -> str:
-    return os.environ.get("CALLPACT_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL
-
-
-def create_schema_engine(url: str) -> tuple[Engine, Engine, str]:
-    """A fresh, uniquely named schema; returns (admin engine, engine in the schema, name)."""
-    admin = make_engine(url)
-    schema = f"cp_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as error:  # the server must be there: fail, never skip
-        admin.dispose()
-        pytest.fail(f"PostgreSQL at {url} is unreachable or refused: {error}")
-    return admin, make_engine(url, schema=schema), schema
-
-
-def drop_schema(admin: Engine, engine: Engine, schema: str) -> None:
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -56,11 +28,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
-    admin, engine, schema = create_schema_engine(postgres_url())
+def postgres_engine(postgres_schema_factory: Callable[[], Engine]) -> Engine:
+    engine = postgres_schema_factory()
     upgrade(engine)
-    yield engine
-    drop_schema(admin, engine, schema)
+    return engine
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
