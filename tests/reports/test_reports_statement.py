@@ -85,7 +85,7 @@ def _rasterise(pdf: Path, page: int, out: Path) -> Path:
 
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
-        pytest.skip("pdftoppm not installed (apt-get install poppler-utils)")
+        pytest.fail("pdftoppm not installed: apt-get install poppler-utils (.ci/run does)")
     prefix = out / f"page{page}"
     subprocess.run(
         [pdftoppm, "-png", "-r", "50", "-f", str(page), "-l", str(page), "-singlefile",
