@@ -109,3 +109,17 @@ def test_diff_text_and_json(tmp_path: Path) -> None:
     assert json.loads(result.stdout)[0]["old"] == 30
     same = runner.invoke(app, ["contract", "diff", str(old), str(old)])
     assert same.stdout == "no changes in contract terms\n"
+
+
+def test_render_the_version_in_force_on_a_date() -> None:
+    annex = str(EXAMPLES / "annex.yaml")
+    july = runner.invoke(app, ["contract", "render", annex, "--on", "2027-07-01"])
+    assert july.exit_code == 0
+    assert "This version is in force from 2027-07-01." in july.stdout
+    assert "| 1 | sl-voice below 0.82 | 0.15 of the at-risk pool |" in july.stdout
+    signed = runner.invoke(app, ["contract", "render", annex])
+    assert "| 1 | sl-voice below 0.80 | 0.15 of the at-risk pool |" in signed.stdout
+    assert "- sl-voice target 0.80 → 0.82" in signed.stdout
+    early = runner.invoke(app, ["contract", "render", annex, "--on", "2026-12-31"])
+    assert early.exit_code == 2
+    assert "before contract northwind-harbor-2027 takes effect" in early.output

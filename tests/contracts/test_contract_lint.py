@@ -75,6 +75,11 @@ def test_cp105_responsibility_missing_or_without_owner() -> None:
     text = replace("    forecasting: client\n", "")
     assert codes(text) == ["CP105"]
     assert only(warnings(text), "CP105") == [position(text, "responsibilities")]
+    start = CLEAN.index("  responsibilities:")
+    none_at_all = CLEAN[:start] + CLEAN[CLEAN.index("kpis:") :]
+    (found,) = warnings(none_at_all)
+    assert (found.code, found.line, found.column) == ("CP105", *position(none_at_all, "scope:"))
+    assert "staffing, training_curriculum" in found.message
     nobody = replace("scripts: client", "scripts: ~")
     assert only(warnings(nobody), "CP105") == [position(nobody, "~")]
 

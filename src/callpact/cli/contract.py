@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -75,10 +76,26 @@ def render(
         RenderFormat, typer.Option("--format", help="markdown or html.")
     ] = RenderFormat.MARKDOWN,
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="Render the version in force on this date (YYYY-MM-DD)."),
+    ] = None,
 ) -> None:
-    """The annex as the document both parties sign: formulas in words, tiers as tables."""
+    """The annex as the document both parties sign: formulas in words, tiers as tables, then
+    the amendments that follow the rendered version."""
     contract = _load_or_exit(file)
-    text = render_html(contract) if output is RenderFormat.HTML else render_markdown(contract)
+    version = None
+    if on is not None:
+        try:
+            version = contract.version_on(date.fromisoformat(on))
+        except ValueError as problem:
+            typer.echo(f"--on {on}: {problem}", err=True)
+            raise typer.Exit(2) from None
+    text = (
+        render_html(contract, version)
+        if output is RenderFormat.HTML
+        else render_markdown(contract, version)
+    )
     if out is None:
         typer.echo(text, nl=False)
     else:

@@ -149,20 +149,21 @@ def shares_exceed_pool(v: ContractVersion) -> Iterator[LintFinding]:
 @rule("CP105")
 def unassigned_responsibility(v: ContractVersion) -> Iterator[LintFinding]:
     owners = v.scope.responsibilities
-    for name in CORE_RESPONSIBILITIES:
-        if name in owners and owners[name] is None:
+    for name, owner in owners.items():
+        if owner is None:
             yield LintFinding(
                 ("scope", "responsibilities", name),
                 f"responsibility {name} has no owner",
                 "write client, vendor or both",
             )
-        elif name not in owners:
-            yield LintFinding(
-                ("scope", "responsibilities") if owners else ("scope",),
-                f"responsibility {name} is not assigned: when it fails, each side will say it "
-                "was the other's",
-                f"add scope.responsibilities.{name}: client | vendor | both",
-            )
+    missing = [name for name in CORE_RESPONSIBILITIES if name not in owners]
+    if missing:
+        yield LintFinding(
+            ("scope", "responsibilities") if owners else ("scope",),
+            f"not assigned: {', '.join(missing)}; when one of them fails, each side will say "
+            "it was the other's",
+            "add each to scope.responsibilities with client, vendor or both",
+        )
 
 
 @rule("CP106")

@@ -101,9 +101,21 @@ class VersionParts:
 # -- YAML → plain data with positions -----------------------------------------------------------
 
 
-def _plain(node: Any, path: Path, where: FilePositions) -> Any:
+#: An annex has a few hundred values; YAML aliases can multiply a small text into millions.
+MAX_NODES = 100_000
+MAX_DEPTH = 40
+
+
+class _TooComplexError(Exception):
+    """The YAML expands beyond what an annex can be (alias bombs, recursive aliases)."""
+
+
+def _plain(node: Any, path: Path, where: FilePositions, budget: list[int]) -> Any:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+    budget[0] -= 1
+    if budget[0] < 0 or len(path) > MAX_DEPTH:
+        raise _TooComplexError
     if isinstance(node, CommentedMap):
         where.containers.add(path)
         out: dict[Any, Any] = {}
@@ -114,7 +126,7 @@ def _plain(node: Any, path: Path, where: FilePositions) -> Any:
             if spot is not None:
                 where.keys[child] = (spot[0] + 1, spot[1] + 1)
                 where.values[child] = (spot[2] + 1, spot[3] + 1)
-            out[plain_key] = _plain(value, child, where)
+            out[plain_key] = _plain(value, child, where, budget)
         return out
     if isinstance(node, CommentedSeq):
         where.containers.add(path)
@@ -124,7 +136,7 @@ def _plain(node: Any, path: Path, where: FilePositions) -> Any:
             spot = node.lc.data.get(index)
             if spot is not None:
                 where.values[child] = (spot[0] + 1, spot[1] + 1)
-            items.append(_plain(value, child, where))
+            items.append(_plain(value, child, where, budget))
         return items
     return _scalar(node)
 
@@ -152,6 +164,7 @@ def _parse(text: str, source: str) -> tuple[Any, FilePositions, list[Diagnostic]
 
     where = FilePositions()
     yaml = YAML(typ="rt")
+    yaml.max_depth = MAX_DEPTH  # refuse deep nesting before it costs seconds of recursion
     try:
         node = yaml.load(text)
     except DuplicateKeyError as error:
@@ -162,10 +175,52 @@ def _parse(text: str, source: str) -> tuple[Any, FilePositions, list[Diagnostic]
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = f"YAML syntax: {_yaml_message(error)}"
+        if type(error).__name__ == "MaxDepthExceededError":
+            message = f"the YAML is nested more than {MAX_DEPTH} levels deep"
         return None, where, [_diag(source, line, column, "CP001", message)]
     except YAMLError as error:
         return None, where, [_diag(source, 0, 0, "CP001", f"YAML syntax: {error}")]
-    return _plain(node, (), where), where, []
+    except RecursionError:
+        return None, where, [_diag(source, 1, 1, "CP001", "the YAML is nested too deeply")]
+    except ValueError:
+        # The constructor rejects a well-formed but impossible timestamp (2027-02-30) without
+        # a position: find it on the composed node tree, which keeps every mark.
+        return None, where, [_bad_timestamp(text, source)]
+    try:
+        return _plain(node, (), where, [MAX_NODES]), where, []
+    except _TooComplexError:
+        message = (
+            f"the YAML expands to more than {MAX_NODES} values or {MAX_DEPTH} levels "
+            "(recursive or repeated aliases?)"
+        )
+        return None, where, [_diag(source, 1, 1, "CP001", message)]
+
+
+def _bad_timestamp(text: str, source: str) -> Diagnostic:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    stack = [YAML(typ="rt").compose(text)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+            try:
+                date.fromisoformat(str(node.value)[:10])
+            except ValueError:
+                mark = node.start_mark
+                return _diag(
+                    source,
+                    mark.line + 1,
+                    mark.column + 1,
+                    "CP006",
+                    f"{node.value} is not a date of the calendar",
+                    "write dates as YYYY-MM-DD",
+                )
+    return _diag(source, 0, 0, "CP001", "the YAML holds a value that cannot be read")
 
 
 def _yaml_message(error: Any) -> str:
