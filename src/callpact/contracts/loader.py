@@ -207,7 +207,7 @@ def _bad_timestamp(text: str, source: str) -> Diagnostic:
             stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.tag.endswith(":timestamp"):
+        elif isinstance(node, ScalarNode) and str(node.tag).endswith(":timestamp"):
             try:
                 date.fromisoformat(str(node.value)[:10])
             except ValueError:
