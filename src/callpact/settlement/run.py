@@ -66,13 +66,8 @@ class Paths:
     results: Path | None = None
 
 
-def load_contract(path: Path) -> ContractSource:
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return AnnexContract.read(path)
-    except YAMLError as error:
-        raise ValueError(f"not valid YAML: {error}") from error
+def load_contract(path: Path) -> AnnexContract:
+    return AnnexContract.read(path)
 
 
 @dataclass
@@ -122,32 +117,23 @@ def results_from_file(path: Path, contract: ContractSource | None = None) -> Res
     return results_for
 
 
-def engine_results(contract: ContractSource, source: Any) -> ResultsFor:
-    """KPI results from the KPI engine (``callpact.kpi.engine.compute_scorecard``)."""
-    import importlib
-
-    try:
-        engine = importlib.import_module("callpact.kpi.engine")
-    except ImportError as error:
-        raise LookupError(
-            "the KPI engine is not available in this build; pass --results FILE"
-        ) from error
-    version_on = getattr(contract, "version_on", None)
-    if version_on is None:
-        raise LookupError("the KPI engine needs the contract model; pass --results FILE")
+def engine_results(contract: AnnexContract, source: Any) -> ResultsFor:
+    """KPI results from the KPI engine, each month under the contract version governing it."""
+    from callpact.kpi.engine import compute_scorecard
 
     def results_for(month: str) -> Mapping[str, KpiOutcome]:
-        card = engine.compute_scorecard(version_on(month), source, month)
+        if source is None:
+            raise LookupError("KPI results need data (--data) or a results file (--results)")
+        card = compute_scorecard(contract.version_on(month), source, month)
         out = {}
         for result in card.results:
-            value = result.value
             out[result.kpi_id] = KpiOutcome(
                 result.kpi_id,
-                KpiStatus(str(getattr(result.status, "value", result.status))),
-                None if value is None else _decimal(value),
-                int(result.sample or 0),
-                None,
-                int(getattr(result, "excluded", 0) or 0),
+                KpiStatus(result.status.value),
+                None if result.value is None else _decimal(result.value),
+                result.sample,
+                None if result.ci is None else (_decimal(result.ci[0]), _decimal(result.ci[1])),
+                result.excluded,
             )
         return out
 
@@ -179,11 +165,10 @@ def _scope(annex: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def _volumes_reader(contract: ContractSource, source: Any) -> VolumesFor:
-    channels, queues = _scope(getattr(contract, "annex", {}))
-
     def volumes_for(month: str, terms: SettlementTerms) -> Volumes:
         if source is None:
             return Volumes()
+        channels, queues = _scope(contract.annex_on(month))
         start, end = month_bounds_utc(month, terms.time_zone)
         return measure_volumes(
             source.parquet_files("contacts"),
@@ -297,7 +282,7 @@ def _error(source: str, code: str, message: str, hint: str = "") -> Diagnostic:
 
 
 def _day_results(
-    paths: BacktestPaths, contract: ContractSource, source: Any
+    paths: BacktestPaths, contract: AnnexContract, source: Any
 ) -> list[Mapping[str, DayResult]]:
     """The days of the backtest range with a result, oldest first: from the results file's
     ``days``, else from the KPI engine broken down by local day."""
@@ -307,17 +292,15 @@ def _day_results(
         return [
             v for d, v in sorted(found.days.items()) if v and first <= month_index(d[:7]) <= last
         ]
-    version_on = getattr(contract, "version_on", None)
-    if version_on is None or source is None:
+    if source is None:
         raise LookupError(
-            'simulation needs per-day KPI results: pass --results FILE with a "days" mapping'
+            'simulation needs per-day KPI results: pass --data, or --results FILE with "days"'
         )
-    import importlib
+    from callpact.kpi.engine import compute_scorecard
 
-    engine = importlib.import_module("callpact.kpi.engine")
     by_day: dict[str, dict[str, DayResult]] = {}
     for month in month_range(paths.first, paths.last):
-        card = engine.compute_scorecard(version_on(month), source, month, by="day")
+        card = compute_scorecard(contract.version_on(month), source, month, by="day")
         for row in card.results:
             if row.bucket is None or row.value is None or not row.sample:
                 continue

@@ -5,9 +5,9 @@ The contract and the KPI results come through two small seams so that settlement
 depend on how they are produced:
 
 * :class:`ContractSource` — settlement terms and the fingerprint of the version in force in a
-  month (from ``callpact.contracts`` when available, else the annex read as plain YAML);
-* ``results_for(month)`` — the KPI results of a month (from ``callpact.kpi.engine`` when
-  available, or from a results file).
+  month (:class:`AnnexContract`: the annex as ``callpact.contracts`` reads it);
+* ``results_for(month)`` — the KPI results of a month (from ``callpact.kpi.engine``, or from a
+  results file).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
 from callpact import __version__
+from callpact.contracts import Contract, ContractVersion
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.settlement.cure import CureDecision
 from callpact.settlement.from_contract import terms_from_annex
@@ -48,6 +48,8 @@ class ContractSource(Protocol):
 
     def terms_on(self, month: str) -> SettlementTerms: ...
 
+    def annex_on(self, month: str) -> Mapping[str, Any]: ...
+
     def fingerprint_on(self, month: str) -> str: ...
 
     def first_month(self) -> str: ...
@@ -58,35 +60,49 @@ def canonical_sha256(data: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+class AnnexError(ValueError):
+    """The annex has errors: settlement refuses to run on it (the diagnostics say where)."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        super().__init__(f"the annex has {len(diagnostics)} error(s)")
+        self.diagnostics = list(diagnostics)
+
+
 @dataclass
 class AnnexContract:
-    """A contract read as the annex's plain YAML (one version: the file as it stands)."""
+    """A contract as the contract loader reads it: each version governs its own months."""
 
     path: str
-    annex: Mapping[str, Any]
+    contract: Contract
 
     @classmethod
     def read(cls, path: Path) -> AnnexContract:
-        from ruamel.yaml import YAML
+        from callpact.contracts import load_contract
 
-        return cls(str(path), YAML(typ="safe").load(path.read_text("utf-8")))
+        contract, diagnostics = load_contract(path)
+        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+        if contract is None or errors:
+            raise AnnexError(errors)
+        return cls(str(path), contract)
+
+    def version_on(self, month: str) -> ContractVersion:
+        return self.contract.version_for_month(month)
+
+    def annex_on(self, month: str) -> dict[str, Any]:
+        """The governing version in the annex's own shape (what settlement's terms read)."""
+        return self.version_on(month).model_dump(mode="python", exclude_none=True)
 
     def terms_on(self, month: str) -> SettlementTerms:
-        try:
-            start = (self.annex.get("contract") or {}).get("term", {}).get("start")
-            return terms_from_annex(self.annex, version=str(start or "1"))
-        except (KeyError, TypeError, AttributeError) as error:
-            # The contract loader reports these with positions; settlement only names them.
-            raise ValueError(f"the annex lacks or misshapes {error}") from error
+        version = self.version_on(month)
+        return terms_from_annex(self.annex_on(month), version=version.effective_from.isoformat())
 
     def fingerprint_on(self, month: str) -> str:
-        return canonical_sha256(self.annex)
+        """The governing version's terms, canonical: layout and comments of the file do not
+        count, any change of a term does."""
+        return canonical_sha256(self.annex_on(month))
 
     def first_month(self) -> str:
-        start = (self.annex.get("contract") or {}).get("term", {}).get("start")
-        if isinstance(start, date):
-            return f"{start.year:04d}-{start.month:02d}"
-        return str(start)[:7] if start else "1970-01"
+        return self.contract.versions[0].effective_from.strftime("%Y-%m")
 
 
 @dataclass
