@@ -314,30 +314,7 @@ class Computation:
         everything = KpiDefinition("volume", "abandon_rate")
         contacts = kx.contact_frame(self.table("contacts"), everything, self.span)
         forecast = kx.forecast_slots(self.table("forecast"), self.span, None)
-        sizes = self.backend.execute(forecast.select("interval_minutes").distinct()).column(0)
-        pieces = []
-        for minutes in sorted(set(sizes.to_pylist())):
-            size = int(minutes) * 60 * US
-            f = forecast.filter(forecast.interval_minutes == minutes)
-            a = kx.actual_per_slot(contacts, size)
-            j = f.join(a, [f.queue == a.queue, f.slot_us == a.slot_us])
-            j = j.filter(j.actual > j.offered * (1.0 + tolerance))
-            pieces.append(
-                j.select("queue", "slot_us", slot_size_us=ibis.literal(size, type="int64"))
-            )
-        if not pieces:
-            empty = pa.table(
-                {
-                    "queue": pa.array([], pa.string()),
-                    "slot_us": pa.array([], pa.int64()),
-                    "slot_size_us": pa.array([], pa.int64()),
-                }
-            )
-            return ibis.memtable(empty)
-        out = pieces[0]
-        for piece in pieces[1:]:
-            out = out.union(piece)
-        return out
+        return kx.over_forecast_slots(contacts, forecast, tolerance)
 
     def exclusion_data(self, definition: KpiDefinition) -> kx.ExclusionData:
         kinds = {e.kind: e for e in definition.exclusions}

@@ -471,6 +471,21 @@ def actual_per_slot(t: ir.Table, slot_us: int) -> ir.Table:
     return x.group_by(["queue", "slot_us"]).aggregate(actual=x.count())
 
 
+def over_forecast_slots(contacts: ir.Table, forecast: ir.Table, tolerance: float) -> ir.Table:
+    """Forecast intervals (queue, slot_us, slot_size_us) whose offered contacts (short abandons
+    out) exceeded the forecast by more than ``tolerance``; a range join, any interval length."""
+    f = forecast.mutate(slot_size_us=forecast.interval_minutes.cast("int64") * (60 * US))
+    c = contacts.filter(~contacts.short).select(c_queue="queue", c_off="off_us")
+    j = f.left_join(
+        c, [f.queue == c.c_queue, c.c_off >= f.slot_us, c.c_off < f.slot_us + f.slot_size_us]
+    )
+    counted = j.group_by(["queue", "slot_us", "slot_size_us", "offered"]).aggregate(
+        actual=j.c_off.count()
+    )
+    over = counted.filter(counted.actual > counted.offered * (1.0 + tolerance))
+    return over.select("queue", "slot_us", "slot_size_us")
+
+
 def forecast_slots(forecast: ir.Table, span: Span, queues: Sequence[str] | None) -> ir.Table:
     f = forecast.mutate(slot_us=epoch_us(forecast.interval_start))
     f = f.filter(f.slot_us >= span.lo_us, f.slot_us < span.hi_us)

@@ -1,0 +1,99 @@
+"""The same KPI expressions on a local Spark session give DuckDB's results.
+
+Counts and samples must be identical; means equal to 1e-12 relative. One session per module,
+small data: the session start dominates the run time.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
+from callpact.kpi.engine import DuckDBBackend, SparkBackend, compute
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kpi.kpi_data import MEMBER_LINE, boundary_program, write_tables
+
+pytestmark = pytest.mark.spark
+
+VOICE = (("voice", ("members", "pharmacy", "providers")),)
+BOTH = (("voice", ("members", "pharmacy", "providers")), ("chat", ("members-chat",)))
+
+
+def _definitions() -> list[KpiDefinition]:
+    every = (
+        Exclusion("declared_outages"),
+        Exclusion("volume_above_forecast", 0.15),
+        Exclusion("trainees_in_exemption"),
+    )
+    return [
+        KpiDefinition(
+            "sl",
+            "service_level",
+            {"threshold_s": 30},
+            VOICE,
+            MEMBER_LINE,
+            exclusions=every,
+            trainee_exemption_days=14,
+        ),
+        KpiDefinition("aht", "aht", {}, VOICE),
+        KpiDefinition("fcr", "fcr", {"window_days": 7}, BOTH, MEMBER_LINE),
+        KpiDefinition("csat", "csat", {"top_box_from": 4}, BOTH),
+        KpiDefinition("qa", "qa_score", {}, ()),
+        KpiDefinition("isl", "interval_service_level", {"threshold_s": 30}, VOICE, MEMBER_LINE),
+        KpiDefinition("fa", "forecast_accuracy", {}, BOTH),
+    ]
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("callpact-kpi-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.default.parallelism", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
+    tables = boundary_program(seed=23, n_contacts=400)
+    source = write_tables(tables, tmp_path / "data")
+    program = Program("America/Chicago")
+    definitions = _definitions()
+    # the whole set by month, and one KPI by day (buckets computed the same way)
+    for by, chosen in ((None, definitions), ("day", definitions[1:2])):
+        duck = compute(program, chosen, source, "2027-11", by=by, backend=DuckDBBackend())
+        on_spark = compute(program, chosen, source, "2027-11", by=by, backend=SparkBackend(spark))
+        assert on_spark.backend == "pyspark"
+        left = {(r.kpi_id, r.bucket): r for r in duck.results}
+        right = {(r.kpi_id, r.bucket): r for r in on_spark.results}
+        assert left.keys() == right.keys()
+        for key, a in left.items():
+            b = right[key]
+            assert (a.sample, a.excluded, dict(a.excluded_by), a.status) == (
+                b.sample,
+                b.excluded,
+                dict(b.excluded_by),
+                b.status,
+            ), key
+            if a.value is None:
+                assert b.value is None, key
+            else:
+                assert b.value is not None
+                assert math.isclose(a.value, b.value, rel_tol=1e-12, abs_tol=1e-15), key
+        assert sum(r.sample for r in duck.results) > 0
+        assert any(r.excluded for r in duck.results) or by == "day"
