@@ -295,17 +295,10 @@ def document_without_deadline(v: ContractVersion) -> Iterator[LintFinding]:
             )
 
 
-_RANGES: dict[str, tuple[Decimal, Decimal]] = {
-    "ratio": (Decimal(0), Decimal(1)),
-    "seconds": (Decimal(0), Decimal("Infinity")),
-}
-_SCORE_RANGES = {"nps": (Decimal(-1), Decimal(1)), "ces": (Decimal(1), Decimal(7))}
-
-
 @rule("CP115")
 def unreachable_target(v: ContractVersion) -> Iterator[LintFinding]:
     for spec in v.kpis:
-        low, high = _SCORE_RANGES.get(spec.metric) or _RANGES[spec.unit]
+        low, high = spec.value_range
         target = spec.target
         impossible = (target.direction == "at_least" and target.value > high) or (
             target.direction == "at_most" and target.value < low

@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from callpact.contracts import hours as hours_rules
-from callpact.contracts.metrics import METRICS, ParamValue, Unit
+from callpact.contracts.metrics import METRICS, ParamSpec, ParamValue, Unit, value_range
 
 Party = Literal["client", "vendor", "both"]
 Channel = Literal["voice", "chat", "email", "sms", "social"]
@@ -534,6 +534,11 @@ class KpiSpec(Section):
         return METRICS[self.metric].unit
 
     @property
+    def value_range(self) -> tuple[Decimal, Decimal]:
+        """The values this KPI can take (a share 0–1, seconds ≥ 0, a CSAT mean 1–5…)."""
+        return value_range(self.metric, self.params)
+
+    @property
     def display_label(self) -> str:
         return self.label or METRICS[self.metric].label
 
@@ -542,8 +547,24 @@ class KpiSpec(Section):
         return self.params[name]
 
 
-def _param_value(metric: str, name: str, kind: str, raw: Any, spec: Any) -> ParamValue:
+def _param_value(metric: str, name: str, kind: str, raw: Any, spec: ParamSpec) -> ParamValue:
     where = f"{metric}.{name}"
+    if kind == "flag":
+        if not isinstance(raw, bool):
+            raise _error("CP009", f"{where} is true or false, got {raw!r}", path=(name,))
+        return raw
+    if kind == "choice":
+        if raw not in spec.choices:
+            from difflib import get_close_matches
+
+            near = get_close_matches(str(raw), list(spec.choices), n=1)
+            raise _error(
+                "CP009",
+                f"{where} is one of {', '.join(spec.choices)}, got {raw!r}"
+                + (f"; did you mean {near[0]!r}?" if near else ""),
+                path=(name,),
+            )
+        return str(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | Decimal | float):
         raise _error("CP009", f"{where} must be a number, got {raw!r}", path=(name,))
     value = Decimal(str(raw))
