@@ -59,6 +59,10 @@ def _text(value: str) -> str:
     return out
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
@@ -73,7 +77,8 @@ def _pool(pool: Pool | None, name: str, currency: str) -> str:
     if pool is None:
         return f"No {name}."
     if pool.share_of_fee is not None:
-        return f"The {name} is {fmt(pool.share_of_fee)} of the month's fee."
+        percent = fmt(pool.share_of_fee * 100).removesuffix(".00")
+        return f"The {name} is {percent} % of the month's fee."
     return f"The {name} is {fmt(pool.amount)} {currency} per month."
 
 
@@ -106,7 +111,7 @@ def _exclusion(exclusion: Exclusion) -> str:
 def _kpi(version: ContractVersion, spec: KpiSpec, number: str) -> list[str]:
     terms = version.contract
     lines = [f"### {number} {_text(spec.id)} — {_text(spec.display_label)}", ""]
-    lines += [f"**Definition.** {formula_words(spec.metric, spec.params)}.", ""]
+    lines += [f"**Definition.** {_sentence(formula_words(spec.metric, spec.params))}.", ""]
     scope = spec.scope
     channels = ", ".join(scope.channels) if scope and scope.channels else "all channels in scope"
     queues = ", ".join(scope.queues) if scope and scope.queues else "all their queues"
@@ -324,7 +329,7 @@ def _governance_section(version: ContractVersion) -> list[str]:
                 f"trainees are exempt from the SLA for {training.trainee_sla_exemption_days} days"
             )
         if facts:
-            lines += [_text("; ".join(facts)).capitalize().replace("\\_", " ") + ".", ""]
+            lines += [_sentence(_text("; ".join(facts)).replace("\\_", " ")) + ".", ""]
         outcome = training.outcome
         if outcome is not None:
             if outcome.judged_by == "wilson_lower_bound":
