@@ -152,8 +152,7 @@ def _scalar(value: Any) -> Any:
         return int(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=value.tzinfo) if value.tzinfo else value
+    # Dates stay dates; a date with a time stays a datetime, which a date field rejects.
     return value
 
 
