@@ -153,3 +153,15 @@ def test_the_health_plan_example_keeps_the_ids_others_rely_on() -> None:
     assert terms.cure.period_days == 30
     assert terms.termination is not None
     assert terms.termination.for_convenience_notice_days == 30
+
+
+def test_an_amendment_cannot_change_the_contract_id_or_start() -> None:
+    text = CLEAN + (
+        "amendments:\n  - effective_from: 2027-07-01\n"
+        "    changes: {contract: {id: acme-2028, term: {start: 2027-02-01}}}\n"
+    )
+    found = errors(text)
+    assert [(d.code, d.line, d.column) for d in found] == [
+        ("CP006", *position(text, "acme-2028")),
+        ("CP006", *position(text, "2027-02-01")),
+    ]

@@ -364,6 +364,20 @@ def _amendments(
             if key not in (*SECTIONS, *LIST_SECTIONS):
                 report((*here, "changes", key), "CP003", _unknown(str(key), ROOT_KEYS[:-1]))
                 bad = True
+        terms = changes.get("contract")
+        fixed = (("id",), ("term", "start"))
+        for field_path in fixed if isinstance(terms, dict) else ():
+            inner: Any = terms
+            for part in field_path:
+                inner = inner.get(part) if isinstance(inner, dict) else None
+            if inner is not None:
+                report(
+                    (*here, "changes", "contract", *field_path),
+                    "CP006",
+                    f"an amendment cannot change contract.{'.'.join(field_path)}",
+                    "a contract with another id or start is a new contract: write a new annex",
+                )
+                bad = True
         if last_date is not None and effective <= last_date:
             report(
                 (*here, "effective_from"),
