@@ -36,6 +36,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from callpact.contracts.metrics import METRICS
 from callpact.contracts.model import (
     AhtPlan,
     Contract,
@@ -47,6 +48,7 @@ from callpact.contracts.model import (
     Scope,
     Staff,
     Training,
+    check_params,
 )
 from callpact.contracts.positions import ContractPositions, FilePositions, Path, dotted, resolve
 from callpact.diagnostics import Diagnostic, Severity
@@ -542,6 +544,23 @@ def _validate(
         return None, [_finding(e, prefix, data, model) for e in error.errors()]
 
 
+def _param_findings(item: Any, at: Path) -> list[Finding]:
+    """Every parameter problem of a KPI (the model stops at the first one)."""
+    if not isinstance(item, dict) or not isinstance(item.get("params"), dict):
+        return []
+    metric = item.get("metric")
+    if metric not in METRICS:
+        return []
+    _, problems = check_params(str(metric), item["params"])
+    out = []
+    for problem in problems:
+        context = problem.context or {}
+        path: Path = (*at, "params", *context.get("path", ()))
+        message = f"{dotted(path)}: {problem.message()}"
+        out.append(Finding(path, problem.type, message, str(context.get("hint", ""))))
+    return out
+
+
 def _validate_version(parts: VersionParts) -> list[Finding]:
     findings: list[Finding] = []
     data = parts.data
@@ -577,6 +596,8 @@ def _validate_version(parts: VersionParts) -> list[Finding]:
         for index, item in enumerate(items):
             value, problems = _validate(model, item, (key, index), data)
             findings += problems
+            if key == "kpis":
+                findings += _param_findings(item, (key, index))
             if value is None:
                 parts.complete = False
             else:

@@ -493,41 +493,16 @@ class KpiSpec(Section):
             )
         return value
 
-    @field_validator("params")
+    @field_validator("params", mode="before")
     @classmethod
-    def _known_params(
-        cls, value: dict[str, ParamValue], info: ValidationInfo
-    ) -> dict[str, ParamValue]:
+    def _known_params(cls, value: Any, info: ValidationInfo) -> Any:
         metric = info.data.get("metric")
-        if metric is None:  # the metric itself is wrong: that error says enough
-            return value
-        spec = METRICS[metric]
-        out: dict[str, ParamValue] = {}
-        for name, raw in value.items():
-            param = spec.param(name)
-            if param is None:
-                from difflib import get_close_matches
-
-                near = get_close_matches(name, [p.name for p in spec.params], n=1)
-                known = ", ".join(p.name for p in spec.params) or "none"
-                raise _error(
-                    "CP009",
-                    f"{metric} has no parameter {name!r}"
-                    + (f"; did you mean {near[0]!r}?" if near else ""),
-                    hint=f"parameters of {metric}: {known}",
-                    path=(name,),
-                )
-            out[name] = _param_value(metric, param.name, param.kind, raw, param)
-        for param in spec.params:
-            if param.name in out:
-                continue
-            if param.default is None:
-                raise _error(
-                    "CP009",
-                    f"{metric} needs the parameter {param.name} ({param.meaning})",
-                )
-            out[param.name] = param.default
-        return out
+        if metric is None or not isinstance(value, dict):
+            return value  # a wrong metric or a non-mapping: that error says enough
+        checked, problems = check_params(metric, value)
+        if problems:
+            raise problems[0]
+        return checked
 
     @property
     def unit(self) -> Unit:
@@ -545,6 +520,48 @@ class KpiSpec(Section):
     def param(self, name: str) -> ParamValue:
         """A parameter's value, its default applied (``spec.param("threshold_s")``)."""
         return self.params[name]
+
+
+def check_params(
+    metric: str, raw: dict[Any, Any]
+) -> tuple[dict[str, ParamValue], list[PydanticCustomError]]:
+    """A KPI's parameters checked against its metric, defaults applied, with every problem
+    (the loader reports them all; the model raises the first)."""
+    spec = METRICS[metric]
+    out: dict[str, ParamValue] = {}
+    problems: list[PydanticCustomError] = []
+    for key, value in raw.items():
+        name = str(key)
+        param = spec.param(name)
+        if param is None:
+            from difflib import get_close_matches
+
+            near = get_close_matches(name, [p.name for p in spec.params], n=1)
+            known = ", ".join(p.name for p in spec.params) or "none"
+            problems.append(
+                _error(
+                    "CP009",
+                    f"{metric} has no parameter {name!r}"
+                    + (f"; did you mean {near[0]!r}?" if near else ""),
+                    hint=f"parameters of {metric}: {known}",
+                    path=(name,),
+                )
+            )
+            continue
+        try:
+            out[name] = _param_value(metric, param.name, param.kind, value, param)
+        except PydanticCustomError as problem:
+            problems.append(problem)
+    for param in spec.params:
+        if param.name in out or param.name in raw:
+            continue
+        if param.default is None:
+            problems.append(
+                _error("CP009", f"{metric} needs the parameter {param.name} ({param.meaning})")
+            )
+            continue
+        out[param.name] = param.default
+    return out, problems
 
 
 def _param_value(metric: str, name: str, kind: str, raw: Any, spec: ParamSpec) -> ParamValue:
