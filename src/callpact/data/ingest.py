@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import os
 import shutil
@@ -36,12 +37,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from callpact.data.csvlines import read_records, scan_records
 from callpact.data.schema import (
     DELIVERED_TABLES,
     TABLES,
+    Kind,
     TableSchema,
+    arrow_schema,
 )
 from callpact.data.validate import compile_table
 from callpact.data.workspace import Transaction, Workspace
@@ -49,6 +53,9 @@ from callpact.diagnostics import Diagnostic, Severity
 
 #: progress(table, stage, fraction of the stage done or None)
 Progress = Callable[[str, str, float | None], None]
+
+#: rows per Arrow batch when writing partitions: big enough to amortise, small for memory
+WRITE_BATCH_ROWS = 262_144
 
 PROVENANCE = ("__source", "__line", "__text")  # optional columns adapters add to their output
 
@@ -240,6 +247,26 @@ def partition_expression(schema: TableSchema) -> str:
     return f"strftime({_q(schema.partition_by)}, '%Y-%m')"
 
 
+def month_key_expression(schema: TableSchema) -> str:
+    """SQL for a row's partition as an integer ``YYYYMM`` (UTC month), ``0`` for ``all``.
+
+    An integer sorts and compares faster than the ``YYYY-MM`` text it stands for.
+    """
+    if schema.partition_by is None:
+        return "0"
+    ts = _q(schema.partition_by)
+    return f"(year({ts}) * 100 + month({ts}))"
+
+
+def partition_name(schema: TableSchema, key: int) -> str:
+    """The partition folder of a :func:`month_key_expression` value (``-1`` for null)."""
+    if schema.partition_by is None:
+        return "month=all"
+    if key < 0:
+        return "month=NULL"
+    return f"month={key // 100:04d}-{key % 100:02d}"
+
+
 def partition_names(schema: TableSchema, data: pa.Table) -> pa.Array:
     """``month=YYYY-MM`` per row of an Arrow table (UTC month of the partition timestamp)."""
     if schema.partition_by is None:
@@ -333,11 +360,18 @@ class _TableIngest:
             "encoding = 'utf-8')"
         )
 
-    def fast_pass(self) -> None:
+    def _stage_copy(self) -> str:
         sql = self.compiled.fast_pass(self._relation(self.reader_file))
-        copy = f"COPY ({sql}) TO {_lit(str(self.staged))} (FORMAT parquet)"
+        # The staged file lives only for this ingest: uncompressed, no dictionaries (unique ids
+        # make dictionaries wasted work) and v2 pages write about 40 % faster than the defaults.
+        return (
+            f"COPY ({sql}) TO {_lit(str(self.staged))} (FORMAT parquet, "
+            f"COMPRESSION uncompressed, PARQUET_VERSION V2, DICTIONARY_SIZE_LIMIT 1)"
+        )
+
+    def fast_pass(self) -> None:
         try:
-            self._run("validating", copy)
+            self._run("validating", self._stage_copy())
         except Exception:
             if self.src.kind != "csv" or self.line_of_ordinal is not None:
                 raise
@@ -345,9 +379,7 @@ class _TableIngest:
             # split off the broken records with Python's csv module, then run the fast pass
             # on a cleaned copy. Only such files pay for a per-record Python loop.
             self._clean_copy()
-            sql = self.compiled.fast_pass(self._relation(self.reader_file))
-            copy = f"COPY ({sql}) TO {_lit(str(self.staged))} (FORMAT parquet)"
-            self._run("validating", copy)
+            self._run("validating", self._stage_copy())
 
     def _clean_copy(self) -> None:
         cleaned = self.work / "cleaned.csv"
@@ -581,22 +613,23 @@ class _TableIngest:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write(self, excluded: np.ndarray, replaced: int) -> int:
+    def write(self, excluded: np.ndarray, replaced: int, rows_ok: int) -> int:
         s = self.schema
         con = self.con
         cols = ", ".join(_q(c) for c in s.names)
         key = ", ".join(_q(k) for k in s.key)
         staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE __excluded AS SELECT unnest(?::BIGINT[]) AS o",
-            [excluded.tolist()],
-        )
-        new_rows = (
-            f"SELECT {cols} FROM {staged} WHERE __ok AND file_row_number NOT IN "
-            "(SELECT o FROM __excluded)"
-        )
+        excluded = np.unique(excluded)
+        new_rows = f"SELECT {cols} FROM {staged} WHERE __ok"
+        if len(excluded):
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE __excluded AS SELECT unnest(?::BIGINT[]) AS o",
+                [excluded.tolist()],
+            )
+            new_rows += " AND file_row_number NOT IN (SELECT o FROM __excluded)"
         part = partition_expression(s)
-        (accepted,) = con.execute(f"SELECT count(*) FROM ({new_rows})").fetchone()
+        # every excluded row passed the row rules, so no extra scan is needed to count
+        accepted = rows_ok - len(excluded)
         base_parts = self.txn.base_partitions(s.name)
         replaced_keys_sql = ""
         months: set[str] = set()
@@ -649,40 +682,90 @@ class _TableIngest:
                 keep_old += f" WHERE ({key}) NOT IN ({replaced_keys_sql})"
             union = f"{new_rows} UNION ALL {keep_old}"
         order = ", ".join(f"{_q(c)} ASC NULLS LAST" for c in s.sort_by)
-        out_dir = self.work / "out"
-        self._run(
-            "writing",
-            f"COPY (SELECT *, {part} AS month FROM ({union}) ORDER BY month, {order}) "
-            f"TO {_lit(str(out_dir))} (FORMAT parquet, PARTITION_BY (month))",
+        sql = (
+            f"SELECT *, {month_key_expression(s)} AS __month FROM ({union}) "
+            f"ORDER BY __month NULLS LAST, {order}"
         )
-        for part_dir in sorted(out_dir.iterdir()):
-            target = self.txn.partition_dir(s.name, part_dir.name)
-            files = []
-            for i, file in enumerate(sorted(part_dir.glob("*.parquet"))):
-                dest = target / f"part-{self.ingest_id}-{i}.parquet"
-                file.replace(dest)
-                files.append(dest)
-            (rows,) = con.execute(
-                f"SELECT count(*) FROM read_parquet({_sql_list([str(f) for f in files])})"
-            ).fetchone()
-            self.txn.set_partition(s.name, part_dir.name, files, int(rows))
+        kept_old = sum(self.txn.base_rows(s.name, f"month={m}") for m in months)
+        written = self._write_partitions(sql, self.work / "out", accepted + kept_old)
+        for name, (file, rows) in written.items():
+            dest = self.txn.partition_dir(s.name, name) / f"part-{self.ingest_id}-0.parquet"
+            file.replace(dest)
+            self.txn.set_partition(s.name, name, [dest], rows)
+        for month in months - {n.removeprefix("month=") for n in written}:
+            # every row of a rewritten month moved elsewhere (--replace changed its offered_at)
+            self.txn.set_partition(s.name, f"month={month}", [], 0)
         return int(accepted)
+
+    def _write_partitions(
+        self, sql: str, out_dir: Path, expected: int
+    ) -> dict[str, tuple[Path, int]]:
+        """Stream the sorted rows out of DuckDB and cut them into one Parquet file per month.
+
+        DuckDB's ``COPY … PARTITION_BY`` after an ORDER BY costs about as much as the sort
+        itself; the rows arrive sorted by month, so cutting the Arrow batches at the month
+        boundaries (a vectorised search per batch) and writing each month with pyarrow is
+        cheaper and keeps memory to one batch.
+        """
+        schema = self.schema
+        target = pa.schema([f.with_nullable(True) for f in arrow_schema(schema)])
+        # dictionaries pay off for low-cardinality columns; for ids they are wasted work
+        near_unique = {*schema.key, schema.sort_by[0]}
+        dictionary = [
+            c.name
+            for c in schema.columns
+            if c.kind in (Kind.STRING, Kind.ENUM, Kind.LIST) and c.name not in near_unique
+        ]
+        written: dict[str, tuple[Path, int]] = {}
+        writer: pq.ParquetWriter | None = None
+        current = ""
+        done = 0
+        reader = self.con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
+        try:
+            for batch in reader:
+                keys = pc.fill_null(batch.column(batch.num_columns - 1), -1).to_numpy()
+                data = pa.Table.from_batches([batch]).drop_columns(["__month"]).cast(target)
+                bounds = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
+                for start, end in itertools.pairwise(bounds):
+                    name = partition_name(schema, int(keys[start]))
+                    if name != current:
+                        if writer is not None:
+                            writer.close()
+                        if name in written:  # pragma: no cover - the ORDER BY guarantees it
+                            raise RuntimeError(f"{schema.name}: rows of {name} out of order")
+                        path = out_dir / name / "part-0.parquet"
+                        path.parent.mkdir(parents=True)
+                        writer = pq.ParquetWriter(
+                            path, target, use_dictionary=dictionary, compression="snappy"
+                        )
+                        written[name] = (path, 0)
+                        current = name
+                    assert writer is not None
+                    writer.write_table(data.slice(start, end - start))
+                    written[name] = (written[name][0], written[name][1] + end - start)
+                done += len(keys)
+                if self.progress is not None:
+                    self.progress(schema.name, "writing", done / expected if expected else None)
+        finally:
+            if writer is not None:
+                writer.close()
+            reader.close()
+        return written
 
     # -- the whole table ----------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
         self.fast_pass()
         staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
-        (rows_in_stage,) = self.con.execute(f"SELECT count(*) FROM {staged}").fetchone()
-        bad = np.array(
-            [
-                r[0]
-                for r in self.con.execute(
-                    f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
-                ).fetchall()
-            ],
-            np.int64,
-        )
+        rows_in_stage, rows_ok = self.con.execute(
+            f"SELECT count(*), count_if(__ok) FROM {staged}"
+        ).fetchone()
+        bad = np.empty(0, np.int64)
+        if rows_ok < rows_in_stage:
+            found = self.con.execute(
+                f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
+            ).fetchnumpy()["file_row_number"]
+            bad = np.asarray(found, np.int64)
         self._progress("checking keys")
         skip, conflicts, replaced = self.resolve_keys()
         conflict_ord = np.array([c[0] for c in conflicts], np.int64)
@@ -690,7 +773,7 @@ class _TableIngest:
         faults = self.reasons(bad, located) + conflicts
         excluded = np.concatenate([skip, conflict_ord])
         self._progress("writing")
-        accepted = self.write(excluded, replaced)
+        accepted = self.write(excluded, replaced, int(rows_ok))
         rejected_rows = {o for o, *_ in faults}
         r = self.report
         r.rows_read = int(rows_in_stage) + len(self.pre_rejects)

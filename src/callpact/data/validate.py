@@ -348,7 +348,10 @@ class CompiledTable:
             for r in self.rules
             if r.code != "R104"
         ]
-        failed = " OR ".join(f"coalesce({c}, false)" for c in conditions) or "false"
+        # a rule whose inputs are null did not fail; ``coalesce(a OR b …, false)`` says the same
+        # as OR-ing each rule's ``coalesce(…, false)`` (OR is true as soon as one term is true)
+        # with one null check per row instead of one per rule
+        failed = f"coalesce({' OR '.join(conditions)}, false)" if conditions else "false"
         cols = ", ".join(typed(c.name) for c in self.schema.columns)
         extra = ", ".join(_q(c) for c in extra_columns)
         extras = f", {extra}" if extra else ""

@@ -493,6 +493,11 @@ class Transaction:
             parts.setdefault(Path(rel).parent.name, []).append(str(self.base.path / rel))
         return parts
 
+    def base_rows(self, table: str, partition: str) -> int:
+        """Rows of ``table``'s ``partition`` in the live generation (0 when absent)."""
+        entry = self.base.tables.get(table) if self.base else None
+        return int((entry or {}).get("rows", {}).get(partition, 0))
+
     def partition_dir(self, table: str, partition: str) -> Path:
         """Where to write new files of ``table``'s ``partition`` (e.g. ``month=2027-01``)."""
         path = self.next_path / "tables" / table / partition
