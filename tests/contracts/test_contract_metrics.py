@@ -121,7 +121,7 @@ def test_every_parameter_problem_of_a_kpi_is_reported() -> None:
     text = replace("{threshold_s: 20}", "{threshold_s: {a: 1}, foo: 2, short_abandon_s: -1}")
     found = errors(text)
     assert [(d.code, d.line, d.column) for d in found] == [
-        ("CP009", *position(text, "{a: 1}")),
+        ("CP009", *position(text, "threshold_s: {a")),  # a mapping value: at its key
         ("CP009", *position(text, "2, short")),
         ("CP009", *position(text, "-1}")),
     ]
