@@ -71,11 +71,14 @@ class KpiResult:
     status: KpiStatus
     excluded: int = 0
     excluded_by: Mapping[str, int] = field(default_factory=dict)
+    queue: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kpi": self.kpi_id, "metric": self.metric, "period": self.period}
         if self.bucket is not None:
             out["bucket"] = self.bucket
+        if self.queue is not None:
+            out["queue"] = self.queue
         out.update(
             value=self.value,
             sample=self.sample,
@@ -119,16 +122,17 @@ class Backend:
         self.con = con
         self._tables: dict[str, ir.Table] = {}
 
-    def _load(self, name: str, files: list[str]) -> ir.Table:
+    def _load(self, name: str, files: list[str], timestamps: list[str]) -> ir.Table:
         raise NotImplementedError
 
     def table(self, source: Any, name: str) -> ir.Table:
+        """The table with ``<column>_us`` (epoch µs, int64) beside each timestamp column."""
         if name not in self._tables:
             files = list(source.parquet_files(name)) if source.has_table(name) else []
             if files:
-                self._tables[name] = self._load(name, files)
+                self._tables[name] = self._load(name, files, _timestamps(name))
             else:
-                self._tables[name] = ibis.memtable(arrow_schema(name).empty_table())
+                self._tables[name] = ibis.memtable(_with_us(arrow_schema(name).empty_table()))
         return self._tables[name]
 
     def execute(self, expr: ir.Table) -> pa.Table:
@@ -147,10 +151,17 @@ class DuckDBBackend(Backend):
     def __init__(self) -> None:
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql("SET enable_progress_bar = false")
         super().__init__(con)
 
-    def _load(self, name: str, files: list[str]) -> ir.Table:
-        return self.con.read_parquet(files, table_name=f"cp_{name}")
+    def _load(self, name: str, files: list[str], timestamps: list[str]) -> ir.Table:
+        paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        derived = "".join(f', epoch_us("{c}") AS "{c}_us"' for c in timestamps)
+        self.con.raw_sql(
+            f'CREATE OR REPLACE VIEW "cp_{name}" AS SELECT *{derived} '
+            f"FROM read_parquet([{paths}], union_by_name = true)"
+        )
+        return self.con.table(f"cp_{name}")
 
 
 class SparkBackend(Backend):
@@ -166,11 +177,25 @@ class SparkBackend(Backend):
         self.session = session
         super().__init__(ibis.pyspark.connect(session))
 
-    def _load(self, name: str, files: list[str]) -> ir.Table:
+    def _load(self, name: str, files: list[str], timestamps: list[str]) -> ir.Table:
+        from pyspark.sql import functions
+
         frame = self.session.read.parquet(*files)
+        for column in timestamps:
+            frame = frame.withColumn(f"{column}_us", functions.unix_micros(frame[column]))
         view = f"cp_{name}"
         frame.createOrReplaceTempView(view)
         return self.con.table(view)
+
+
+def _timestamps(name: str) -> list[str]:
+    return [f.name for f in arrow_schema(name) if pa.types.is_timestamp(f.type)]
+
+
+def _with_us(table: pa.Table) -> pa.Table:
+    for column in [f.name for f in table.schema if pa.types.is_timestamp(f.type)]:
+        table = table.append_column(f"{column}_us", table[column].cast(pa.int64()))
+    return table
 
 
 def spark_session() -> Any:
@@ -240,6 +265,7 @@ class Computation:
         by: ByOption = "period",
         interval_minutes: int = 30,
         definitions: Sequence[KpiDefinition] = (),
+        per_queue: bool = False,
     ) -> None:
         self.program = program
         self.backend = backend
@@ -251,7 +277,7 @@ class Computation:
             [int(d.param("window_days")) for d in definitions if d.metric == "fcr"] or [0]
         )
         segments = offset_segments(zone, lo - DAY_US, hi + (look_ahead + 2) * DAY_US)
-        self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes)
+        self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes, per_queue)
         self._outages: tuple[Any, ...] | None = None
 
     def table(self, name: str) -> ir.Table:
@@ -271,8 +297,8 @@ class Computation:
             o = o.select(
                 o.channels,
                 o.queues,
-                s_us=kx.epoch_us(o.starts_at),
-                e_us=kx.epoch_us(o.ends_at),
+                s_us=kx.epoch_us(o, "starts_at"),
+                e_us=kx.epoch_us(o, "ends_at"),
             )
             rows = self.backend.execute(o).to_pylist()
             self._outages = tuple(
@@ -378,21 +404,18 @@ class Computation:
     def results(self, definition: KpiDefinition) -> tuple[list[KpiResult], ir.Table]:
         aggregate, counts = self.expressions(definition)
         rows = self.backend.execute(aggregate).to_pylist()
-        excluded: dict[int, dict[str, int]] = {}
+        excluded: dict[tuple[int, str], dict[str, int]] = {}
         if counts is not None:
             for row in self.backend.execute(counts).to_pylist():
-                excluded[int(row.pop("bucket"))] = {
-                    k.removeprefix("x_"): int(v or 0) for k, v in row.items()
-                }
-        by_bucket = {int(r["bucket"]): r for r in rows}
-        buckets = sorted(set(by_bucket) | set(excluded))
-        if self.span.by == "period" or not buckets:
-            buckets = buckets or [0]
+                key = (int(row.pop("bucket")), str(row.pop("grp") or ""))
+                excluded[key] = {k.removeprefix("x_"): int(v or 0) for k, v in row.items()}
+        by_bucket = {(int(r["bucket"]), str(r["grp"] or "")): r for r in rows}
+        buckets = sorted(set(by_bucket) | set(excluded)) or [(0, "")]
         out = []
-        for bucket in buckets:
-            row = by_bucket.get(bucket, {"num": 0.0, "den": 0, "std": None})
+        for bucket, group in buckets:
+            row = by_bucket.get((bucket, group), {"num": 0.0, "den": 0, "std": None})
             value, sample, ci = self._value(definition, row)
-            counted = excluded.get(bucket, {})
+            counted = excluded.get((bucket, group), {})
             total = int(counted.pop("excluded", 0))
             label = None if definition.metric == "verbatim_fidelity" else _label(bucket, self.span)
             out.append(
@@ -409,6 +432,7 @@ class Computation:
                     status=_status(definition, value, sample),
                     excluded=total,
                     excluded_by={e.kind: counted.get(e.kind, 0) for e in definition.exclusions},
+                    queue=group or None,
                 )
             )
         return out, aggregate
@@ -451,6 +475,7 @@ def compute(
     backend: Backend | None = None,
     interval_minutes: int = 30,
     explain: Sequence[str] = (),
+    per_queue: bool = False,
 ) -> Scorecard:
     """Every definition over one month of ``source``; see :func:`compute_scorecard`.
 
@@ -475,6 +500,7 @@ def compute(
                     by=chosen,
                     interval_minutes=interval_minutes,
                     definitions=definitions,
+                    per_queue=per_queue,
                 )
             rows, aggregate = computations[chosen].results(definition)
             results.extend(rows)

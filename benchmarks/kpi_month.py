@@ -1,0 +1,289 @@
+"""A month's KPI scorecard at scale: callpact (Ibis on DuckDB) against a vectorised pandas one.
+
+Usage: ``python benchmarks/kpi_month.py --rows 10000000 [--data DIR] [--keep]``
+
+Builds N contacts of January 2027 (plus the first days of February for the FCR look-ahead),
+surveys for 14 % and QA evaluations for 2 % of them, written as Parquet the way a workspace lays
+contacts out (sorted by customer and time), or reuses them from ``--data``. Then computes the
+annex's default KPIs (service level 30 s, abandon rate, AHT, FCR 7 days, CSAT top box, QA) per
+queue per local day and per queue for the month, once with callpact and once with pandas; checks
+that samples agree exactly and values to 1e-9; and prints as its last line::
+
+    kpi_month rows=N callpact_s=… pandas_s=… ratio=… peak_rss_mb=…
+
+Each side runs in its own child process, so peak RSS is that side's alone (callpact's is
+printed). Exclusions and hours are left out on both sides: the pandas side would need its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ZONE = "America/Chicago"
+MONTH = "2027-01"
+JAN_START_US = 1_798_783_200_000_000  # 2027-01-01T00:00 local (06:00Z)
+FEB_START_US = JAN_START_US + 31 * 86_400_000_000
+LOOK_AHEAD_US = 9 * 86_400_000_000
+QUEUES = np.array(["members", "pharmacy", "providers", "members-chat"])
+CHANNELS = np.array(["voice", "voice", "voice", "chat"])
+
+
+def build(rows: int, root: Path, seed: int = 7) -> None:
+    """N contacts in January (local) and a proportional slice of early February."""
+    rng = np.random.default_rng(seed)
+    total = int(rows * (1 + LOOK_AHEAD_US / (FEB_START_US - JAN_START_US)))
+    offered = np.sort(rng.integers(JAN_START_US, FEB_START_US + LOOK_AHEAD_US, total))
+    in_month = int(np.searchsorted(offered, FEB_START_US))
+    offered = offered[:rows] if in_month >= rows else offered
+    n = offered.size
+    q = rng.choice(4, n, p=[0.5, 0.2, 0.1, 0.2])
+    answered = rng.random(n) < 0.9
+    wait = (rng.lognormal(2.5, 1.0, n) * 1_000_000).astype(np.int64)
+    talk = np.where(answered, np.round(rng.lognormal(5.5, 0.5, n), 3), np.nan)
+    customers = rng.integers(0, max(1, n // 3), n)
+    customer_ids = np.char.add("K", customers.astype(str))
+    answered_at = np.where(answered, offered + wait, 0)
+    ended = offered + wait + np.where(answered, (np.nan_to_num(talk) * 1e6).astype(np.int64), 0)
+    table = pa.table(
+        {
+            "contact_id": pa.array(np.char.add("C", np.arange(n).astype(str))),
+            "channel": pa.array(CHANNELS[q]),
+            "direction": pa.array(np.full(n, "inbound")),
+            "queue": pa.array(QUEUES[q]),
+            "offered_at": pa.array(offered, pa.timestamp("us", tz="UTC")),
+            "answered_at": pa.array(answered_at, pa.timestamp("us", tz="UTC"), mask=~answered),
+            "ended_at": pa.array(ended, pa.timestamp("us", tz="UTC")),
+            "talk_s": pa.array(talk, pa.float64(), mask=~answered),
+            "hold_s": pa.array(np.where(answered, rng.choice([0.0, 15.0], n), 0.0)),
+            "acw_s": pa.array(np.where(answered, np.round(rng.uniform(0, 60, n), 2), 0.0)),
+            "agent_id": pa.array(
+                np.char.add("A", rng.integers(0, 500, n).astype(str)), mask=~answered
+            ),
+            "customer_id": pa.array(customer_ids),
+            "transferred": pa.array(answered & (rng.random(n) < 0.1)),
+            "disposition": pa.nulls(n, pa.string()),
+        }
+    )
+    # the workspace's layout: sorted by customer and time, so FCR needs no global shuffle
+    table = table.sort_by([("customer_id", "ascending"), ("offered_at", "ascending")])
+    root.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, root / "contacts.parquet", row_group_size=1_000_000)
+    surveyed = rng.random(n) < 0.14
+    surveys = pa.table(
+        {
+            "contact_id": table["contact_id"].filter(pa.array(surveyed)),
+            "responded_at": table["ended_at"].filter(pa.array(surveyed)),
+            "csat": pa.array(rng.integers(1, 6, int(surveyed.sum()))),
+            "nps": pa.nulls(int(surveyed.sum()), pa.int64()),
+            "ces": pa.nulls(int(surveyed.sum()), pa.int64()),
+        }
+    )
+    pq.write_table(surveys, root / "surveys.parquet")
+    evaluated = pa.array(rng.random(n) < 0.02)
+    k = int(np.asarray(evaluated).sum())
+    qa = pa.table(
+        {
+            "evaluation_id": pa.array(np.char.add("E", np.arange(k).astype(str))),
+            "contact_id": table["contact_id"].filter(evaluated),
+            "agent_id": pa.array(np.full(k, "A1")),
+            "evaluated_at": table["ended_at"].filter(evaluated),
+            "score": pa.array(np.round(rng.uniform(40, 100, k), 1)),
+            "auto_fail": pa.array(rng.random(k) < 0.03),
+        }
+    )
+    pq.write_table(qa, root / "qa_evaluations.parquet")
+
+
+class _Source:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.rejected: dict[str, int] = {}
+
+    def has_table(self, name: str) -> bool:
+        return (self.root / f"{name}.parquet").exists()
+
+    def parquet_files(self, name: str) -> list[str]:
+        path = self.root / f"{name}.parquet"
+        return [str(path)] if path.exists() else []
+
+
+def _definitions() -> Any:
+    from callpact.kpi.definitions import KpiDefinition
+
+    voice = (("voice", ("members", "pharmacy", "providers")),)
+    both = (*voice, ("chat", ("members-chat",)))
+    return [
+        KpiDefinition("sl", "service_level", {"threshold_s": 30}, voice),
+        KpiDefinition("abandon", "abandon_rate", {}, voice),
+        KpiDefinition("aht", "aht", {}, voice),
+        KpiDefinition("fcr", "fcr", {"window_days": 7}, both),
+        KpiDefinition("csat", "csat", {"top_box_from": 4}, both),
+        KpiDefinition("qa", "qa_score", {}, both),
+    ]
+
+
+def run_callpact(root: Path) -> dict[str, Any]:
+    from callpact.kpi.definitions import Program
+    from callpact.kpi.engine import DuckDBBackend, compute
+
+    began = time.perf_counter()
+    backend = DuckDBBackend()
+    out: dict[str, Any] = {}
+    for by in ("period", "day"):
+        card = compute(
+            Program(ZONE),
+            _definitions(),
+            _Source(root),
+            MONTH,
+            by=by,
+            backend=backend,
+            per_queue=True,
+        )
+        for r in card.results:
+            out[f"{r.kpi_id}|{r.bucket or MONTH}|{r.queue}"] = [r.value, r.sample]
+    return {"seconds": time.perf_counter() - began, "results": out}
+
+
+def run_pandas(root: Path) -> dict[str, Any]:
+    import pandas as pd
+
+    began = time.perf_counter()
+    c = pd.read_parquet(
+        root / "contacts.parquet",
+        columns=[
+            "contact_id",
+            "channel",
+            "direction",
+            "queue",
+            "offered_at",
+            "answered_at",
+            "ended_at",
+            "talk_s",
+            "hold_s",
+            "acw_s",
+            "customer_id",
+            "transferred",
+        ],
+    )
+    local = c["offered_at"].dt.tz_convert(ZONE).dt.tz_localize(None)
+    c["local"] = local
+    c["day"] = local.dt.strftime("%Y-%m-%d")
+    wait = c["answered_at"].fillna(c["ended_at"]) - c["offered_at"]
+    c["answered"] = c["answered_at"].notna()
+    c["short"] = ~c["answered"] & (wait < pd.Timedelta(seconds=5))
+    c["within"] = c["answered"] & (wait <= pd.Timedelta(seconds=30))
+    c["handle"] = c["talk_s"] + c["hold_s"] + c["acw_s"]
+    c = c[c["direction"] == "inbound"]
+    month = (local >= pd.Timestamp("2027-01-01")) & (local < pd.Timestamp("2027-02-01"))
+    # FCR: next non-short contact of the same customer (instants), local ≤ local + 7 days
+    f = c[~c["short"] & c["customer_id"].notna()].sort_values(["customer_id", "offered_at"])
+    next_local = f.groupby("customer_id")["local"].shift(-1)
+    f_repeat = next_local.notna() & (next_local <= f["local"] + pd.Timedelta(days=7))
+    c["repeat"] = False
+    c.loc[f.index, "repeat"] = f_repeat
+    m = c[month[c.index]]
+    voice = m[m["channel"] == "voice"]
+    offered = voice[~voice["short"]]
+    answered = offered[offered["answered"]]
+    fcr_base = m[m["answered"] & m["customer_id"].notna()]
+    s = pd.read_parquet(root / "surveys.parquet", columns=["contact_id", "csat"])
+    s = s.merge(m.loc[~m["short"], ["contact_id", "queue", "day"]], on="contact_id")
+    s = s[s["csat"].notna()]
+    e = pd.read_parquet(
+        root / "qa_evaluations.parquet", columns=["contact_id", "score", "auto_fail"]
+    )
+    e = e.merge(m.loc[~m["short"], ["contact_id", "queue", "day"]], on="contact_id")
+    e["value"] = np.where(e["auto_fail"], 0.0, e["score"] / 100)
+    out: dict[str, Any] = {}
+    for grain in ("month", "day"):
+        keys = ["queue"] if grain == "month" else ["day", "queue"]
+
+        def put(kpi: str, num: pd.Series, den: pd.Series, grain: str = grain) -> None:
+            for key, d in den.items():
+                day, queue = (MONTH, key) if grain == "month" else key
+                out[f"{kpi}|{day}|{queue}"] = [float(num.get(key, 0)) / d, int(d)]
+
+        off_n = offered.groupby(keys).size()
+        put("sl", answered[answered["within"]].groupby(keys).size(), off_n)
+        put("abandon", offered[~offered["answered"]].groupby(keys).size(), off_n)
+        handled = answered[answered["handle"].notna()]
+        put("aht", handled.groupby(keys)["handle"].sum(), handled.groupby(keys).size())
+        put(
+            "fcr", fcr_base[~fcr_base["repeat"]].groupby(keys).size(), fcr_base.groupby(keys).size()
+        )
+        put("csat", s[s["csat"] >= 4].groupby(keys).size(), s.groupby(keys).size())
+        put("qa", e.groupby(keys)["value"].sum(), e.groupby(keys).size())
+    return {"seconds": time.perf_counter() - began, "results": out}
+
+
+def _child(part: str, root: Path) -> tuple[dict[str, Any], float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    done = subprocess.run(
+        [sys.executable, __file__, "--part", part, "--data", str(root)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return json.loads(done.stdout.strip().splitlines()[-1]), max(peak_kb, before) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--data", type=Path, default=None, help="reuse or keep data here")
+    parser.add_argument("--part", choices=("callpact", "pandas"), default=None)
+    parser.add_argument("--no-pandas", action="store_true")
+    args = parser.parse_args()
+    if args.part is not None:
+        run = run_callpact if args.part == "callpact" else run_pandas
+        print(json.dumps(run(args.data)))
+        return
+    with tempfile.TemporaryDirectory(prefix="kpi-month-") as tmp:
+        root = args.data or Path(tmp) / "data"
+        if not (root / "contacts.parquet").exists():
+            began = time.perf_counter()
+            build(args.rows, root)
+            print(
+                f"built {args.rows} contacts in {time.perf_counter() - began:.1f} s",
+                file=sys.stderr,
+            )
+        ours, peak_mb = _child("callpact", root)
+        pandas_s = float("nan")
+        if not args.no_pandas:
+            theirs, _ = _child("pandas", root)
+            pandas_s = theirs["seconds"]
+            mismatched = [
+                key
+                for key, (value, sample) in theirs["results"].items()
+                if key not in ours["results"]
+                or ours["results"][key][1] != sample
+                or abs((ours["results"][key][0] or 0) - value) > 1e-9 * max(1.0, abs(value))
+            ]
+            if mismatched:
+                print(f"MISMATCH {len(mismatched)} results, e.g. {mismatched[:3]}", file=sys.stderr)
+                for key in mismatched[:3]:
+                    print(key, ours["results"].get(key), theirs["results"][key], file=sys.stderr)
+                sys.exit(1)
+            print(f"agreed on {len(theirs['results'])} results", file=sys.stderr)
+        callpact_s = ours["seconds"]
+        print(
+            f"kpi_month rows={args.rows} callpact_s={callpact_s:.2f} pandas_s={pandas_s:.2f} "
+            f"ratio={pandas_s / callpact_s:.2f} peak_rss_mb={peak_mb:.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
