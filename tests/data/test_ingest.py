@@ -421,3 +421,53 @@ def test_docs_describe_every_table_and_column() -> None:
         body = section[1].split("\n### ", 1)[0]
         for column in table.names:
             assert f"| {column} |" in body, f"{name}.{column}"
+
+
+def test_replace_that_empties_a_month_removes_it(tmp_path: Path) -> None:
+    """The only January contact moves to February: January must not keep the old version."""
+    ws = tmp_path / "ws"
+    feb = good("B").replace("2027-01-05", "2027-02-07")
+    ingest_path(write(tmp_path / "d1", [good("A"), feb]), ws)
+    moved = good("A").replace("2027-01-05", "2027-02-05")
+    report = ingest_path(write(tmp_path / "d2", [moved]), ws, replace=True)
+    assert report.tables["contacts"].replaced == 1
+    with open_source(ws) as src:
+        assert {Path(f).parent.name for f in src.parquet_files("contacts")} == {"month=2027-02"}
+        table = src.read_table("contacts").sort_by("contact_id")
+        assert table.column("contact_id").to_pylist() == ["A", "B"]
+        assert {t.month for t in table.column("offered_at").to_pylist()} == {2}
+        assert src.read_table("contacts_history").column("contact_id").to_pylist() == ["A"]
+
+
+def test_partitions_stay_whole_and_sorted_across_write_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches cut mid-month (3 rows each): every month is one file, complete and sorted."""
+    import callpact.data.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "WRITE_BATCH_ROWS", 3)
+    rows, expected = [], {}
+    for i in range(40):
+        month, day, customer = 1 + i % 3, 1 + (i * 7) % 27, f"K{(i * 13) % 5}"
+        rows.append(
+            good(f"X{i}")
+            .replace("2027-01-05", f"2027-0{month}-{day:02d}")
+            .replace(",K1,", f",{customer},")
+        )
+        expected.setdefault(f"month=2027-0{month}", set()).add(f"X{i}")
+    report = ingest_path(write(tmp_path / "d", rows), tmp_path / "ws")
+    assert report.tables["contacts"].accepted == 40
+    with open_source(tmp_path / "ws") as src:
+        files = src.parquet_files("contacts")
+        assert sorted(Path(f).parent.name for f in files) == sorted(expected)
+        for file in files:
+            table = pa.parquet.read_table(file)
+            assert set(table.column("contact_id").to_pylist()) == expected[Path(file).parent.name]
+            keyed = list(
+                zip(table["customer_id"].to_pylist(), table["offered_at"].to_pylist(), strict=True)
+            )
+            assert keyed == sorted(keyed)
+        manifest = Workspace(tmp_path / "ws").current()
+        assert manifest is not None
+        rows_by_part = manifest.tables["contacts"]["rows"]
+        assert rows_by_part == {p: len(ids) for p, ids in expected.items()}
