@@ -123,3 +123,16 @@ def test_render_the_version_in_force_on_a_date() -> None:
     early = runner.invoke(app, ["contract", "render", annex, "--on", "2026-12-31"])
     assert early.exit_code == 2
     assert "before contract northwind-harbor-2027 takes effect" in early.output
+
+
+def test_diff_one_file_lists_what_each_amendment_changed() -> None:
+    result = runner.invoke(app, ["contract", "diff", str(EXAMPLES / "annex.yaml")])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "effective 2027-07-01:"
+    assert "  sl-voice target 0.80 → 0.82" in lines
+    assert "  AHT measure callback-offer added" in lines
+    as_json = runner.invoke(
+        app, ["contract", "diff", str(EXAMPLES / "annex.yaml"), "--format", "json"]
+    )
+    assert {item["amendment"] for item in json.loads(as_json.stdout)} == {"effective 2027-07-01"}

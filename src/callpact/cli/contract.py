@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from callpact.contracts.diff import diff_versions
+from callpact.contracts.diff import Change, diff_versions
 from callpact.contracts.lint import lint_contract
 from callpact.contracts.loader import read_annex
 from callpact.contracts.model import Contract
@@ -106,21 +106,40 @@ def render(
 @contract_app.command("diff")
 def diff(
     old: Annotated[Path, typer.Argument(help="The annex before.")],
-    new: Annotated[Path, typer.Argument(help="The annex after.")],
+    new: Annotated[
+        Path | None,
+        typer.Argument(help="The annex after; without it, each amendment of OLD is listed."),
+    ] = None,
     output: Annotated[
         CheckFormat, typer.Option("--format", help="text, or json for machines.")
     ] = CheckFormat.TEXT,
 ) -> None:
-    """What changed in contract terms (the latest version of each file is compared)."""
-    before, after = _load_or_exit(old), _load_or_exit(new)
-    changes = diff_versions(before.latest, after.latest)
+    """What changed in contract terms: OLD's latest version against NEW's, or, given one
+    file, what each of its amendments changed."""
+    before = _load_or_exit(old)
+    steps: list[tuple[str, list[Change]]] = []
+    if new is None:
+        for previous, amended in zip(before.versions, before.versions[1:], strict=False):
+            label = f"effective {amended.effective_from.isoformat()}"
+            steps.append((label, diff_versions(previous, amended)))
+    else:
+        steps.append(("", diff_versions(before.latest, _load_or_exit(new).latest)))
     if output is CheckFormat.JSON:
-        typer.echo(json.dumps([c.to_json() for c in changes], indent=2, ensure_ascii=False))
+        listed = [
+            {**change.to_json(), **({"amendment": label} if label else {})}
+            for label, changes in steps
+            for change in changes
+        ]
+        typer.echo(json.dumps(listed, indent=2, ensure_ascii=False))
         return
-    if not changes:
+    if all(not changes for _, changes in steps):
         typer.echo("no changes in contract terms")
-    for change in changes:
-        typer.echo(change.text)
+        return
+    for label, changes in steps:
+        if label:
+            typer.echo(f"{label}:")
+        for change in changes:
+            typer.echo(f"  {change.text}" if label else change.text)
 
 
 def register(app: typer.Typer) -> None:
