@@ -54,10 +54,7 @@ _register()
 
 @pytest.fixture
 def case(tmp_path: Path) -> Path:
-    if not ANNEX.exists():  # the lead's examples/ copy; the shared design copy otherwise
-        shutil.copy("/work/shared/examples/annex.yaml", tmp_path / "annex.yaml")
-    else:
-        shutil.copy(ANNEX, tmp_path / "annex.yaml")
+    shutil.copy(ANNEX, tmp_path / "annex.yaml")
     data = tmp_path / "data"
     data.mkdir()
     (data / "contacts.csv").write_text(CONTACTS)
@@ -176,3 +173,28 @@ def test_verify_lists_money_differences_from_a_changed_incident_row(case: Path) 
     assert "liabilities: '1250.00' in the statement, '250.00' recomputed" in result.stdout
     assert "invoice_total: '57190.00' in the statement, '58190.00' recomputed" in result.stdout
     assert "fingerprints.tables.contacts" not in result.stdout
+
+
+def test_statement_render_reads_the_settled_json(case: Path) -> None:
+    out = case / "statement.json"
+    assert _settle(case, "--format", "json", "--out", str(out)).exit_code == 0  # type: ignore[attr-defined]
+    stated = json.loads(out.read_text())
+    table = runner.invoke(app, ["statement", "render", str(out)])
+    assert table.exit_code == 0, table.output
+    assert "invoice total" in table.stdout
+    assert stated["invoice_total"] in table.stdout
+    html = runner.invoke(app, ["statement", "render", str(out), "--format", "html"])
+    assert html.exit_code == 0, html.output
+    assert stated["contract_id"] in html.stdout
+    assert stated["invoice_total"].replace("57190", "57,190") in html.stdout or (
+        stated["invoice_total"] in html.stdout
+    )
+    pdf = case / "statement.pdf"
+    rendered = runner.invoke(
+        app, ["statement", "render", str(out), "--format", "pdf", "--out", str(pdf)]
+    )
+    assert rendered.exit_code == 0, rendered.output
+    assert pdf.read_bytes().startswith(b"%PDF")
+    missing = runner.invoke(app, ["statement", "render", str(case / "nope.json")])
+    assert missing.exit_code == 1
+    assert "nope.json" in missing.output

@@ -106,7 +106,10 @@ def settle(
     _print_problems(result.problems, output_format == "json")
     if result.statement is None or has_errors(result.problems):
         raise typer.Exit(1)
-    statement = result.statement
+    _emit(result.statement, output_format, out)
+
+
+def _emit(statement: dict[str, Any], output_format: str, out: Path | None) -> None:
     if output_format == "json":
         _write(json.dumps(statement, indent=2) + "\n", out)
     elif output_format == "html":
@@ -119,6 +122,24 @@ def settle(
         _write(render_pdf(statement), out)
     else:
         _write(_table(statement), out)
+
+
+@statement_app.command("render")
+def render(
+    statement_file: Annotated[Path, typer.Argument(help="A statement JSON from `settle`.")],
+    *,
+    output_format: Annotated[str, Opt("--format", help="table, html or pdf.")] = "table",
+    out: Annotated[PathOpt, Opt("--out", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Print a settled statement as a table, or as the HTML/PDF document people approve."""
+    if output_format not in {"table", "html", "pdf"}:
+        raise typer.BadParameter("--format is one of table, html, pdf")
+    try:
+        statement = json.loads(statement_file.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        typer.echo(f"{statement_file}: cannot read the statement: {error}", err=True)
+        raise typer.Exit(1) from None
+    _emit(statement, output_format, out)
 
 
 @statement_app.command("verify")
