@@ -513,16 +513,22 @@ class _TableIngest:
 
     # -- pass 2: duplicates and conflicts ----------------------------------------------------
 
-    def resolve_keys(self) -> tuple[np.ndarray, list[tuple[int, str, str, str]], int]:
-        """Ordinals to skip (duplicates), conflicts (ordinal, code, field, message), replaced.
+    def resolve_keys(self) -> tuple[int, list[tuple[int, str, str, str]], int]:
+        """Duplicates (count), conflicts (ordinal, code, field, message), rows replaced.
 
         Candidates are found by 64-bit key hash (cheap, columnar) and then compared exactly.
+        The ordinals of skipped duplicates stay in DuckDB (temp table ``__skip``) and the
+        replaced ones in ``__replacing``: a replay of a 10-million-row delivery skips 10
+        million rows without a Python object per row. Only conflicts, which each become a
+        diagnostic, come back to Python.
         """
         s = self.schema
         staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
         key = ", ".join(_q(k) for k in s.key)
         cols = ", ".join(_q(c) for c in s.names)
         con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE __skip (o BIGINT)")
+        con.execute("CREATE OR REPLACE TEMP TABLE __replacing (o BIGINT)")
         # keys seen twice in this delivery (by 64-bit hash: compact, then compared exactly)
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE __ck AS SELECT hash({key}) AS kh FROM {staged} "
@@ -531,13 +537,14 @@ class _TableIngest:
         stored_files = self.txn.base_files(s.name)
         stored = f"read_parquet({_sql_list(stored_files)})" if stored_files else None
         if stored:
+            # a hash join of the delivery's keys against the stored keys
             con.execute(
                 f"INSERT INTO __ck SELECT DISTINCT hash({key}) FROM {stored} "
                 f"WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} WHERE __ok)"
             )
         (n_cand,) = con.execute("SELECT count(*) FROM __ck").fetchone()
         if n_cand == 0:
-            return np.empty(0, np.int64), [], 0
+            return 0, [], 0
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, file_row_number AS o, "
             f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) AS rn "
@@ -563,73 +570,81 @@ class _TableIngest:
         )
         key_text = " || '/' || ".join(f"CAST(a.{_q(k)} AS VARCHAR)" for k in s.key)
         # later rows of a key within this delivery, against the first
-        within = con.execute(
-            f"SELECT a.o, b.o, {diff_list}, {key_text} FROM __cand a JOIN __cand b "
-            f"ON {same_key} AND b.rn = 1 WHERE a.rn > 1 ORDER BY a.o"
-        ).fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __within AS SELECT a.o AS o, b.o AS first, "
+            f"{diff_list} AS diff, {key_text} AS key_text FROM __cand a JOIN __cand b "
+            f"ON {same_key} AND b.rn = 1 WHERE a.rn > 1"
+        )
         # first rows of a key against the stored row
-        against = con.execute(
-            f"SELECT a.o, {diff_list}, {key_text} FROM __cand a JOIN __stored b "
-            f"ON {same_key} WHERE a.rn = 1 ORDER BY a.o"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __against AS SELECT a.o AS o, {diff_list} AS diff, "
+            f"{key_text} AS key_text FROM __cand a JOIN __stored b ON {same_key} WHERE a.rn = 1"
+        )
+        con.execute(
+            "INSERT INTO __skip SELECT o FROM __within WHERE len(diff) = 0 "
+            "UNION SELECT o FROM __against WHERE len(diff) = 0"
+        )
+        if self.replace:
+            con.execute("INSERT INTO __replacing SELECT o FROM __against WHERE len(diff) > 0")
+        within = con.execute(
+            "SELECT o, first, diff, key_text FROM __within WHERE len(diff) > 0 ORDER BY o"
         ).fetchall()
-        skip: list[int] = []
+        against = (
+            []
+            if self.replace
+            else con.execute(
+                "SELECT o, diff, key_text FROM __against WHERE len(diff) > 0 ORDER BY o"
+            ).fetchall()
+        )
         conflicts: list[tuple[int, str, str, str]] = []
-        first_lines = self.locate(np.array([b for _, b, diff, _ in within if diff], np.int64))
+        first_lines = self.locate(np.array([first for _, first, _, _ in within], np.int64))
         keyname = "/".join(s.key)
         for o, first, diff, key_value in within:
-            if not diff:
-                skip.append(o)
-            else:
-                line = first_lines.lines.get(first, first + 2)
-                conflicts.append(
-                    (
-                        o,
-                        "R301",
-                        ",".join(diff),
-                        f"{keyname} {key_value} was already given on line {line} of this "
-                        f"delivery with different {', '.join(diff)}",
-                    )
+            line = first_lines.lines.get(first, first + 2)
+            conflicts.append(
+                (
+                    o,
+                    "R301",
+                    ",".join(diff),
+                    f"{keyname} {key_value} was already given on line {line} of this "
+                    f"delivery with different {', '.join(diff)}",
                 )
-        replaced_keys: list[int] = []
+            )
         for o, diff, key_value in against:
-            if not diff:
-                skip.append(o)
-            elif self.replace:
-                replaced_keys.append(o)
-            else:
-                conflicts.append(
-                    (
-                        o,
-                        "R302",
-                        ",".join(diff),
-                        f"{keyname} {key_value} is stored with different {', '.join(diff)}",
-                    )
+            conflicts.append(
+                (
+                    o,
+                    "R302",
+                    ",".join(diff),
+                    f"{keyname} {key_value} is stored with different {', '.join(diff)}",
                 )
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE __replacing AS SELECT unnest(?::BIGINT[]) AS o",
-            [replaced_keys],
-        )
-        return np.array(skip, np.int64), conflicts, len(replaced_keys)
+            )
+        (skipped,) = con.execute("SELECT count(*) FROM __skip").fetchone()
+        (replaced,) = con.execute("SELECT count(DISTINCT o) FROM __replacing").fetchone()
+        return int(skipped), conflicts, int(replaced)
 
     # -- writing ------------------------------------------------------------------------------
 
-    def write(self, excluded: np.ndarray, replaced: int, rows_ok: int) -> int:
+    def write(self, conflicted: np.ndarray, skipped: int, replaced: int, rows_ok: int) -> int:
         s = self.schema
         con = self.con
         cols = ", ".join(_q(c) for c in s.names)
         key = ", ".join(_q(k) for k in s.key)
         staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
-        excluded = np.unique(excluded)
+        conflicted = np.unique(conflicted)
         new_rows = f"SELECT {cols} FROM {staged} WHERE __ok"
-        if len(excluded):
+        if len(conflicted) or skipped:
+            # duplicates (``__skip``, from resolve_keys) and conflicts leave out by anti-join
             con.execute(
-                "CREATE OR REPLACE TEMP TABLE __excluded AS SELECT unnest(?::BIGINT[]) AS o",
-                [excluded.tolist()],
+                "CREATE OR REPLACE TEMP TABLE __excluded AS SELECT o FROM __skip "
+                "UNION ALL SELECT unnest(?::BIGINT[])",
+                [conflicted.tolist()],
             )
             new_rows += " AND file_row_number NOT IN (SELECT o FROM __excluded)"
         part = partition_expression(s)
-        # every excluded row passed the row rules, so no extra scan is needed to count
-        accepted = rows_ok - len(excluded)
+        # every excluded row passed the row rules (and duplicates and conflicts are disjoint),
+        # so no extra scan is needed to count
+        accepted = rows_ok - skipped - len(conflicted)
         base_parts = self.txn.base_partitions(s.name)
         replaced_keys_sql = ""
         months: set[str] = set()
@@ -767,18 +782,17 @@ class _TableIngest:
             ).fetchnumpy()["file_row_number"]
             bad = np.asarray(found, np.int64)
         self._progress("checking keys")
-        skip, conflicts, replaced = self.resolve_keys()
+        skipped, conflicts, replaced = self.resolve_keys()
         conflict_ord = np.array([c[0] for c in conflicts], np.int64)
         located = self.locate(np.concatenate([bad, conflict_ord]))
         faults = self.reasons(bad, located) + conflicts
-        excluded = np.concatenate([skip, conflict_ord])
         self._progress("writing")
-        accepted = self.write(excluded, replaced, int(rows_ok))
+        accepted = self.write(conflict_ord, skipped, replaced, int(rows_ok))
         rejected_rows = {o for o, *_ in faults}
         r = self.report
         r.rows_read = int(rows_in_stage) + len(self.pre_rejects)
         r.accepted = accepted
-        r.duplicates = len(skip)
+        r.duplicates = skipped
         r.rejected = len(rejected_rows) + len(self.pre_rejects)
         r.replaced = replaced
         if r.rows_read != r.accepted + r.rejected + r.duplicates:  # pragma: no cover
