@@ -391,3 +391,32 @@ def _d(text: str) -> Any:
     from decimal import Decimal
 
     return Decimal(text)
+
+
+def test_rollup_of_days_equals_the_month(source: FolderSource) -> None:
+    definitions = [
+        KpiDefinition(f"k{i}", metric, params, scope)
+        for i, (metric, params, scope, _, _) in enumerate(HAND)
+        if metric != "verbatim_fidelity"
+    ]
+    program = Program("America/Chicago")
+    month = compute(program, definitions, source, "2027-01", backend=_backend())
+    rolled = compute(
+        program, definitions, source, "2027-01", by="day", rollup=True, backend=_backend()
+    )
+    whole = {r.kpi_id: r for r in rolled.results if r.bucket is None}
+    for r in month.results:
+        assert whole[r.kpi_id].sample == r.sample, r.kpi_id
+        assert whole[r.kpi_id].value == pytest.approx(r.value, rel=1e-12), r.kpi_id
+        if r.ci is not None:
+            assert whole[r.kpi_id].ci == pytest.approx(r.ci, rel=1e-6), r.kpi_id
+    by_queue = compute(
+        program, definitions[:1], source, "2027-01", per_queue=True, backend=_backend()
+    )
+    assert {(r.queue, r.sample) for r in by_queue.results} == {("members", 7)}
+
+
+def _backend() -> DuckDBBackend:
+    if not _BACKEND:
+        _BACKEND.append(DuckDBBackend())
+    return _BACKEND[0]

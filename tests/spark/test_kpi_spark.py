@@ -45,8 +45,6 @@ def _definitions() -> list[KpiDefinition]:
         KpiDefinition("aht", "aht", {}, VOICE),
         KpiDefinition("fcr", "fcr", {"window_days": 7}, BOTH, MEMBER_LINE),
         KpiDefinition("csat", "csat", {"top_box_from": 4}, BOTH),
-        KpiDefinition("qa", "qa_score", {}, ()),
-        KpiDefinition("isl", "interval_service_level", {"threshold_s": 30}, VOICE, MEMBER_LINE),
         KpiDefinition("fa", "forecast_accuracy", {}, BOTH),
     ]
 

@@ -11,6 +11,7 @@ in ``Scorecard.rejected``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -401,7 +402,11 @@ class Computation:
         counts = kx.exclusion_counts(in_period, definition) if definition.exclusions else None
         return aggregate, counts
 
-    def results(self, definition: KpiDefinition) -> tuple[list[KpiResult], ir.Table]:
+    def results(
+        self, definition: KpiDefinition, *, rollup: bool = False
+    ) -> tuple[list[KpiResult], ir.Table]:
+        """The KPI's results per bucket; with ``rollup`` also over the whole period, summed
+        from the buckets (every aggregate column is additive), at no extra query."""
         aggregate, counts = self.expressions(definition)
         rows = self.backend.execute(aggregate).to_pylist()
         excluded: dict[tuple[int, str], dict[str, int]] = {}
@@ -410,14 +415,43 @@ class Computation:
                 key = (int(row.pop("bucket")), str(row.pop("grp") or ""))
                 excluded[key] = {k.removeprefix("x_"): int(v or 0) for k, v in row.items()}
         by_bucket = {(int(r["bucket"]), str(r["grp"] or "")): r for r in rows}
+        out = self._build(definition, by_bucket, excluded, by_bucket_labels=True)
+        if rollup and self.span.by != "period" and definition.metric != "verbatim_fidelity":
+            summed: dict[tuple[int, str], dict[str, Any]] = {}
+            for (_, group), row in by_bucket.items():
+                into = summed.setdefault((0, group), {"num": 0.0, "den": 0, "sq": None})
+                into["num"] += float(row["num"] or 0.0)
+                into["den"] += int(row["den"] or 0)
+                if row["sq"] is not None:
+                    into["sq"] = (into["sq"] or 0.0) + float(row["sq"])
+            counted: dict[tuple[int, str], dict[str, int]] = {}
+            for (_, group), kinds in excluded.items():
+                into_counts = counted.setdefault((0, group), {})
+                for kind, n in kinds.items():
+                    into_counts[kind] = into_counts.get(kind, 0) + n
+            out += self._build(definition, summed, counted, by_bucket_labels=False)
+        return out, aggregate
+
+    def _build(
+        self,
+        definition: KpiDefinition,
+        by_bucket: Mapping[tuple[int, str], Mapping[str, Any]],
+        excluded: Mapping[tuple[int, str], Mapping[str, int]],
+        *,
+        by_bucket_labels: bool,
+    ) -> list[KpiResult]:
         buckets = sorted(set(by_bucket) | set(excluded)) or [(0, "")]
         out = []
         for bucket, group in buckets:
-            row = by_bucket.get((bucket, group), {"num": 0.0, "den": 0, "std": None})
+            row = by_bucket.get((bucket, group), {"num": 0.0, "den": 0, "sq": None})
             value, sample, ci = self._value(definition, row)
-            counted = excluded.get((bucket, group), {})
+            counted = dict(excluded.get((bucket, group), {}))
             total = int(counted.pop("excluded", 0))
-            label = None if definition.metric == "verbatim_fidelity" else _label(bucket, self.span)
+            label = (
+                _label(bucket, self.span)
+                if by_bucket_labels and definition.metric != "verbatim_fidelity"
+                else None
+            )
             out.append(
                 KpiResult(
                     kpi_id=definition.kpi_id,
@@ -435,7 +469,7 @@ class Computation:
                     queue=group or None,
                 )
             )
-        return out, aggregate
+        return out
 
     @staticmethod
     def _value(
@@ -443,7 +477,7 @@ class Computation:
     ) -> tuple[float | None, int, tuple[float, float] | None]:
         num = float(row["num"] or 0.0)
         den = int(row["den"] or 0)
-        std = row["std"]
+        sq = row["sq"]
         metric = definition.metric
         if metric in ("occupancy", "schedule_adherence"):
             # time-weighted ratio: the sample is the denominator in whole seconds
@@ -452,17 +486,20 @@ class Computation:
         if den == 0:
             return None, 0, None
         if metric == "forecast_accuracy" and definition.param("method") == "wape":
-            total = float(std or 0.0)
+            total = float(sq or 0.0)
             return (None if total == 0 else num / total), den, None
         value = num / den
         proportion = (
             metric in PROPORTIONS
-            or (metric in ("csat", "ces") and std is None)
+            or (metric in ("csat", "ces") and sq is None)
             or (metric == "forecast_accuracy" and definition.param("method") == "within_tolerance")
         )
         if proportion:
             return value, den, wilson_interval(round(num), den)
-        return value, den, t_interval(value, None if std is None else float(std), den)
+        std = None
+        if sq is not None and den >= 2:
+            std = math.sqrt(max(0.0, (float(sq) - num * num / den) / (den - 1)))
+        return value, den, t_interval(value, std, den)
 
 
 def compute(
@@ -476,8 +513,12 @@ def compute(
     interval_minutes: int = 30,
     explain: Sequence[str] = (),
     per_queue: bool = False,
+    rollup: bool = False,
 ) -> Scorecard:
     """Every definition over one month of ``source``; see :func:`compute_scorecard`.
+
+    ``per_queue`` breaks every result down by queue; ``rollup`` (with ``by``) adds the whole
+    period's results, summed from the buckets instead of computed again.
 
     ``explain`` names KPIs whose query text is kept in ``Scorecard.queries`` (compiling SQL
     text costs as much as running a small query, so it is done only when asked)."""
@@ -502,7 +543,7 @@ def compute(
                     definitions=definitions,
                     per_queue=per_queue,
                 )
-            rows, aggregate = computations[chosen].results(definition)
+            rows, aggregate = computations[chosen].results(definition, rollup=rollup)
             results.extend(rows)
             if definition.kpi_id in explain:
                 queries[definition.kpi_id] = engine.sql(aggregate)

@@ -7,8 +7,9 @@ The building blocks, in the order a KPI uses them:
   (local wall-clock µs, from :mod:`callpact.kpi.localtime` offsets), ``answered``, ``short``.
 * :func:`flag_exclusions` — one boolean column per declared exclusion, plus ``excluded``.
 * :func:`bucket_of` — the result bucket (whole period, local day, ISO week, interval).
-* one ``*_aggregate`` per metric family, each returning rows ``bucket, num, den, std``: the
-  value is ``num ÷ den``, the sample ``den``, ``std`` the sample standard deviation of a mean.
+* one ``*_aggregate`` per metric family, each returning rows ``bucket, grp, num, den, sq``: the
+  value is ``num ÷ den``, the sample ``den``; ``sq`` is Σx² of a mean's values (its spread),
+  or Σ forecast for WAPE. All three add up across buckets, so a month rolls up from its days.
 
 Only operations that both DuckDB and Spark compile identically are used: comparisons of
 timestamps with whole-second literals, ``delta(…, unit="microsecond")``, integer arithmetic,
@@ -244,7 +245,7 @@ def _finish(grouped: ir.Table) -> ir.Table:
         *KEYS,
         num=grouped.num.cast("float64"),
         den=grouped.den.cast("int64"),
-        std=grouped.std.cast("float64"),
+        sq=grouped.sq.cast("float64"),
     )
 
 
@@ -279,18 +280,18 @@ def contact_aggregate(t: ir.Table, definition: KpiDefinition) -> ir.Table:
             den = _count(offered & ~(~t.answered & (t.wait_us <= threshold)))
         elif variant == "met_within":
             num = _count(within | abandoned_within)
-        agg = t.group_by([*KEYS]).aggregate(num=num, den=den, std=null_std)
+        agg = t.group_by([*KEYS]).aggregate(num=num, den=den, sq=null_std)
     elif metric == "abandon_rate":
         agg = t.group_by([*KEYS]).aggregate(
-            num=_count(offered & ~t.answered), den=_count(offered), std=null_std
+            num=_count(offered & ~t.answered), den=_count(offered), sq=null_std
         )
     elif metric == "short_abandon_rate":
         agg = t.group_by([*KEYS]).aggregate(
-            num=_count(keep & t.short), den=_count(keep), std=null_std
+            num=_count(keep & t.short), den=_count(keep), sq=null_std
         )
     elif metric == "transfer_rate":
         agg = t.group_by([*KEYS]).aggregate(
-            num=_count(answered & t.transferred), den=_count(answered), std=null_std
+            num=_count(answered & t.transferred), den=_count(answered), sq=null_std
         )
     elif metric in ("asa", "aht"):
         if metric == "asa":
@@ -298,7 +299,7 @@ def contact_aggregate(t: ir.Table, definition: KpiDefinition) -> ir.Table:
         else:
             handle = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
             x = ibis.ifelse(answered, handle, ibis.null("float64"))
-        agg = t.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std())
+        agg = t.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
     else:
         raise ValueError(f"{metric} is not a contact metric")
     return _finish(agg)
@@ -334,7 +335,7 @@ def interval_service_level_aggregate(
     counted = per_interval.filter(per_interval.offered > 0)
     passed = (counted.met * target.denominator) >= (counted.offered * target.numerator)
     agg = counted.group_by([*KEYS]).aggregate(
-        num=_count(passed), den=counted.count(), std=ibis.literal(None, type="float64")
+        num=_count(passed), den=counted.count(), sq=ibis.literal(None, type="float64")
     )
     return _finish(agg)
 
@@ -373,7 +374,7 @@ def fcr_aggregate(
     )
     repeat = a.next_local.notnull() & (a.next_local <= a.local_us + window_us)
     agg = a.group_by([*KEYS]).aggregate(
-        num=_count(~repeat), den=a.count(), std=ibis.literal(None, type="float64")
+        num=_count(~repeat), den=a.count(), sq=ibis.literal(None, type="float64")
     )
     return _finish(agg)
 
@@ -387,26 +388,26 @@ def survey_aggregate(t: ir.Table, surveys: ir.Table, definition: KpiDefinition) 
         r = s.filter(s.csat.notnull())
         if definition.param("method") == "mean":
             x = r.csat.cast("float64")
-            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std())
+            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
         else:
             top = int(definition.param("top_box_from"))
             agg = r.group_by([*KEYS]).aggregate(
-                num=_count(r.csat >= top), den=r.count(), std=ibis.literal(None, type="float64")
+                num=_count(r.csat >= top), den=r.count(), sq=ibis.literal(None, type="float64")
             )
     elif metric == "nps":
         r = s.filter(s.nps.notnull())
         x = ibis.cases((r.nps >= 9, 1.0), (r.nps <= 6, -1.0), else_=0.0)
-        agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std())
+        agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
     elif metric == "ces":
         r = s.filter(s.ces.notnull())
         if definition.param("method") == "top_box":
             top = int(definition.param("top_box_from"))
             agg = r.group_by([*KEYS]).aggregate(
-                num=_count(r.ces >= top), den=r.count(), std=ibis.literal(None, type="float64")
+                num=_count(r.ces >= top), den=r.count(), sq=ibis.literal(None, type="float64")
             )
         else:
             x = r.ces.cast("float64")
-            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std())
+            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
     else:
         raise ValueError(f"{metric} is not a survey metric")
     return _finish(agg)
@@ -417,7 +418,7 @@ def qa_aggregate(t: ir.Table, evaluations: ir.Table) -> ir.Table:
     base = t.filter(~t.excluded, ~t.short).select("contact_id", *KEYS)
     e = evaluations.join(base, evaluations.contact_id == base.contact_id)
     x = ibis.ifelse(e.auto_fail.fill_null(False), 0.0, e.score / 100.0)
-    return _finish(e.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std()))
+    return _finish(e.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum()))
 
 
 def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
@@ -427,7 +428,7 @@ def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
     agg = j.group_by(bucket=ibis.literal(0, type="int64"), grp=ibis.literal("")).aggregate(
         num=_count(j.judgement == "faithful"),
         den=j.count(),
-        std=ibis.literal(None, type="float64"),
+        sq=ibis.literal(None, type="float64"),
     )
     return _finish(agg)
 
@@ -450,7 +451,7 @@ def occupancy_aggregate(states: ir.Table, span: Span) -> ir.Table:
     agg = s.group_by([*KEYS]).aggregate(
         num=handling.sum().fill_null(0),
         den=staffed.sum().fill_null(0),
-        std=ibis.literal(None, type="float64"),
+        sq=ibis.literal(None, type="float64"),
     )
     return _finish(agg)
 
@@ -478,7 +479,7 @@ def adherence_aggregate(schedules: ir.Table, states: ir.Table, span: Span) -> ir
     agg = per_block.group_by([*KEYS]).aggregate(
         num=per_block.adhered.sum().fill_null(0),
         den=(per_block.we - per_block.ws).sum().fill_null(0),
-        std=ibis.literal(None, type="float64"),
+        sq=ibis.literal(None, type="float64"),
     )
     return _finish(agg)
 
@@ -534,16 +535,16 @@ def forecast_accuracy_aggregate(
     if method == "within_tolerance":
         tolerance = float(Decimal(str(definition.param("tolerance"))))
         agg = j.group_by([*KEYS]).aggregate(
-            num=_count(error <= j.offered * tolerance), den=j.count(), std=null_std
+            num=_count(error <= j.offered * tolerance), den=j.count(), sq=null_std
         )
     elif method == "mean_interval":
         jj = j.filter(j.offered > 0)
         x = ibis.greatest(1.0 - (jj.actual - jj.offered).abs() / jj.offered, 0.0)
-        agg = jj.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), std=x.std())
+        agg = jj.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
     else:
         # WAPE: 1 − Σ|A − F| ÷ ΣF; reported as num = ΣF − Σ|A − F| over den = ΣF would lose the
         # interval count, so the sample is the number of intervals and value is computed below.
         agg = j.group_by([*KEYS]).aggregate(
-            num=j.offered.sum() - error.sum(), den=j.count(), std=j.offered.sum()
+            num=j.offered.sum() - error.sum(), den=j.count(), sq=j.offered.sum()
         )
     return _finish(agg)
