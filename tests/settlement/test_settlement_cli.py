@@ -146,6 +146,13 @@ def test_history_folder_carries_the_episode_forward(case: Path) -> None:
     s = json.loads(mar.stdout)
     assert s["credits"] == "2160.00"
     assert [h["source"] for h in s["history"]] == ["history:2027-02.json"] * 2
+    # Kept in the same folder, March's own statement is not history when it is verified.
+    (history / "2027-03.json").write_text(mar.stdout)
+    verify = runner.invoke(app, ["statement", "verify", str(history / "2027-03.json"),
+                                 "--contract", str(case / "annex.yaml"), "--data", str(case / "data"),
+                                 "--results", str(only_march), "--history", str(history)])  # fmt: skip
+    assert verify.exit_code == 0, verify.output
+    assert verify.stdout.strip() == "identical"
 
 
 def test_unknown_results_file_is_a_diagnostic(case: Path) -> None:

@@ -7,6 +7,7 @@ Every problem with a user's file is a :class:`~callpact.diagnostics.Diagnostic`,
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.settlement.cure import CureDecision
 from callpact.settlement.incidents import Incident
-from callpact.settlement.months import add_months, parse_month
+from callpact.settlement.months import add_months, month_index, parse_month
 from callpact.settlement.rules import KpiOutcome
 from callpact.settlement.statement import FORMAT, outcome_from_json, volumes_from_json
 from callpact.settlement.terms import Volumes
@@ -258,12 +259,14 @@ class HistoryMonth:
 class History:
     months: dict[str, HistoryMonth] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
+    statements: list[tuple[str, str]] = field(default_factory=list)  # (file name, SHA-256)
 
 
-def read_history(folder: Path) -> History:
+def read_history(folder: Path, before: str | None = None) -> History:
     """Earlier statements (``*.json``) in ``folder``: each month's KPI results and volumes.
     A month found in several statements is taken from the latest statement (the one for the
-    latest period), which replayed it most recently."""
+    latest period), which replayed it most recently. Statements for ``before`` or later are
+    not history (a folder may already hold the statement being verified)."""
     history = History()
     found: list[tuple[str, dict[str, Any], str]] = []
     for path in sorted(folder.glob("*.json")):
@@ -277,7 +280,9 @@ def read_history(folder: Path) -> History:
                 _error(str(path), "SET121", f"not a callpact statement (format {FORMAT})")
             )
             continue
-        found.append((str(data["period"]), data, str(path)))
+        if before is None or month_index(str(data["period"])) < month_index(before):
+            found.append((str(data["period"]), data, str(path)))
+            history.statements.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
     for _, data, where in sorted(found, key=lambda f: f[0]):
         for record in [*data.get("history", []), data["results"]]:
             try:

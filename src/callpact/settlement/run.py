@@ -141,7 +141,9 @@ def engine_results(contract: AnnexContract, source: Any) -> ResultsFor:
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(repr(float(value))) if isinstance(value, float) else Decimal(str(value))
+    """A KPI figure as settlement records it: 12 significant digits, so that the last bits of
+    a floating-point sum (whose order a parallel engine does not fix) never reach a statement."""
+    return Decimal(f"{value:.12g}") if isinstance(value, float) else Decimal(str(value))
 
 
 @contextmanager

@@ -151,7 +151,7 @@ def settle_period(
         )  # fmt: skip
         return SettleResult(None, [], [], problems)
 
-    history = read_history(inputs.history_dir) if inputs.history_dir else None
+    history = read_history(inputs.history_dir, before=inputs.period) if inputs.history_dir else None
     if history is not None:
         problems.extend(history.problems)
     months: list[MonthInput] = []
@@ -185,10 +185,8 @@ def settle_period(
         incidents, found = read_incidents_file(inputs.incidents_file)
         problems.extend(found)
         fingerprints_inputs["incidents"] = _file_sha256(inputs.incidents_file)
-    if inputs.history_dir is not None:
-        fingerprints_inputs["history"] = canonical_sha256(
-            sorted((p.name, _file_sha256(p)) for p in inputs.history_dir.glob("*.json"))
-        )
+    if history is not None:
+        fingerprints_inputs["history"] = canonical_sha256(sorted(history.statements))
 
     terms = months[-1].terms
     assessed = []
