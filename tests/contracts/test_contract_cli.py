@@ -136,3 +136,41 @@ def test_diff_one_file_lists_what_each_amendment_changed() -> None:
         app, ["contract", "diff", str(EXAMPLES / "annex.yaml"), "--format", "json"]
     )
     assert {item["amendment"] for item in json.loads(as_json.stdout)} == {"effective 2027-07-01"}
+
+
+def _staffing_folder(folder: Path, agents: int) -> Path:
+    """One forecast interval (Monday 10:00 in Chicago, 100 calls, AHT 180 s: 10 erlangs) and
+    ``agents`` agents scheduled to work through it."""
+    folder.mkdir()
+    (folder / "forecast.csv").write_text(
+        "queue,interval_start,interval_minutes,offered,aht_s\n"
+        "members,2027-01-04T10:00:00-06:00,30,100,180\n"
+    )
+    rows = "".join(
+        f"A{n},work,2027-01-04T08:00:00-06:00,2027-01-04T16:00:00-06:00\n" for n in range(agents)
+    )
+    (folder / "schedules.csv").write_text("agent_id,activity,starts_at,ends_at\n" + rows)
+    return folder
+
+
+def test_check_with_data_warns_when_the_staffing_cannot_meet_a_target(tmp_path: Path) -> None:
+    # 10 erlangs of load on 8 agents: Erlang C has no steady state, the service level is ~0.
+    short = _staffing_folder(tmp_path / "short", agents=8)
+    result = runner.invoke(
+        app,
+        ["contract", "check", str(EXAMPLES / "annex.yaml"), "--data", str(short),
+         "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output  # warnings never fail the check
+    found = [d for d in json.loads(result.stdout) if d["code"] == "FEA001"]
+    assert [d["field"] for d in found] == ["kpis[sl-voice]"]
+    assert found[0]["severity"] == "warning"
+    assert found[0]["line"] == position((EXAMPLES / "annex.yaml").read_text(), "- id: sl-voice")[0]
+    # 16 agents (Erlang C needs 13 for 80 % within 30 s): nothing to say.
+    enough = _staffing_folder(tmp_path / "enough", agents=16)
+    result = runner.invoke(
+        app,
+        ["contract", "check", str(EXAMPLES / "annex.yaml"), "--data", str(enough),
+         "--format", "json"],
+    )  # fmt: skip
+    assert not [d for d in json.loads(result.stdout) if d["code"].startswith("FEA")]

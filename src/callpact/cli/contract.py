@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from callpact.contracts.diff import Change, diff_versions
 from callpact.contracts.lint import lint_contract
-from callpact.contracts.loader import read_annex
+from callpact.contracts.loader import LoadResult, read_annex
 from callpact.contracts.model import Contract
 from callpact.contracts.render import render_html, render_markdown
-from callpact.diagnostics import Diagnostic, has_errors, sort_key
+from callpact.diagnostics import Diagnostic, Severity, has_errors, sort_key
 
 contract_app = typer.Typer(
     help="Check, render and compare SLA annexes.", no_args_is_help=True, add_completion=False
@@ -33,12 +35,31 @@ class RenderFormat(StrEnum):
 
 
 @contract_app.command("check")
-def check(
+def check(  # noqa: PLR0917 - typer maps each option to a parameter
     files: Annotated[list[Path], typer.Argument(help="Annex YAML files.")],
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip the lint warnings.")] = False,
     output: Annotated[
         CheckFormat, typer.Option("--format", help="text, or json for machines.")
     ] = CheckFormat.TEXT,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Workspace or interchange folder: also check the targets against the "
+            "forecast and the scheduled staff (Erlang C/A).",
+        ),
+    ] = None,
+    patience_s: Annotated[
+        float | None,
+        typer.Option("--patience-s", help="Mean customer patience: Erlang A instead of C."),
+    ] = None,
+    cost_per_productive_hour: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-per-productive-hour",
+            help="The vendor's cost of one productive hour: checks the fee buys enough hours.",
+        ),
+    ] = None,
 ) -> None:
     """Report every error (and lint warning) of each annex; exit 1 when any file has errors."""
     every: list[Diagnostic] = []
@@ -47,6 +68,10 @@ def check(
         found = list(result.diagnostics)
         if result.contract is not None and not no_lint:
             found += lint_contract(result.contract, result.positions)
+        if result.contract is not None and data is not None:
+            found += _feasibility(
+                path, result, data, patience_s, _decimal_option(cost_per_productive_hour)
+            )
         every += sorted(found, key=sort_key)
     if output is CheckFormat.JSON:
         typer.echo(json.dumps([d.to_json() for d in every], indent=2))
@@ -58,6 +83,70 @@ def check(
         typer.echo(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)", err=True)
     if has_errors(every):
         raise typer.Exit(1)
+
+
+def _decimal_option(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        raise typer.BadParameter(
+            f"not an amount: {text!r}", param_hint="--cost-per-productive-hour"
+        ) from None
+
+
+def _feasibility(
+    path: Path,
+    result: LoadResult,
+    data: Path,
+    patience_s: float | None,
+    cost_per_productive_hour: Decimal | None,
+) -> list[Diagnostic]:
+    """Staffing warnings for the version governing the forecast's first month."""
+    from callpact.data.ingest import DeliveryError
+    from callpact.data.workspace import open_source
+    from callpact.settlement.feasibility import feasibility_warnings
+
+    assert result.contract is not None
+    try:
+        with open_source(data) as source:
+            if not source.has_table("forecast"):
+                return [
+                    Diagnostic(
+                        str(data), 0, 0, Severity.WARNING, "FEA000",
+                        "no forecast table: staffing feasibility was not checked",
+                    )
+                ]  # fmt: skip
+            forecast = source.read_table("forecast").to_pylist()
+            schedules = (
+                source.read_table("schedules").to_pylist() if source.has_table("schedules") else []
+            )
+    except (DeliveryError, OSError) as error:
+        typer.echo(f"{data}: {error}", err=True)
+        raise typer.Exit(1) from None
+    zone = ZoneInfo(result.contract.first.contract.time_zone)
+    first = min((row["interval_start"] for row in forecast), default=None)
+    version = (
+        result.contract.version_on(first.astimezone(zone).date())
+        if first is not None
+        else result.contract.first
+    )
+    index = result.contract.versions.index(version)
+    lines = {
+        spec.id: result.positions.locate(("kpis", position), index)[0]
+        for position, spec in enumerate(version.kpis)
+    }
+    lines["contract.fee"] = result.positions.locate(("contract", "fee"), index)[0]
+    return feasibility_warnings(
+        version,
+        forecast,
+        schedules,
+        source=str(path),
+        patience_s=patience_s,
+        cost_per_productive_hour=cost_per_productive_hour,
+        kpi_lines=lines,
+    )
 
 
 def _load_or_exit(path: Path) -> Contract:
