@@ -386,7 +386,7 @@ class Computation:
             frame = kx.flag_exclusions(frame, definition, data)
             in_period = frame
             if metric in CONTACT_METRICS:
-                aggregate = kx.contact_aggregate(frame, definition)
+                aggregate = kx.contact_aggregate(frame, [definition])
             elif metric == "interval_service_level":
                 aggregate = kx.interval_service_level_aggregate(frame, definition, span)
             elif metric in SURVEY_METRICS:
@@ -402,11 +402,58 @@ class Computation:
         counts = kx.exclusion_counts(in_period, definition) if definition.exclusions else None
         return aggregate, counts
 
+    def fusion_key(self, definition: KpiDefinition) -> Any:
+        """Contact KPIs with equal keys read the same contacts: one query computes them all."""
+        if definition.metric not in CONTACT_METRICS:
+            return None
+        return (
+            definition.scope,
+            self.windows(definition),
+            definition.exclusions,
+            definition.trainee_exemption_days,
+            str(definition.params.get("short_abandon_s", 5)),
+        )
+
+    def contact_results(
+        self, definitions: Sequence[KpiDefinition], *, rollup: bool = False
+    ) -> tuple[list[KpiResult], ir.Table]:
+        """Several contact KPIs sharing a frame, in one scan of the contacts."""
+        first = definitions[0]
+        for definition in definitions:
+            definition.validate()
+        frame = kx.contact_frame(self.table("contacts"), first, self.span)
+        frame = frame.filter(kx.in_hours(frame, self.windows(first)))
+        frame = kx.flag_exclusions(frame, first, self.exclusion_data(first))
+        aggregate = kx.contact_aggregate(frame, definitions)
+        rows = self.backend.execute(aggregate).to_pylist()
+        excluded: dict[tuple[int, str], dict[str, int]] = {}
+        for row in rows:
+            key = (int(row["bucket"]), str(row["grp"] or ""))
+            excluded[key] = {
+                k.removeprefix("x_"): int(v or 0)
+                for k, v in row.items()
+                if k.startswith("x_") or k == "excluded"
+            }
+        out: list[KpiResult] = []
+        for i, definition in enumerate(definitions):
+            by_bucket = {
+                (int(r["bucket"]), str(r["grp"] or "")): {
+                    "num": r[f"num_{i}"],
+                    "den": r[f"den_{i}"],
+                    "sq": r[f"sq_{i}"],
+                }
+                for r in rows
+            }
+            out += self._assemble(definition, by_bucket, excluded, rollup=rollup)
+        return out, aggregate
+
     def results(
         self, definition: KpiDefinition, *, rollup: bool = False
     ) -> tuple[list[KpiResult], ir.Table]:
         """The KPI's results per bucket; with ``rollup`` also over the whole period, summed
         from the buckets (every aggregate column is additive), at no extra query."""
+        if definition.metric in CONTACT_METRICS:
+            return self.contact_results([definition], rollup=rollup)
         aggregate, counts = self.expressions(definition)
         rows = self.backend.execute(aggregate).to_pylist()
         excluded: dict[tuple[int, str], dict[str, int]] = {}
@@ -415,6 +462,16 @@ class Computation:
                 key = (int(row.pop("bucket")), str(row.pop("grp") or ""))
                 excluded[key] = {k.removeprefix("x_"): int(v or 0) for k, v in row.items()}
         by_bucket = {(int(r["bucket"]), str(r["grp"] or "")): r for r in rows}
+        return self._assemble(definition, by_bucket, excluded, rollup=rollup), aggregate
+
+    def _assemble(
+        self,
+        definition: KpiDefinition,
+        by_bucket: Mapping[tuple[int, str], Mapping[str, Any]],
+        excluded: Mapping[tuple[int, str], Mapping[str, int]],
+        *,
+        rollup: bool,
+    ) -> list[KpiResult]:
         out = self._build(definition, by_bucket, excluded, by_bucket_labels=True)
         if rollup and self.span.by != "period" and definition.metric != "verbatim_fidelity":
             summed: dict[tuple[int, str], dict[str, Any]] = {}
@@ -430,7 +487,7 @@ class Computation:
                 for kind, n in kinds.items():
                     into_counts[kind] = into_counts.get(kind, 0) + n
             out += self._build(definition, summed, counted, by_bucket_labels=False)
-        return out, aggregate
+        return out
 
     def _build(
         self,
@@ -528,7 +585,11 @@ def compute(
         results: list[KpiResult] = []
         queries: dict[str, str] = {}
         computations: dict[str, Computation] = {}
+        by_id: dict[str, list[KpiResult]] = {}
+        done: set[str] = set()
         for definition in definitions:
+            if definition.kpi_id in done:
+                continue
             chosen: ByOption = by or (
                 "period" if definition.period == "month" else definition.period  # type: ignore[assignment]
             )
@@ -543,10 +604,27 @@ def compute(
                     definitions=definitions,
                     per_queue=per_queue,
                 )
-            rows, aggregate = computations[chosen].results(definition, rollup=rollup)
-            results.extend(rows)
-            if definition.kpi_id in explain:
-                queries[definition.kpi_id] = engine.sql(aggregate)
+            computation = computations[chosen]
+            key = computation.fusion_key(definition)
+            group = [definition]
+            if key is not None:
+                group = [
+                    d
+                    for d in definitions
+                    if d.kpi_id not in done
+                    and computation.fusion_key(d) == key
+                    and (by or d.period) == (by or definition.period)
+                ]
+                rows, aggregate = computation.contact_results(group, rollup=rollup)
+            else:
+                rows, aggregate = computation.results(definition, rollup=rollup)
+            for d in group:
+                done.add(d.kpi_id)
+                by_id[d.kpi_id] = [r for r in rows if r.kpi_id == d.kpi_id]
+                if d.kpi_id in explain:
+                    queries[d.kpi_id] = engine.sql(aggregate)
+        for definition in definitions:
+            results.extend(by_id.get(definition.kpi_id, []))
         return Scorecard(
             period=month,
             by=by or "period",

@@ -260,13 +260,14 @@ def exclusion_counts(t: ir.Table, definition: KpiDefinition) -> ir.Table:
 # Metric families
 
 
-def contact_aggregate(t: ir.Table, definition: KpiDefinition) -> ir.Table:
-    """Service level, abandon rates, ASA, AHT, transfer rate over flagged in-scope contacts."""
+def contact_measures(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, Any]:
+    """``(num, den, sq)`` aggregates of service level, abandon rates, ASA, AHT or transfer
+    rate over flagged in-scope contacts; several KPIs over one frame share one scan."""
     metric = definition.metric
     keep = ~t.excluded
     offered = keep & ~t.short
     answered = offered & t.answered
-    null_std = ibis.literal(None, type="float64")
+    null_sq = ibis.literal(None, type="float64")
     if metric == "service_level":
         threshold = definition.seconds_us("threshold_s")
         within = answered & (t.wait_us <= threshold)
@@ -277,32 +278,39 @@ def contact_aggregate(t: ir.Table, definition: KpiDefinition) -> ir.Table:
         if variant == "excluded":
             den = _count(answered)
         elif variant == "neutral_within":
-            den = _count(offered & ~(~t.answered & (t.wait_us <= threshold)))
+            den = _count(offered & ~abandoned_within)
         elif variant == "met_within":
             num = _count(within | abandoned_within)
-        agg = t.group_by([*KEYS]).aggregate(num=num, den=den, sq=null_std)
-    elif metric == "abandon_rate":
-        agg = t.group_by([*KEYS]).aggregate(
-            num=_count(offered & ~t.answered), den=_count(offered), sq=null_std
-        )
-    elif metric == "short_abandon_rate":
-        agg = t.group_by([*KEYS]).aggregate(
-            num=_count(keep & t.short), den=_count(keep), sq=null_std
-        )
-    elif metric == "transfer_rate":
-        agg = t.group_by([*KEYS]).aggregate(
-            num=_count(answered & t.transferred), den=_count(answered), sq=null_std
-        )
-    elif metric in ("asa", "aht"):
+        return num, den, null_sq
+    if metric == "abandon_rate":
+        return _count(offered & ~t.answered), _count(offered), null_sq
+    if metric == "short_abandon_rate":
+        return _count(keep & t.short), _count(keep), null_sq
+    if metric == "transfer_rate":
+        return _count(answered & t.transferred), _count(answered), null_sq
+    if metric in ("asa", "aht"):
         if metric == "asa":
             x = ibis.ifelse(answered, t.wait_us.cast("float64") / US, ibis.null("float64"))
         else:
             handle = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
             x = ibis.ifelse(answered, handle, ibis.null("float64"))
-        agg = t.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
-    else:
-        raise ValueError(f"{metric} is not a contact metric")
-    return _finish(agg)
+        return x.sum(), x.count(), (x * x).sum()
+    raise ValueError(f"{metric} is not a contact metric")
+
+
+def contact_aggregate(t: ir.Table, definitions: Sequence[KpiDefinition]) -> ir.Table:
+    """One scan for several contact KPIs sharing a frame: ``num_i, den_i, sq_i`` per KPI, and
+    the exclusion counts of the frame (``x_<kind>``, ``excluded``)."""
+    columns: dict[str, Any] = {}
+    for i, definition in enumerate(definitions):
+        num, den, sq = contact_measures(t, definition)
+        columns[f"num_{i}"] = num.cast("float64")
+        columns[f"den_{i}"] = den.cast("int64")
+        columns[f"sq_{i}"] = sq.cast("float64")
+    for exclusion in definitions[0].exclusions:
+        columns[f"x_{exclusion.kind}"] = _count(t[f"x_{exclusion.kind}"])
+    columns["excluded"] = _count(t.excluded)
+    return t.group_by([*KEYS]).aggregate(**columns)
 
 
 def interval_service_level_aggregate(
