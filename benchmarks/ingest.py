@@ -2,8 +2,11 @@
 
 Usage: ``python benchmarks/ingest.py --rows 1000000 [--keep DIR] [--no-pandas]``
 
-The last line is ``ingest rows=N seconds=… rows_per_s=… peak_rss_mb=… pandas_s=… ratio=…``.
-Each side runs in its own child process so that peak RSS is that side's alone.
+The last line is ``ingest rows=N seconds=… rows_per_s=… peak_rss_mb=… cpu_s=… pandas_s=…
+ratio=…``. Each side runs in its own child process so that peak RSS is that side's alone.
+``cpu_s`` (user + system seconds, all threads) is printed because the development machine is
+shared: wall seconds depend on the load average (printed before and after), CPU seconds much
+less. On 2 idle cores wall seconds are at best about ``cpu_s / 2``.
 """
 
 from __future__ import annotations
@@ -123,15 +126,28 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _cpu_s() -> float:
+    """CPU seconds of this process, all threads: on a shared machine the steadier figure."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    path = Path("/proc/loadavg")
+    return " ".join(path.read_text().split()[:3]) if path.exists() else "n/a"
+
+
 def run_callpact(csv_path: Path, workspace: Path) -> dict[str, float]:
     from callpact.data.ingest import ingest_path
 
+    cpu = _cpu_s()
     start = time.perf_counter()
     report = ingest_path(csv_path.parent, workspace)
     seconds = time.perf_counter() - start
     contacts = report.tables["contacts"]
     return {
         "seconds": seconds,
+        "cpu_s": _cpu_s() - cpu,
         "accepted": contacts.accepted,
         "rejected": contacts.rejected,
         "duplicates": contacts.duplicates,
@@ -143,6 +159,7 @@ def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, float]:
     """The same checks, written the obvious pandas way (the baseline we compare against)."""
     import pandas as pd
 
+    cpu = _cpu_s()
     start = time.perf_counter()
     df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, na_values=[""])
     iso = r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d(?::?\d\d)?)$"
@@ -178,6 +195,7 @@ def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, float]:
     kept.to_parquet(out_dir / "contacts.parquet", index=False)
     return {
         "seconds": time.perf_counter() - start,
+        "cpu_s": _cpu_s() - cpu,
         "accepted": len(kept),
         "peak_rss_mb": _peak_rss_mb(),
     }
@@ -210,10 +228,7 @@ def main() -> None:
             marker.touch()
             size_mb = csv_path.stat().st_size / 1e6
             print(f"wrote {csv_path} ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f}s")
-        load = (
-            Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
-        )
-        print(f"load average before: {' '.join(load)}")
+        print(f"load average before: {_load()}", flush=True)
 
         def child(kind: str, out: Path) -> dict[str, float]:
             proc = subprocess.run(
@@ -227,16 +242,20 @@ def main() -> None:
             return result
 
         ours = child("callpact", Path(tmp) / "workspace")
+        print(f"load average after callpact: {_load()}", flush=True)
         line = (
             f"ingest rows={args.rows} seconds={ours['seconds']:.2f} "
             f"rows_per_s={args.rows / ours['seconds']:.0f} peak_rss_mb={ours['peak_rss_mb']:.0f}"
+            f" cpu_s={ours['cpu_s']:.1f}"
         )
         if not args.no_pandas:
             pandas_out = Path(tmp) / "pandas"
             pandas_out.mkdir()
             theirs = child("pandas", pandas_out)
+            print(f"load average after pandas: {_load()}", flush=True)
             line += (
                 f" pandas_s={theirs['seconds']:.2f} pandas_peak_rss_mb={theirs['peak_rss_mb']:.0f}"
+                f" pandas_cpu_s={theirs['cpu_s']:.1f}"
                 f" ratio={theirs['seconds'] / ours['seconds']:.2f}"
             )
         print(line)

@@ -23,11 +23,12 @@ import io
 import itertools
 import json
 import os
+import queue
 import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ from callpact.diagnostics import Diagnostic, Severity
 Progress = Callable[[str, str, float | None], None]
 
 #: rows per Arrow batch when writing partitions: big enough to amortise, small for memory
-WRITE_BATCH_ROWS = 262_144
+WRITE_BATCH_ROWS = 131_072
 
 PROVENANCE = ("__source", "__line", "__text")  # optional columns adapters add to their output
 
@@ -737,7 +738,7 @@ class _TableIngest:
         done = 0
         reader = self.con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
         try:
-            for batch in reader:
+            for batch in _prefetched(reader):
                 keys = pc.fill_null(batch.column(batch.num_columns - 1), -1).to_numpy()
                 data = pa.Table.from_batches([batch]).drop_columns(["__month"]).cast(target)
                 bounds = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
@@ -821,6 +822,49 @@ class _TableIngest:
     def _progress(self, stage: str) -> None:
         if self.progress:
             self.progress(self.schema.name, stage, None)
+
+
+def _prefetched(reader: pa.RecordBatchReader, depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The reader's batches, fetched by a helper thread while the caller works on the last one.
+
+    DuckDB (scanning the sorted rows into Arrow) and pyarrow (encoding Parquet) both release
+    the GIL, so on two cores the fetch and the write overlap instead of taking turns.
+    """
+    slots: queue.Queue[pa.RecordBatch | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: pa.RecordBatch | BaseException | None) -> bool:
+        # never block for good: the consumer may have stopped early (an error while writing)
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in reader:
+                if not put(batch):
+                    return
+            put(None)
+        except BaseException as exc:
+            put(exc)
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _header_bytes(path: Path) -> bytes:
