@@ -27,55 +27,58 @@ $CP contract render "$ANNEX" --format markdown --out "$OUT/annex.md"
 echo "rendered the annex as signed: $OUT/annex.html, $OUT/annex.md"
 
 step "2. Generate a realistic quarter (a missed month, a recovery, a bonus month)"
-$CP generate --from "${MONTHS[0]}" --to "${MONTHS[-1]}" --contacts-per-month 20000 --seed 7 \
+$CP generate --from "${MONTHS[0]}" --to "${MONTHS[-1]}" --contacts-per-month 60000 --seed 7 \
   --contract "$ANNEX" --out "$OUT/delivery"
 
 step "3. Ingest the vendor's delivery (validated, de-duplicated, atomic), then replay it"
 $CP ingest "$OUT/delivery" --workspace "$OUT/workspace"
 echo "-- the same delivery again adds nothing:"
-$CP ingest "$OUT/delivery" --workspace "$OUT/workspace" --format json
+$CP ingest "$OUT/delivery" --workspace "$OUT/workspace"
 
-step "4. Verbatim audit: is the customer's own voice recorded? (feeds verbatim_fidelity)"
+step "4. Can the vendor meet the targets with the staff it scheduled, at this price?"
+$CP contract check "$ANNEX" --data "$OUT/workspace" --cost-per-productive-hour 28 --no-lint
+
+step "5. Verbatim audit: is the customer's own voice recorded? (feeds verbatim_fidelity)"
 for month in "${MONTHS[@]}"; do
   $CP verbatim audit --data "$OUT/workspace" --period "$month" --tz America/Chicago \
     --format json > "$OUT/verbatim-$month.json"
   echo "$month: $(.venv/bin/python -c 'import json,sys; d=json.load(open(sys.argv[1])); a=d["items"]; f=sum(i["judgement"]=="faithful" for i in a); print(f"{f} of {len(a)} audited items faithful")' "$OUT/verbatim-$month.json")"
 done
 
-step "5. Governance records: staff, removals, training, incidents, AHT plan, notices"
+step "6. Governance records: staff, removals, training, incidents, AHT plan, notices"
 $CP governance seed --contract "$ANNEX" --data "$OUT/workspace"
 $CP removal list --as-of 2027-04-15 --as "$VIEWER"
 $CP incident list --as "$VIEWER"
 $CP notice export --as "$CLIENT" --output "$OUT/governance/decisions.json"
 
-step "6. KPI scorecards, month by month"
+step "7. KPI scorecards, month by month"
 for month in "${MONTHS[@]}"; do
   $CP kpi "$ANNEX" --data "$OUT/workspace" --period "$month"
 done
 
-step "7. Settle each month: credits, bonuses, cure, incidents, invoice (JSON, HTML, PDF)"
+step "8. Settle each month: credits, bonuses, cure, incidents, invoice (JSON, HTML, PDF)"
 for month in "${MONTHS[@]}"; do
   $CP incident records --month "$month" --as "$CLIENT" > "$OUT/governance/incidents-$month.json"
   common=(--data "$OUT/workspace" --period "$month" --history "$OUT/statements"
     --incidents "$OUT/governance/incidents-$month.json"
     --decisions "$OUT/governance/decisions.json")
   $CP settle "$ANNEX" "${common[@]}" --format json --out "$OUT/statements/$month.json"
-  $CP settle "$ANNEX" "${common[@]}" --format html --out "$OUT/statement-$month.html"
-  $CP settle "$ANNEX" "${common[@]}" --format pdf --out "$OUT/statement-$month.pdf"
-  $CP settle "$ANNEX" "${common[@]}"
+  $CP statement render "$OUT/statements/$month.json" --format html --out "$OUT/statement-$month.html"
+  $CP statement render "$OUT/statements/$month.json" --format pdf --out "$OUT/statement-$month.pdf"
+  $CP statement render "$OUT/statements/$month.json"
 done
 
-step "8. Either party re-derives the last statement from the same inputs"
+step "9. Either party re-derives the last statement from the same inputs"
 last=${MONTHS[-1]}
 $CP statement verify "$OUT/statements/$last.json" --contract "$ANNEX" --data "$OUT/workspace" \
   --history "$OUT/statements" --incidents "$OUT/governance/incidents-$last.json" \
   --decisions "$OUT/governance/decisions.json"
 
-step "9. Backtest the annex on the quarter and simulate a year of exposure"
+step "10. Backtest the annex on the quarter and simulate a year of exposure"
 $CP backtest "$ANNEX" --data "$OUT/workspace" --from "${MONTHS[0]}" --to "$last" \
   --simulate 200 --seed 1 --plot "$OUT/backtest.png"
 
-step "10. The audit trail is intact"
+step "11. The audit trail is intact"
 $CP audit verify --as "$AUDITOR"
 
 echo

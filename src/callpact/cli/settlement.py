@@ -64,6 +64,14 @@ def _table(statement: dict[str, Any]) -> str:
     return console.export_text()
 
 
+def _short(value: str | None) -> str:
+    """A KPI value for a table: four decimals for rates, one for seconds (JSON keeps them all)."""
+    if value is None:
+        return "–"
+    number = float(value)
+    return f"{number:.1f}" if abs(number) >= 10 else f"{number:.4f}"
+
+
 def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         if isinstance(text, bytes):
@@ -196,7 +204,7 @@ def _backtest_table(report: dict[str, Any]) -> str:
                 tier = f" P{kpi['penalty_tier']}"
             elif kpi["reward_tier"]:
                 tier = f" R{kpi['reward_tier']}"
-            shown = kpi["value"] if kpi["status"] != "not_measurable" else "n/m"
+            shown = "n/m" if kpi["status"] == "not_measurable" else _short(kpi["value"])
             kpis.append(f"{kpi['kpi_id']} {shown}{tier}")
         events = [e["kind"].replace("_", " ") + f" ({e['kpi_id']})" for e in row["events"]]
         table.add_row(
