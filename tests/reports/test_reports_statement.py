@@ -132,3 +132,11 @@ def test_html_has_summary_then_one_chart_per_kpi(rendered: dict[str, Any]) -> No
     kpis = html[charts:lines].count('<div class="chart">')
     assert kpis == 7  # the example annex has seven KPIs
     assert html[charts:lines].count("<svg") == kpis
+
+
+def test_values_are_shown_at_reading_precision() -> None:
+    from callpact.reports.statement import reading
+
+    assert reading("0.947553456644") == "0.9476"
+    assert reading("0.80005") == "0.8001"  # half-up, on the shown digits only
+    assert reading("412.705975312", "seconds") == "412.7"

@@ -7,7 +7,7 @@ and the fingerprints.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from callpact.reports.charts import kpi_chart_svg
@@ -31,6 +31,13 @@ def _charts(statement: dict[str, Any]) -> list[str]:
     return charts
 
 
+def reading(value: str, unit: str = "ratio") -> str:
+    """A KPI value as people read it: 4 decimals for a ratio, 1 for seconds (the JSON keeps
+    every digit; the tier was decided on those)."""
+    places = Decimal("0.1") if unit == "seconds" else Decimal("0.0001")
+    return str(Decimal(value).quantize(places, rounding=ROUND_HALF_UP))
+
+
 def render_html(statement: dict[str, Any]) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -38,6 +45,7 @@ def render_html(statement: dict[str, Any]) -> str:
         loader=PackageLoader("callpact.reports", "templates"),
         autoescape=select_autoescape(["html", "jinja"]),
     )
+    env.filters["reading"] = reading
     template = env.get_template("statement.html.jinja")
     return template.render(s=statement, charts=_charts(statement))
 
