@@ -230,15 +230,14 @@ def run_pandas(root: Path) -> dict[str, Any]:
 
 
 def _child(part: str, root: Path) -> tuple[dict[str, Any], float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     done = subprocess.run(
         [sys.executable, __file__, "--part", part, "--data", str(root)],
         check=True,
         capture_output=True,
         text=True,
     )
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return json.loads(done.stdout.strip().splitlines()[-1]), max(peak_kb, before) / 1024
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result, float(result["peak_rss_mb"])
 
 
 def main() -> None:
@@ -250,7 +249,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.part is not None:
         run = run_callpact if args.part == "callpact" else run_pandas
-        print(json.dumps(run(args.data)))
+        result = run(args.data)
+        # this process's own peak (a forked child's counter would include the parent's pages)
+        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="kpi-month-") as tmp:
         root = args.data or Path(tmp) / "data"
