@@ -208,6 +208,59 @@ def boundary_program(seed: int, n_contacts: int = 900) -> dict[str, list[dict[st
                             "aht_s": 300.0,
                         }
                     )
+    # agent states and schedules: back-to-back states from late February to early December,
+    # some crossing month edges and DST changes; one 8-hour work block per agent and day
+    agent_states, schedules = [], []
+    for agent in ("A0", "A1", "A2"):
+        at = datetime(2027, 2, 27, 12, 0, tzinfo=UTC) + timedelta(minutes=rng.randrange(60))
+        while at < datetime(2027, 12, 3, tzinfo=UTC):
+            length = timedelta(minutes=rng.choice((7, 30, 95, 240, 600)), seconds=rng.randrange(60))
+            state = rng.choice(("available", "busy", "busy", "hold", "acw", "break", "offline"))
+            agent_states.append(
+                {"agent_id": agent, "state": state, "started_at": at, "ended_at": at + length}
+            )
+            at += length
+        for day in (
+            date(2027, 2, 28),
+            date(2027, 3, 14),
+            date(2027, 3, 31),
+            date(2027, 10, 31),
+            date(2027, 11, 6),
+            date(2027, 11, 7),
+            date(2027, 11, 30),
+        ):
+            start = _wall(day, time(20, 0))
+            schedules.append(
+                {
+                    "agent_id": agent,
+                    "activity": "work",
+                    "starts_at": start,
+                    "ends_at": start + timedelta(hours=8),
+                }
+            )
+            schedules.append(
+                {
+                    "agent_id": agent,
+                    "activity": "lunch",
+                    "starts_at": start + timedelta(hours=8),
+                    "ends_at": start + timedelta(hours=9),
+                }
+            )
+    judgements = [
+        {
+            "feedback_id": f"F{i}",
+            "agent_id": "A1",
+            "contact_id": None,
+            "judgement": rng.choice(
+                ("faithful", "faithful", "paraphrased", "distorted", "missing")
+            ),
+            "score": None,
+            "reason": None,
+            "audited_at": datetime(2027, 12, 5, tzinfo=UTC),
+            "period": rng.choice(("2027-03", "2027-10", "2027-11")),
+        }
+        for i in range(90)
+    ]
     return {
         "contacts": contacts,
         "surveys": surveys,
@@ -215,6 +268,9 @@ def boundary_program(seed: int, n_contacts: int = 900) -> dict[str, list[dict[st
         "agents": agents,
         "outages": outages,
         "forecast": forecast,
+        "agent_states": agent_states,
+        "schedules": schedules,
+        "verbatim_judgements": judgements,
     }
 
 

@@ -205,3 +205,107 @@ def naive_fidelity(judgements: Iterable[Row], month: str) -> tuple[float | None,
 
 def days_between(first: date, end: date) -> list[date]:
     return [first + timedelta(days=i) for i in range((end - first).days)]
+
+
+def _bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    year, number = (int(p) for p in month.split("-"))
+    first = datetime(year, number, 1, tzinfo=zone)
+    end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=zone)
+    return first, end
+
+
+def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> timedelta:
+    return max(min(a1, b1) - max(a0, b0), timedelta(0))
+
+
+def naive_interval_service_level(
+    kpi: NaiveKpi, tables: dict[str, list[Row]], month: str, zone: ZoneInfo
+) -> tuple[float | None, int]:
+    """Intervals (local wall clock) whose own SL reaches the target ÷ intervals with offers."""
+    from fractions import Fraction
+
+    minutes = int(kpi.params.get("interval_minutes", 30))
+    threshold = timedelta(seconds=float(kpi.params["threshold_s"]))
+    target = Fraction(str(kpi.params.get("interval_target", "0.80")))
+    slots: dict[datetime, list[int]] = {}
+    for c in tables["contacts"]:
+        if not in_scope(c, kpi, month, zone) or _short(c, kpi.params.get("short_abandon_s", 5)):
+            continue
+        if excluded_kinds(c, kpi, zone, tables):
+            continue
+        wall = local(c["offered_at"], zone)
+        slot = wall.replace(minute=wall.minute - wall.minute % minutes, second=0, microsecond=0)
+        counts = slots.setdefault(slot, [0, 0])
+        counts[1] += 1
+        counts[0] += c["answered_at"] is not None and _wait(c) <= threshold
+    passed = sum(1 for met, offered in slots.values() if Fraction(met, offered) >= target)
+    return (passed / len(slots) if slots else None), len(slots)
+
+
+def naive_forecast_accuracy(
+    kpi: NaiveKpi, tables: dict[str, list[Row]], month: str, zone: ZoneInfo
+) -> tuple[float | None, int]:
+    """1 − Σ|A − F| ÷ ΣF over the forecast rows of the month and the KPI's queues."""
+    queues = {q for _, qs in kpi.scope for q in (qs or ())}
+    first, end = _bounds(month, zone)
+    offered = [
+        c
+        for c in tables["contacts"]
+        if in_scope(c, kpi, month, zone)
+        and not _short(c, kpi.params.get("short_abandon_s", 5))
+        and not excluded_kinds(c, kpi, zone, tables)
+    ]
+    errors, total, rows = 0.0, 0.0, 0
+    for f in tables.get("forecast", []):
+        if not first <= f["interval_start"] < end or (queues and f["queue"] not in queues):
+            continue
+        stop = f["interval_start"] + timedelta(minutes=f["interval_minutes"])
+        actual = sum(
+            1
+            for c in offered
+            if c["queue"] == f["queue"] and f["interval_start"] <= c["offered_at"] < stop
+        )
+        errors += abs(actual - f["offered"])
+        total += f["offered"]
+        rows += 1
+    return ((1 - errors / total) if total else None), rows
+
+
+def naive_occupancy(
+    tables: dict[str, list[Row]], month: str, zone: ZoneInfo
+) -> tuple[float | None, int]:
+    first, end = _bounds(month, zone)
+    handling = staffed = timedelta(0)
+    for s in tables.get("agent_states", []):
+        d = _overlap(s["started_at"], s["ended_at"], first, end)
+        if s["state"] in ("busy", "hold", "acw"):
+            handling += d
+            staffed += d
+        elif s["state"] == "available":
+            staffed += d
+    seconds = staffed // timedelta(microseconds=1) // 1_000_000
+    return ((handling / staffed) if staffed else None), seconds
+
+
+def naive_adherence(
+    tables: dict[str, list[Row]], month: str, zone: ZoneInfo
+) -> tuple[float | None, int]:
+    first, end = _bounds(month, zone)
+    scheduled = adhered = timedelta(0)
+    for block in tables.get("schedules", []):
+        if block["activity"] != "work":
+            continue
+        b0, b1 = max(block["starts_at"], first), min(block["ends_at"], end)
+        if b1 <= b0:
+            continue
+        scheduled += b1 - b0
+        for s in tables.get("agent_states", []):
+            if s["agent_id"] == block["agent_id"] and s["state"] in (
+                "available",
+                "busy",
+                "hold",
+                "acw",
+            ):
+                adhered += _overlap(s["started_at"], s["ended_at"], b0, b1)
+    seconds = scheduled // timedelta(microseconds=1) // 1_000_000
+    return ((adhered / scheduled) if scheduled else None), seconds

@@ -12,7 +12,15 @@ from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
 from callpact.kpi.engine import DuckDBBackend, KpiResult, compute
 
 from .kpi_data import MEMBER_LINE, ZONE, FolderSource, boundary_program, write_tables
-from .naive import NaiveKpi, naive_kpi
+from .naive import (
+    NaiveKpi,
+    naive_adherence,
+    naive_fidelity,
+    naive_forecast_accuracy,
+    naive_interval_service_level,
+    naive_kpi,
+    naive_occupancy,
+)
 
 VOICE = (("voice", ("members", "pharmacy", "providers")),)
 VOICE_CHAT = (("voice", ("members", "pharmacy", "providers")), ("chat", ("members-chat",)))
@@ -103,6 +111,67 @@ def test_engine_agrees_with_naive_rows(
         assert result.excluded == excluded["total"], (kid, month)
         for kind, _ in exclusions:
             assert result.excluded_by[kind] == excluded[kind], (kid, month, kind)
+
+
+OTHERS: list[tuple[KpiDefinition, NaiveKpi | None]] = [
+    (
+        KpiDefinition("isl", "interval_service_level", {"threshold_s": 30}, VOICE, MEMBER_LINE),
+        NaiveKpi("interval_service_level", {"threshold_s": 30}, VOICE, MEMBER_LINE),
+    ),
+    (
+        KpiDefinition(
+            "isl-15",
+            "interval_service_level",
+            {"threshold_s": 12.5, "interval_minutes": 15, "interval_target": 0.5},
+            VOICE_CHAT,
+            exclusions=(Exclusion("declared_outages"),),
+        ),
+        NaiveKpi(
+            "interval_service_level",
+            {"threshold_s": 12.5, "interval_minutes": 15, "interval_target": "0.5"},
+            VOICE_CHAT,
+            None,
+            (("declared_outages", None),),
+        ),
+    ),
+    (
+        KpiDefinition("fa", "forecast_accuracy", {}, VOICE_CHAT),
+        NaiveKpi("forecast_accuracy", {}, VOICE_CHAT),
+    ),
+    (KpiDefinition("occ", "occupancy"), None),
+    (KpiDefinition("adh", "schedule_adherence"), None),
+    (KpiDefinition("fid", "verbatim_fidelity"), None),
+]
+
+
+@pytest.mark.parametrize("month", MONTHS)
+def test_interval_forecast_workforce_and_fidelity_agree_with_naive(
+    program: tuple[dict[str, Any], FolderSource], month: str
+) -> None:
+    tables, source = program
+    card = compute(
+        Program("America/Chicago"), [d for d, _ in OTHERS], source, month, backend=DuckDBBackend()
+    )
+    got = {r.kpi_id: r for r in card.results}
+    for definition, naive in OTHERS:
+        if definition.metric == "interval_service_level":
+            assert naive is not None
+            value, sample = naive_interval_service_level(naive, tables, month, ZONE)
+        elif definition.metric == "forecast_accuracy":
+            assert naive is not None
+            value, sample = naive_forecast_accuracy(naive, tables, month, ZONE)
+        elif definition.metric == "occupancy":
+            value, sample = naive_occupancy(tables, month, ZONE)
+        elif definition.metric == "schedule_adherence":
+            value, sample = naive_adherence(tables, month, ZONE)
+        else:
+            value, sample = naive_fidelity(tables["verbatim_judgements"], month)
+        result = got[definition.kpi_id]
+        assert result.sample == sample, (definition.kpi_id, month)
+        assert sample > 0, (definition.kpi_id, month)
+        assert value is not None
+        assert result.value is not None
+        assert math.isclose(result.value, value, rel_tol=1e-12), (definition.kpi_id, month)
 
 
 def test_boundary_data_really_has_boundaries(program: tuple[dict[str, Any], FolderSource]) -> None:

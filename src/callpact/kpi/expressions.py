@@ -480,9 +480,12 @@ def adherence_aggregate(schedules: ir.Table, states: ir.Table, span: Span) -> ir
         "agent_id", "ss", "se"
     )
     joined = w.left_join(s, [w.agent_id == s.agent_id, s.se > w.ws, s.ss < w.we])
-    overlap = ibis.greatest(
-        ibis.least(joined.se, joined.we) - ibis.greatest(joined.ss, joined.ws), 0
-    ).fill_null(0)
+    # GREATEST/LEAST skip NULLs (DuckDB and Spark): a block with no state must add 0, not itself
+    overlap = ibis.ifelse(
+        joined.ss.isnull(),
+        0,
+        ibis.greatest(ibis.least(joined.se, joined.we) - ibis.greatest(joined.ss, joined.ws), 0),
+    )
     per_block = joined.group_by(["block", *KEYS, "ws", "we"]).aggregate(adhered=overlap.sum())
     agg = per_block.group_by([*KEYS]).aggregate(
         num=per_block.adhered.sum().fill_null(0),
