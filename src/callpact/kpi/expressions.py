@@ -366,6 +366,17 @@ def fcr_aggregate(
     offsets = [s.offset_us for s in span.segments]
     slack = max(offsets) - min(offsets)
     c = candidates.filter(~candidates.short, candidates.customer_id.notnull())
+    # only what the window and the filters after it read: a window sorts its whole input rows
+    c = c.select(
+        "customer_id",
+        "queue",
+        "channel",
+        "off_us",
+        "local_us",
+        "answered",
+        "excluded",
+        *KEYS,
+    )
     keys = [c.customer_id]
     if definition.param("same_queue") is True:
         keys.append(c.queue)
