@@ -78,7 +78,6 @@ DEFINITIONS = (
     KpiDefinition("asa", "asa", {}, BOTH),
     KpiDefinition("fcr", "fcr", {"window_days": 7}, BOTH),
 )
-BACKEND = DuckDBBackend()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
