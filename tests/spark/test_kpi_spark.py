@@ -46,6 +46,7 @@ def _definitions() -> list[KpiDefinition]:
         KpiDefinition("fcr", "fcr", {"window_days": 7}, BOTH, MEMBER_LINE),
         KpiDefinition("csat", "csat", {"top_box_from": 4}, BOTH),
         KpiDefinition("fa", "forecast_accuracy", {}, BOTH),
+        KpiDefinition("adh", "schedule_adherence"),
     ]
 
 
