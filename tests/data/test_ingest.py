@@ -471,3 +471,21 @@ def test_partitions_stay_whole_and_sorted_across_write_batches(
         assert manifest is not None
         rows_by_part = manifest.tables["contacts"]["rows"]
         assert rows_by_part == {p: len(ids) for p, ids in expected.items()}
+
+
+def test_a_key_repeated_in_the_delivery_and_stored(tmp_path: Path) -> None:
+    """Stored A; delivery A (as stored), A (changed), B, B: the first A is a duplicate of the
+    stored row, the changed A conflicts with the first A (R301), the second B repeats the first."""
+    ws = tmp_path / "ws"
+    ingest_path(write(tmp_path / "d1", [good("A")]), ws)
+    rows = [good("A"), good("A", talk="99"), good("B"), good("B")]
+    report = ingest_path(write(tmp_path / "d2", rows), ws)
+    t = report.tables["contacts"]
+    assert (t.rows_read, t.accepted, t.duplicates, t.rejected) == (4, 1, 2, 1)
+    (fault,) = rejects(ws, t.rejects_file)
+    assert (fault["line"], fault["code"], fault["field"]) == ("3", "R301", "talk_s")
+    assert "line 2" in fault["reason"]
+    with open_source(ws) as src:
+        table = src.read_table("contacts").sort_by("contact_id")
+        assert table.column("contact_id").to_pylist() == ["A", "B"]
+        assert table.column("talk_s").to_pylist() == [250.0, 250.0]

@@ -530,36 +530,6 @@ class _TableIngest:
         con = self.con
         con.execute("CREATE OR REPLACE TEMP TABLE __skip (o BIGINT)")
         con.execute("CREATE OR REPLACE TEMP TABLE __replacing (o BIGINT)")
-        # keys seen twice in this delivery (by 64-bit hash: compact, then compared exactly)
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __ck AS SELECT hash({key}) AS kh FROM {staged} "
-            "WHERE __ok GROUP BY kh HAVING count(*) > 1"
-        )
-        stored_files = self.txn.base_files(s.name)
-        stored = f"read_parquet({_sql_list(stored_files)})" if stored_files else None
-        if stored:
-            # a hash join of the delivery's keys against the stored keys
-            con.execute(
-                f"INSERT INTO __ck SELECT DISTINCT hash({key}) FROM {stored} "
-                f"WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} WHERE __ok)"
-            )
-        (n_cand,) = con.execute("SELECT count(*) FROM __ck").fetchone()
-        if n_cand == 0:
-            return 0, [], 0
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, file_row_number AS o, "
-            f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) AS rn "
-            f"FROM {staged} WHERE __ok AND hash({key}) IN (SELECT kh FROM __ck)"
-        )
-        if stored:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __stored AS SELECT {cols} FROM {stored} "
-                f"WHERE hash({key}) IN (SELECT kh FROM __ck)"
-            )
-        else:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __stored AS SELECT {cols} FROM __cand WHERE false"
-            )
         same_key = " AND ".join(f"a.{_q(k)} = b.{_q(k)}" for k in s.key)
         diff_list = (
             "list_filter(["
@@ -570,32 +540,72 @@ class _TableIngest:
             + "], x -> x IS NOT NULL)"
         )
         key_text = " || '/' || ".join(f"CAST(a.{_q(k)} AS VARCHAR)" for k in s.key)
+        # keys given twice in this delivery (by 64-bit hash: compact, then compared exactly);
+        # every row of those keys, numbered in delivery order, is normally a small set
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __ck AS SELECT hash({key}) AS kh FROM {staged} "
+            "WHERE __ok GROUP BY kh HAVING count(*) > 1"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, file_row_number AS o, "
+            f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) AS rn "
+            f"FROM {staged} WHERE __ok AND hash({key}) IN (SELECT kh FROM __ck)"
+        )
         # later rows of a key within this delivery, against the first
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE __within AS SELECT a.o AS o, b.o AS first, "
             f"{diff_list} AS diff, {key_text} AS key_text FROM __cand a JOIN __cand b "
             f"ON {same_key} AND b.rn = 1 WHERE a.rn > 1"
         )
-        # first rows of a key against the stored row
+        con.execute("CREATE OR REPLACE TEMP TABLE __match (o BIGINT, same BOOLEAN)")
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __against AS SELECT a.o AS o, {diff_list} AS diff, "
-            f"{key_text} AS key_text FROM __cand a JOIN __stored b ON {same_key} WHERE a.rn = 1"
+            "CREATE OR REPLACE TEMP TABLE __against (o BIGINT, diff VARCHAR[], key_text VARCHAR)"
         )
+        stored_files = self.txn.base_files(s.name)
+        if stored_files:
+            stored = f"read_parquet({_sql_list(stored_files)})"
+            # stored keys this delivery gives again: a narrow hash semi-join (usually none)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE __sk AS SELECT DISTINCT hash({key}) AS kh "
+                f"FROM {stored} WHERE hash({key}) IN (SELECT hash({key}) FROM {staged} "
+                "WHERE __ok)"
+            )
+            first = (
+                f"SELECT {cols}, file_row_number AS o FROM {staged} WHERE __ok "
+                f"AND hash({key}) IN (SELECT kh FROM __sk) "
+                "AND file_row_number NOT IN (SELECT o FROM __cand WHERE rn > 1)"
+            )
+            old = f"SELECT {cols} FROM {stored} WHERE hash({key}) IN (SELECT kh FROM __sk)"
+            all_same = " AND ".join(f"a.{_q(c)} IS NOT DISTINCT FROM b.{_q(c)}" for c in s.names)
+            # the first row of each key against its stored row, kept as (ordinal, same?) only:
+            # a replay of 10 million rows streams through this join (DuckDB spills it) instead
+            # of holding 10 million full rows
+            con.execute("SET preserve_insertion_order = false")
+            try:
+                con.execute(
+                    f"INSERT INTO __match SELECT a.o, {all_same} FROM ({first}) a "
+                    f"JOIN ({old}) b ON {same_key}"
+                )
+            finally:
+                con.execute("SET preserve_insertion_order = true")
+            con.execute(
+                f"INSERT INTO __against SELECT a.o, {diff_list}, {key_text} FROM ({first}) a "
+                f"JOIN ({old}) b ON {same_key} "
+                "WHERE a.o IN (SELECT o FROM __match WHERE NOT same)"
+            )
         con.execute(
             "INSERT INTO __skip SELECT o FROM __within WHERE len(diff) = 0 "
-            "UNION SELECT o FROM __against WHERE len(diff) = 0"
+            "UNION SELECT o FROM __match WHERE same"
         )
         if self.replace:
-            con.execute("INSERT INTO __replacing SELECT o FROM __against WHERE len(diff) > 0")
+            con.execute("INSERT INTO __replacing SELECT o FROM __against")
         within = con.execute(
             "SELECT o, first, diff, key_text FROM __within WHERE len(diff) > 0 ORDER BY o"
         ).fetchall()
         against = (
             []
             if self.replace
-            else con.execute(
-                "SELECT o, diff, key_text FROM __against WHERE len(diff) > 0 ORDER BY o"
-            ).fetchall()
+            else con.execute("SELECT o, diff, key_text FROM __against ORDER BY o").fetchall()
         )
         conflicts: list[tuple[int, str, str, str]] = []
         first_lines = self.locate(np.array([first for _, first, _, _ in within], np.int64))
