@@ -146,6 +146,10 @@ def test_kpi_csv_by_day_and_explain(folder: tuple[Path, dict[str, Any]], tmp_pat
     assert "repeat" in explained.output
     assert "SELECT" in explained.output
     assert "OVER" in explained.output
+    table = runner.invoke(app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10"])
+    assert table.exit_code == 0, table.output
+    assert "trainees_in_exemption" in table.output  # every exclusion kind is shown
+    assert "rejected rows (left out of every KPI): contacts=1" in table.output
     wrong = runner.invoke(
         app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10", "--explain", "nope"]
     )

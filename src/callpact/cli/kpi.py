@@ -37,6 +37,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _excluded(result: Any) -> str:
+    """``363 (declared_outages 0, volume_above_forecast 59, …)``: every exclusion shown."""
+    kinds = ", ".join(f"{k} {n}" for k, n in result.excluded_by.items())
+    return f"{result.excluded} ({kinds})" if kinds else str(result.excluded)
+
+
 def _table(card: Any) -> str:
     header = ["kpi", "bucket", "value", "sample", "ci", "target", "status", "excluded"]
     rows = [header]
@@ -52,11 +58,14 @@ def _table(card: Any) -> str:
                 ci,
                 target,
                 r.status.value,
-                str(r.excluded),
+                _excluded(r),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     if card.rejected:
         lines.append(
             "rejected rows (left out of every KPI): "
