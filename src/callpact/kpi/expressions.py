@@ -439,8 +439,15 @@ def qa_aggregate(t: ir.Table, evaluations: ir.Table) -> ir.Table:
     """Mean of score ÷ 100 (0 where auto_fail) over evaluations of in-scope contacts."""
     base = t.filter(~t.excluded, ~t.short).select("contact_id", *KEYS)
     e = evaluations.join(base, evaluations.contact_id == base.contact_id)
-    x = ibis.ifelse(e.auto_fail.fill_null(False), 0.0, e.score / 100.0)
-    return _finish(e.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum()))
+    failed = e.auto_fail.fill_null(False)
+    # Scores in millionths of a point add up exactly (see asa/aht): the same mean on every run.
+    micro = ibis.ifelse(failed, 0, (e.score * 1_000_000).round().cast("int64"))
+    x = ibis.ifelse(failed, 0.0, e.score / 100.0)
+    return _finish(
+        e.group_by([*KEYS]).aggregate(
+            num=micro.sum().cast("float64") / 100_000_000, den=x.count(), sq=(x * x).sum()
+        )
+    )
 
 
 def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
