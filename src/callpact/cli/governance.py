@@ -291,26 +291,19 @@ governance_app = typer.Typer(
 
 
 def load_terms(path: Path) -> Any:
-    """The annex's governance terms, once the contract loader has found the annex valid (its
-    errors are printed with their line numbers)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
+    """The governance terms of the annex's base version, once the contract loader has found
+    the annex valid (its errors are printed with their line numbers)."""
     from callpact.contracts import load_contract
     from callpact.diagnostics import has_errors
     from callpact.governance.annex import terms_from_annex
 
-    _, diagnostics = load_contract(path)
+    contract, diagnostics = load_contract(path)
     errors = [d for d in diagnostics if has_errors([d])]
     for diagnostic in errors:
         typer.echo(diagnostic.format(), err=True)
-    if errors:
+    if contract is None or errors:
         raise fail(f"{path}: the annex has errors; fix them first")
-    try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-        return terms_from_annex(data)
-    except (OSError, YAMLError, KeyError, TypeError, ValueError, ArithmeticError) as error:
-        raise fail(f"{path}: cannot read the governance terms: {error}") from None
+    return terms_from_annex(contract.first.model_dump(mode="python", exclude_none=True))
 
 
 @governance_app.command("register")

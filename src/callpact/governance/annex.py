@@ -1,7 +1,8 @@
-"""Read the governance terms out of an annex's parsed mapping (the YAML as plain data).
+"""Read the governance terms out of a contract version in the annex's own shape.
 
-This is an adapter at the edge: the contract model validates the annex (line-numbered
-diagnostics); this module only picks the values governance needs, with the annex's own names
+The caller passes ``ContractVersion.model_dump()`` of a version the contract loader validated
+(line-numbered diagnostics are the loader's job); this module only picks the values governance
+needs, with the annex's own names
 (``staff.removal_requests.vendor_response_days``, ``incidents.notify.<severity>.within``, …).
 """
 
