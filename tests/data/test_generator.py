@@ -324,8 +324,11 @@ def test_generate_command_writes_a_folder(app: typer.Typer, tmp_path: Path) -> N
 def test_generate_command_reads_the_annex(app: typer.Typer, tmp_path: Path) -> None:
     annex = tmp_path / "annex.yaml"
     annex.write_text(
-        "contract:\n  time_zone: America/New_York\n"
-        "scope:\n  hours:\n    line:\n      calendar: ['mon-fri 08:00-17:00']\n",
+        "contract: {id: east, client: C, vendor: V, currency: USD, time_zone: America/New_York,"
+        " term: {start: 2027-01-01, end: 2027-12-31}, fee: {model: fixed_monthly, amount: 1000}}\n"
+        "scope:\n  hours:\n    line:\n      calendar: ['mon-fri 08:00-17:00']\n"
+        "  channels: [{channel: voice, queues: [q], hours: line}]\n"
+        "kpis: [{id: sl, metric: service_level, params: {threshold_s: 20}, target: 0.8}]\n",
         encoding="utf-8",
     )
     out = tmp_path / "program"
@@ -341,6 +344,17 @@ def test_generate_command_reads_the_annex(app: typer.Typer, tmp_path: Path) -> N
     assert min(hours) >= 8
     assert max(hours) <= 16
     assert all(stamp.endswith("-05:00") for stamp in stamps)
+
+
+def test_generate_command_refuses_an_annex_with_errors(app: typer.Typer, tmp_path: Path) -> None:
+    annex = tmp_path / "annex.yaml"
+    annex.write_text("contract:\n  time_zone: Mars/Olympus\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["generate", "--contract", str(annex), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code != 0
+    assert f"{annex}:" in result.output  # the loader's located diagnostics
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(

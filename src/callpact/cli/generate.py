@@ -21,51 +21,20 @@ def _problem(code: str, message: str, field: str = "", source: str = COMMAND_LIN
 
 
 def _contract_settings(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
-    """Time zone and hours of operation from an annex: through the contracts loader when it is
-    there, else straight from the YAML (only these two settings are read)."""
-    import importlib
+    """Time zone, hours and holidays from a valid annex's base version. The generator uses one
+    calendar for every queue: the annex's first group of hours."""
+    from callpact.contracts import load_contract
 
-    try:
-        # Looked up at run time: the contracts loader is built alongside this command.
-        load_contract = importlib.import_module("callpact.contracts.loader").load_contract
-    except (ImportError, AttributeError):
-        load_contract = None
-    if load_contract is not None:
-        try:
-            loaded = load_contract(path)
-        except Exception:  # a broken annex: fall back to reading the two settings directly
-            loaded = None
-        contract = getattr(loaded, "contract", loaded) if loaded is not None else None
-        zone = getattr(getattr(contract, "contract", contract), "time_zone", None)
-        scope = getattr(contract, "scope", None)
-        hours = getattr(scope, "hours", None) if scope is not None else None
-        calendars: list[str] = []
-        if isinstance(hours, dict):
-            for value in hours.values():
-                calendars.extend(getattr(value, "calendar", []) or [])
-        if zone:
-            return {"time_zone": str(zone), "calendar": tuple(calendars)}, []
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as error:
-        return {}, [_problem(CONTRACT_UNUSABLE, f"cannot read contract: {error}", "", str(path))]
-    if not isinstance(data, dict):
-        return {}, [_problem(CONTRACT_UNUSABLE, "contract is not a mapping", "", str(path))]
-    settings: dict[str, Any] = {}
-    zone = (data.get("contract") or {}).get("time_zone")
-    if zone:
-        settings["time_zone"] = str(zone)
-    hours = ((data.get("scope") or {}).get("hours")) or {}
-    calendar: list[str] = []
-    for value in hours.values() if isinstance(hours, dict) else []:
-        calendar.extend(str(rule) for rule in (value or {}).get("calendar", []))
-    if calendar:
-        # The generator uses one calendar for every queue: the first group of hours.
-        first = next(iter(hours.values()))
-        settings["calendar"] = tuple(str(rule) for rule in first.get("calendar", []))
+    contract, diagnostics = load_contract(path)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if contract is None or errors:
+        return {}, errors
+    version = contract.first
+    settings: dict[str, Any] = {"time_zone": version.contract.time_zone}
+    if version.scope.hours:
+        hours = next(iter(version.scope.hours.values()))
+        settings["calendar"] = hours.calendar
+        settings["holidays"] = "us-federal" if "us-federal" in hours.holidays else "none"
     return settings, []
 
 
