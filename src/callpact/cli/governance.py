@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,6 +23,9 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from callpact.governance.errors import GovernanceError, PermissionDenied
+
+if TYPE_CHECKING:
+    from callpact.contracts import ContractVersion
 
 ACTING_USER_ENV = "CALLPACT_USER"
 
@@ -290,12 +293,11 @@ governance_app = typer.Typer(
 )
 
 
-def load_terms(path: Path) -> Any:
-    """The governance terms of the annex's base version, once the contract loader has found
-    the annex valid (its errors are printed with their line numbers)."""
+def load_base_version(path: Path) -> ContractVersion:
+    """The annex's base version, once the contract loader has found the annex valid (its
+    errors are printed with their line numbers)."""
     from callpact.contracts import load_contract
     from callpact.diagnostics import has_errors
-    from callpact.governance.annex import terms_from_annex
 
     contract, diagnostics = load_contract(path)
     errors = [d for d in diagnostics if has_errors([d])]
@@ -303,7 +305,15 @@ def load_terms(path: Path) -> Any:
         typer.echo(diagnostic.format(), err=True)
     if contract is None or errors:
         raise fail(f"{path}: the annex has errors; fix them first")
-    return terms_from_annex(contract.first.model_dump(mode="python", exclude_none=True))
+    return contract.first
+
+
+def load_terms(path: Path) -> Any:
+    """The governance terms of the annex's base version."""
+    from callpact.governance.annex import terms_from_annex
+
+    version = load_base_version(path)
+    return terms_from_annex(version.model_dump(mode="python", exclude_none=True))
 
 
 @governance_app.command("register")
@@ -384,14 +394,12 @@ def governance_seed(
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
     """Seed a demo governance history for a contract (migrates the database first)."""
-    from ruamel.yaml import YAML
-
+    from callpact.governance.annex import terms_from_annex
     from callpact.governance.database import make_engine, upgrade
     from callpact.governance.seed import seed_demo_history
 
-    terms = load_terms(contract_file)
-    annex = YAML(typ="safe").load(contract_file.read_text(encoding="utf-8"))
-    parties = annex.get("contract", {})
+    version = load_base_version(contract_file)
+    terms = terms_from_annex(version.model_dump(mode="python", exclude_none=True))
     agents = agent_ids_from(data) if data is not None else []
     engine = make_engine(database_url)
     upgrade(engine)
@@ -400,8 +408,8 @@ def governance_seed(
         result = seed_demo_history(
             session,
             terms,
-            client=str(parties.get("client", "Client")),
-            vendor=str(parties.get("vendor", "Vendor")),
+            client=version.contract.client,
+            vendor=version.contract.vendor,
             agent_ids=agents,
             password=password,
         )
