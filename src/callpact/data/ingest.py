@@ -57,6 +57,11 @@ Progress = Callable[[str, str, float | None], None]
 
 #: rows per Arrow batch when writing partitions: big enough to amortise, small for memory
 WRITE_BATCH_ROWS = 131_072
+#: DuckDB's own buffers; Python, Arrow batches and Parquet pages come on top, so a
+#: 10-million-row delivery stays under 1.5 GB (measured: docs/performance.md "Ingest")
+MEMORY_LIMIT = os.environ.get("CALLPACT_DUCKDB_MEMORY", "800MB")
+#: DuckDB's memory limit while the sorted rows stream out to the Parquet writers
+WRITE_MEMORY_LIMIT = os.environ.get("CALLPACT_DUCKDB_WRITE_MEMORY", "600MB")
 
 PROVENANCE = ("__source", "__line", "__text")  # optional columns adapters add to their output
 
@@ -746,6 +751,9 @@ class _TableIngest:
         writer: pq.ParquetWriter | None = None
         current = ""
         done = 0
+        # the sort's buffers and the Arrow batches and Parquet pages out here add up: give
+        # DuckDB less while they coexist (the sort spills a little more; memory stays bounded)
+        self.con.execute(f"SET memory_limit = {_lit(WRITE_MEMORY_LIMIT)}")
         reader = self.con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
         try:
             for batch in _prefetched(reader):
@@ -776,6 +784,7 @@ class _TableIngest:
             if writer is not None:
                 writer.close()
             reader.close()
+            self.con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
         return written
 
     # -- the whole table ----------------------------------------------------------------------
@@ -947,10 +956,7 @@ def _connect(temp: Path) -> Any:
     con = duckdb.connect(config={"threads": max(os.cpu_count() or 1, 1)})
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"SET temp_directory = {_lit(str(temp))}")
-    # DuckDB's own buffers; the Arrow batches and the Parquet writer come on top, so this stays
-    # well under the 1.5 GB a 10-million-row delivery may use (measured: docs/performance.md)
-    limit = os.environ.get("CALLPACT_DUCKDB_MEMORY", "800MB")
-    con.execute(f"SET memory_limit = {_lit(limit)}")
+    con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
     return con
 
 
