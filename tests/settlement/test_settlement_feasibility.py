@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from callpact.settlement.feasibility import (
+    chance_excluded_share,
     feasibility_warnings,
     pooled_intervals,
     scheduled_agents,
@@ -161,3 +162,42 @@ def test_price_against_the_productive_hours_needed(
     if warns:
         needed_hours = textbook_agents(10.0, 180, 0.80, 20) * 0.5 + 100
         assert f"about {needed_hours:,.0f} to meet" in found[0].message
+
+
+def poisson_tail_mass(mean: float, above: float) -> float:
+    """E[N · 1{N > above}] for a Poisson N, summed term by term (independent of scipy)."""
+    total, term, n = 0.0, math.exp(-mean), 0  # term = P(N = n)
+    while n < mean + 60 * math.sqrt(mean) + 60:
+        if n > above:
+            total += n * term
+        n += 1
+        term *= mean / n
+    return total
+
+
+@pytest.mark.parametrize(
+    ("means", "tolerance"), [([10.0], 0.15), ([3.0, 40.0, 250.0], 0.15), ([8.0], 0.5)]
+)
+def test_chance_exclusion_matches_a_term_by_term_sum(means: list[float], tolerance: float) -> None:
+    expected = sum(poisson_tail_mass(m, m * (1 + tolerance)) for m in means) / sum(means)
+    assert chance_excluded_share(means, tolerance) == pytest.approx(expected, rel=1e-9)
+
+
+def test_small_queue_intervals_make_the_volume_clause_a_lottery() -> None:
+    terms = annex()
+    terms["kpis"][0]["exclusions"] = [{"volume_above_forecast": 0.15}]
+    # Ten contacts per queue and interval: chance alone takes about a third above +15 %.
+    rows = [
+        {"queue": q, "interval_start": f"2027-01-04T{h:02d}:00:00-06:00", "interval_minutes": 30,
+         "offered": 10, "aht_s": 180}
+        for q in ("q1", "q2", "chat") for h in range(8, 18)
+    ]  # fmt: skip
+    [found] = [w for w in feasibility_warnings(terms, rows, []) if w.code == "FEA005"]
+    assert found.field == "kpis[sl-voice]"
+    share = chance_excluded_share([10.0] * 20, 0.15)  # the voice queues only
+    assert f"{share:.0%}" in found.message
+    assert share > 0.25
+    # Two thousand per interval: the tolerance is about seven standard deviations away.
+    for row in rows:
+        row["offered"] = 2000
+    assert not [w for w in feasibility_warnings(terms, rows, []) if w.code == "FEA005"]

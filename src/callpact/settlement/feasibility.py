@@ -89,10 +89,7 @@ def _instant(value: Any) -> datetime:
 def service_level_kpis(annex: Any) -> list[ServiceLevelKpi]:
     """The annex's service-level KPIs with the forecast queues each covers."""
     annex = _as_mapping(annex)
-    by_channel: dict[str, set[str]] = {}
-    for entry in _get(_get(annex, "scope") or {}, "channels") or []:
-        channel = str(_get(entry, "channel"))
-        by_channel.setdefault(channel, set()).update(str(q) for q in _get(entry, "queues") or [])
+    by_channel = _queues_by_channel(annex)
     out = []
     for kpi in _get(annex, "kpis") or []:
         if str(_get(kpi, "metric")) != "service_level":
@@ -103,23 +100,92 @@ def service_level_kpis(annex: Any) -> list[ServiceLevelKpi]:
         threshold = _get(_get(kpi, "params") or {}, "threshold_s")
         if target is None or threshold is None:
             continue  # the contract linter reports a service level without target or threshold
-        scope = _get(kpi, "scope") or {}
-        queues: set[str] | None = None
-        if _get(scope, "queues"):
-            queues = {str(q) for q in _get(scope, "queues")}
-        elif _get(scope, "channels"):
-            queues = set()
-            for channel in _get(scope, "channels"):
-                queues |= by_channel.get(str(channel), set())
         out.append(
             ServiceLevelKpi(
-                str(_get(kpi, "id")),
-                float(target),
-                float(threshold),
-                None if queues is None else frozenset(queues),
+                str(_get(kpi, "id")), float(target), float(threshold), kpi_queues(kpi, by_channel)
             )
         )
     return out
+
+
+def _queues_by_channel(annex: Any) -> dict[str, set[str]]:
+    by_channel: dict[str, set[str]] = {}
+    for entry in _get(_get(annex, "scope") or {}, "channels") or []:
+        channel = str(_get(entry, "channel"))
+        by_channel.setdefault(channel, set()).update(str(q) for q in _get(entry, "queues") or [])
+    return by_channel
+
+
+def kpi_queues(kpi: Any, by_channel: Mapping[str, set[str]]) -> frozenset[str] | None:
+    """The forecast queues a KPI covers: its own, else its channels' (None: every queue)."""
+    scope = _get(kpi, "scope") or {}
+    if _get(scope, "queues"):
+        return frozenset(str(q) for q in _get(scope, "queues"))
+    if _get(scope, "channels"):
+        queues: set[str] = set()
+        for channel in _get(scope, "channels"):
+            queues |= by_channel.get(str(channel), set())
+        return frozenset(queues)
+    return None
+
+
+#: Above this share of contacts excluded by chance alone, the volume clause is worth a question.
+CHANCE_EXCLUSION_WARNING = 0.05
+
+
+def chance_excluded_share(forecast: Sequence[float], tolerance: float) -> float:
+    """The share of the forecast contacts that a ``volume_above_forecast`` clause would exclude
+    if arrivals were exactly as forecast, i.e. Poisson with the forecast mean in each queue and
+    interval: an interval is excluded when its count N exceeds F × (1 + tolerance), and then all
+    its contacts are. E[N · 1{N > c}] = F · P(N ≥ c) for a Poisson N of mean F."""
+    from scipy.stats import poisson
+
+    excluded = 0.0
+    total = 0.0
+    for mean in forecast:
+        if mean <= 0:
+            continue
+        cut = math.floor(mean * (1 + tolerance))
+        excluded += mean * float(poisson.sf(cut - 1, mean))
+        total += mean
+    return excluded / total if total else 0.0
+
+
+def volume_clause_warnings(
+    annex: Any,
+    forecast_rows: Sequence[Mapping[str, Any]],
+    warn: Callable[[str, str, str, str], None],
+) -> None:
+    """``FEA005``: a ``volume_above_forecast`` tolerance that randomness alone trips often,
+    because the forecast volume per queue and interval is small (the clause is judged there)."""
+    annex = _as_mapping(annex)
+    by_channel = _queues_by_channel(annex)
+    for kpi in _get(annex, "kpis") or []:
+        tolerance = None
+        for exclusion in _get(kpi, "exclusions") or []:
+            if isinstance(exclusion, Mapping) and "volume_above_forecast" in exclusion:
+                tolerance = float(exclusion["volume_above_forecast"])
+        if tolerance is None:
+            continue
+        queues = kpi_queues(kpi, by_channel)
+        forecast = [
+            float(row["offered"])
+            for row in forecast_rows
+            if queues is None or str(row["queue"]) in queues
+        ]
+        share = chance_excluded_share(forecast, tolerance)
+        if share >= CHANCE_EXCLUSION_WARNING and forecast:
+            kpi_id = str(_get(kpi, "id"))
+            mean = sum(forecast) / len(forecast)
+            warn(
+                "FEA005",
+                f"{kpi_id}: with about {mean:.1f} contacts forecast per queue and interval, "
+                f"chance alone takes {share:.0%} of the contacts above the forecast "
+                f"+{tolerance:.0%} and out of the KPI",
+                "judge the volume clause per day or over all the KPI's queues, add a minimum "
+                "excess in contacts, or widen the tolerance",
+                kpi_id,
+            )
 
 
 def pooled_intervals(
@@ -304,6 +370,7 @@ def feasibility_warnings(
                     kpi.kpi_id,
                 )
 
+    volume_clause_warnings(annex, forecast_rows, warn)
     if cost_per_productive_hour is not None and cost_per_productive_hour > 0:
         _price_check(
             annex,
