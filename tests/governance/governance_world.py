@@ -29,7 +29,7 @@ T0 = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Chicago
 
 
 def annex_terms(contract_id: str = "northwind-harbor-2027") -> GovernanceTerms:
-    """The governance terms of /work/shared/examples/annex.yaml, written out by hand."""
+    """The governance terms of examples/annex.yaml, written out by hand."""
     return GovernanceTerms(
         contract_id=contract_id,
         time_zone="America/Chicago",

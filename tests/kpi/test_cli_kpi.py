@@ -19,16 +19,8 @@ from callpact.data.schema import arrow_schema
 from .kpi_data import ZONE, boundary_program
 from .naive import NaiveKpi, naive_kpi
 
-ANNEX = Path("/work/shared/examples/annex.yaml")
+ANNEX = Path(__file__).resolve().parents[2] / "examples" / "annex.yaml"
 OFFSETS = (UTC, timezone(timedelta(hours=-6)), timezone(timedelta(hours=5, minutes=30)), ZONE)
-
-
-def _annex(tmp: Path) -> Path:
-    here = Path(__file__).resolve().parents[2] / "examples" / "annex.yaml"
-    source = here if here.exists() else ANNEX
-    if not source.exists():
-        pytest.skip("no example annex")
-    return source
 
 
 def _write_csv(tables: dict[str, list[dict[str, Any]]], root: Path) -> None:
@@ -75,7 +67,7 @@ def test_kpi_json_on_a_raw_folder_counts_rejects_and_matches_naive(
 ) -> None:
     root, tables = folder
     _register()
-    annex = _annex(tmp_path)
+    annex = ANNEX
     result = CliRunner().invoke(
         app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10", "--format", "json"]
     )
@@ -113,7 +105,7 @@ def test_kpi_json_on_a_raw_folder_counts_rejects_and_matches_naive(
 def test_kpi_csv_by_day_and_explain(folder: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
     root, _ = folder
     _register()
-    annex = _annex(tmp_path)
+    annex = ANNEX
     runner = CliRunner()
     month = runner.invoke(
         app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10", "--format", "json"]

@@ -14,9 +14,7 @@ from typer.testing import CliRunner
 from callpact.cli.main import _register, app
 from callpact.reports.charts import kpi_chart_svg
 
-ANNEX = Path("/work/shared/examples/annex.yaml")
-if (Path(__file__).parents[2] / "examples" / "annex.yaml").exists():
-    ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
+ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
 runner = CliRunner()
 _register()
 

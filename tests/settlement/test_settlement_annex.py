@@ -141,8 +141,7 @@ def test_fee_per_productive_hour_from_measured_volumes(tmp_path: Path) -> None:
     # + available 0.5 h (the break is not productive) + a2's after-call work clipped at local
     # midnight, 1 h of its 2 → 3.5 h × 28 = 98.
     annex = Path(__file__).parents[2] / "examples" / "annex.yaml"
-    source = annex if annex.exists() else Path("/work/shared/examples/annex.yaml")
-    text = source.read_text().replace(
+    text = annex.read_text().replace(
         "fee: {model: fixed_monthly, amount: 60000}",
         "fee: {model: per_productive_hour, amount: 28}",
     )

@@ -30,8 +30,6 @@ from callpact.settlement.backtest import DayResult, simulate
 from callpact.settlement.terms import ChronicRule, Comparison, KpiTerms, Tier
 
 ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
-if not ANNEX.exists():
-    ANNEX = Path("/work/shared/examples/annex.yaml")
 MONTHS = {
     "2027-01": {
         "sl-voice": {"status": "missed", "value": "0.7612", "sample": 5200},
