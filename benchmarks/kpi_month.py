@@ -40,25 +40,54 @@ QUEUES = np.array(["members", "pharmacy", "providers", "members-chat"])
 CHANNELS = np.array(["voice", "voice", "voice", "chat"])
 
 
+#: Above this many contacts the data is built and written in blocks of customers, so that the
+#: build fits in memory (50M contacts at once need more than 24 GB).
+BLOCK_ROWS = 10_000_000
+
+
 def build(rows: int, root: Path, seed: int = 7) -> None:
-    """N contacts in January (local) and a proportional slice of early February."""
+    """N contacts in January (local) and a proportional slice of early February, written in
+    blocks of at most ``BLOCK_ROWS`` contacts, each with customers of its own and sorted by
+    customer and time (one block: exactly a workspace partition's order)."""
     rng = np.random.default_rng(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    blocks = max(1, -(-rows // BLOCK_ROWS))
+    writers: dict[str, pq.ParquetWriter] = {}
+    numbers = {"contacts": 0, "evaluations": 0, "customers": 0}
+    try:
+        for block in range(blocks):
+            size = rows // blocks + (1 if block < rows % blocks else 0)
+            for name, table in _block(rng, size, numbers, trim=blocks == 1).items():
+                if name not in writers:
+                    writers[name] = pq.ParquetWriter(root / f"{name}.parquet", table.schema)
+                writers[name].write_table(table, row_group_size=1_000_000)
+    finally:
+        for writer in writers.values():
+            writer.close()
+
+
+def _block(
+    rng: np.random.Generator, rows: int, numbers: dict[str, int], *, trim: bool
+) -> dict[str, pa.Table]:
     total = int(rows * (1 + LOOK_AHEAD_US / (FEB_START_US - JAN_START_US)))
     offered = np.sort(rng.integers(JAN_START_US, FEB_START_US + LOOK_AHEAD_US, total))
     in_month = int(np.searchsorted(offered, FEB_START_US))
-    offered = offered[:rows] if in_month >= rows else offered
+    offered = offered[:rows] if trim and in_month >= rows else offered
     n = offered.size
     q = rng.choice(4, n, p=[0.5, 0.2, 0.1, 0.2])
     answered = rng.random(n) < 0.9
     wait = (rng.lognormal(2.5, 1.0, n) * 1_000_000).astype(np.int64)
     talk = np.where(answered, np.round(rng.lognormal(5.5, 0.5, n), 3), np.nan)
-    customers = rng.integers(0, max(1, n // 3), n)
+    customers = numbers["customers"] + rng.integers(0, max(1, n // 3), n)
+    numbers["customers"] += max(1, n // 3)
     customer_ids = np.char.add("K", customers.astype(str))
     answered_at = np.where(answered, offered + wait, 0)
     ended = offered + wait + np.where(answered, (np.nan_to_num(talk) * 1e6).astype(np.int64), 0)
+    first = numbers["contacts"]
+    numbers["contacts"] += n
     table = pa.table(
         {
-            "contact_id": pa.array(np.char.add("C", np.arange(n).astype(str))),
+            "contact_id": pa.array(np.char.add("C", np.arange(first, first + n).astype(str))),
             "channel": pa.array(CHANNELS[q]),
             "direction": pa.array(np.full(n, "inbound")),
             "queue": pa.array(QUEUES[q]),
@@ -78,8 +107,6 @@ def build(rows: int, root: Path, seed: int = 7) -> None:
     )
     # the workspace's layout: sorted by customer and time, so FCR needs no global shuffle
     table = table.sort_by([("customer_id", "ascending"), ("offered_at", "ascending")])
-    root.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, root / "contacts.parquet", row_group_size=1_000_000)
     surveyed = rng.random(n) < 0.14
     surveys = pa.table(
         {
@@ -90,12 +117,13 @@ def build(rows: int, root: Path, seed: int = 7) -> None:
             "ces": pa.nulls(int(surveyed.sum()), pa.int64()),
         }
     )
-    pq.write_table(surveys, root / "surveys.parquet")
     evaluated = pa.array(rng.random(n) < 0.02)
     k = int(np.asarray(evaluated).sum())
+    first = numbers["evaluations"]
+    numbers["evaluations"] += k
     qa = pa.table(
         {
-            "evaluation_id": pa.array(np.char.add("E", np.arange(k).astype(str))),
+            "evaluation_id": pa.array(np.char.add("E", np.arange(first, first + k).astype(str))),
             "contact_id": table["contact_id"].filter(evaluated),
             "agent_id": pa.array(np.full(k, "A1")),
             "evaluated_at": table["ended_at"].filter(evaluated),
@@ -103,7 +131,7 @@ def build(rows: int, root: Path, seed: int = 7) -> None:
             "auto_fail": pa.array(rng.random(k) < 0.03),
         }
     )
-    pq.write_table(qa, root / "qa_evaluations.parquet")
+    return {"contacts": table, "surveys": surveys, "qa_evaluations": qa}
 
 
 class _Source:
