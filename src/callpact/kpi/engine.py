@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -151,11 +152,22 @@ class DuckDBBackend(Backend):
 
     def __init__(self) -> None:
         con = ibis.duckdb.connect()
+        # What does not fit in memory spills to a temporary folder of our own (DuckDB's default
+        # would be ``.tmp`` in the user's working directory). CALLPACT_KPI_MEMORY bounds the
+        # memory; unbounded by default: with 2 GB the 50M-contact benchmark month ran out of it.
+        self._spill = tempfile.TemporaryDirectory(prefix="callpact-kpi-")
+        con.raw_sql(f"SET temp_directory = '{self._spill.name}'")
+        limit = os.environ.get("CALLPACT_KPI_MEMORY")
+        if limit:
+            con.raw_sql(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
         con.raw_sql("SET TimeZone = 'UTC'")
         con.raw_sql("SET enable_progress_bar = false")
         # Results are keyed and ordered by callpact, never by scan order: let DuckDB stream.
         con.raw_sql("SET preserve_insertion_order = false")
         super().__init__(con)
+
+    def close(self) -> None:
+        self._spill.cleanup()
 
     def _load(self, name: str, files: list[str], timestamps: list[str]) -> ir.Table:
         paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
