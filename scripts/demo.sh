@@ -48,13 +48,18 @@ done
 step "6. Governance records: staff, removals, training, incidents, AHT plan, notices"
 $CP governance seed --contract "$ANNEX" --data "$OUT/workspace"
 $CP removal list --as-of 2027-04-15 --as "$VIEWER"
+$CP training list --as "$VIEWER"
 $CP incident list --as "$VIEWER"
+$CP aht-plan list --as-of 2027-04-15 --as "$VIEWER"
 $CP notice export --as "$CLIENT" --output "$OUT/governance/decisions.json"
 
 step "7. KPI scorecards, month by month"
 for month in "${MONTHS[@]}"; do
   $CP kpi "$ANNEX" --data "$OUT/workspace" --period "$month"
 done
+echo "-- the AHT plan's trajectory against the AHT the engine measured:"
+$CP aht-plan trajectory --data "$OUT/workspace" --annex "$ANNEX" --as "$VIEWER" \
+  --month "${MONTHS[0]}" --month "${MONTHS[1]}" --month "${MONTHS[2]}"
 
 step "8. Settle each month: credits, bonuses, cure, incidents, invoice (JSON, HTML, PDF)"
 for month in "${MONTHS[@]}"; do

@@ -165,8 +165,8 @@ def test_aht_trajectory_measures_actual_aht_with_the_kpi_engine(  # type: ignore
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     points = {p["month"]: p for p in json.loads(result.stdout)}
-    assert points["2027-01"]["actual_s"] == pytest.approx((400 + 300 + 600) / 3)
+    assert points["2027-01"]["actual_s"] == round((400 + 300 + 600) / 3, 1)  # shown to 0.1 s
     assert points["2027-02"]["actual_s"] is None  # no voice contact offered in February
     assert points["2027-01"]["gap_s"] == pytest.approx(
-        points["2027-01"]["actual_s"] - points["2027-01"]["target_s"], abs=0.06
+        points["2027-01"]["actual_s"] - points["2027-01"]["target_s"], abs=0.11
     )

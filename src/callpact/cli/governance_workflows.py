@@ -846,7 +846,7 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
             {
                 "month": p.month,
                 "target_s": round(float(p.target_s), 1),
-                "actual_s": p.actual_s,
+                "actual_s": None if p.actual_s is None else round(p.actual_s, 1),
                 "gap_s": None if p.gap_s is None else round(p.gap_s, 1),
                 "on_track": p.on_track,
             }
