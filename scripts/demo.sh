@@ -80,7 +80,11 @@ $CP statement verify "$OUT/statements/$last.json" --contract "$ANNEX" --data "$O
   --decisions "$OUT/governance/decisions.json"
 
 step "10. Backtest the annex on the quarter and simulate a year of exposure"
+# The same incidents as the statements: the governance store's, all months together.
+.venv/bin/python -c 'import json,sys; json.dump([i for f in sys.argv[2:] for i in json.load(open(f))], open(sys.argv[1], "w"))' \
+  "$OUT/governance/incidents.json" "$OUT"/governance/incidents-*.json
 $CP backtest "$ANNEX" --data "$OUT/workspace" --from "${MONTHS[0]}" --to "$last" \
+  --incidents "$OUT/governance/incidents.json" --decisions "$OUT/governance/decisions.json" \
   --simulate 200 --seed 1 --plot "$OUT/backtest.png"
 
 step "11. The audit trail is intact"

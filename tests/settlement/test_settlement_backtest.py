@@ -226,3 +226,24 @@ def test_backtest_with_data_charges_each_incident_in_its_month(case: Path) -> No
     assert [m["liabilities"] for m in months] == ["0.00", "0.00", "1250.00"]
     assert months[2]["net_adjustment"] == "-2810.00"
     assert report["total_net_adjustment"] == "-4970.00"
+
+
+def test_backtest_incidents_file_replaces_the_data_table(case: Path) -> None:
+    from test_settlement_cli import CONTACTS, INCIDENTS
+
+    data = case / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text(CONTACTS)
+    (data / "incidents.csv").write_text(INCIDENTS)
+    # The governance store's view: only i2 (never reported, 1,000), detected in February.
+    store = case / "store.json"
+    store.write_text(
+        json.dumps([
+            {"incident_id": "g1", "category": "safety", "severity": "critical",
+             "occurred_at": "2027-02-11T10:00:00-06:00", "detected_at": "2027-02-11T10:00:00-06:00",
+             "reported_at": None},
+        ])
+    )  # fmt: skip
+    months = _backtest(case, "--data", str(data), "--incidents", str(store))["months"]
+    assert isinstance(months, list)
+    assert [m["liabilities"] for m in months] == ["0.00", "1000.00", "0.00"]

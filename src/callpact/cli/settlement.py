@@ -235,6 +235,9 @@ def backtest(
         PathOpt, Opt("--results", help="KPI results per month and per day (JSON).")
     ] = None,
     decisions: Annotated[PathOpt, Opt("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    incidents: Annotated[
+        PathOpt, Opt("--incidents", help="Incidents CSV/JSON (default: the data's table).")
+    ] = None,
     output_format: Annotated[str, Opt("--format", help="table or json.")] = "table",
     simulate: Annotated[
         int, Opt("--simulate", min=0, help="Synthetic years to resample from the days.")
@@ -252,7 +255,7 @@ def backtest(
     if data is None and results is None:
         raise typer.BadParameter("give --data, --results or both")
     outcome = backtest_from_paths(
-        BacktestPaths(contract, data, first, last, results, decisions, simulate, seed)
+        BacktestPaths(contract, data, first, last, results, decisions, simulate, seed, incidents)
     )
     _print_problems(outcome.problems, output_format == "json")
     if has_errors(outcome.problems) or not outcome.settlements:

@@ -33,6 +33,7 @@ from callpact.settlement.inputs import (
     measure_volumes,
     month_bounds_utc,
     read_decisions_file,
+    read_incidents_file,
 )
 from callpact.settlement.ledger import MonthInput, MonthSettlement
 from callpact.settlement.months import month_index, month_range, parse_month
@@ -256,6 +257,7 @@ class BacktestPaths:
     decisions: Path | None = None
     simulate: int = 0
     seed: int = 0
+    incidents: Path | None = None  # None: the data's incidents table
 
 
 @dataclass
@@ -375,7 +377,10 @@ def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
             decisions, found = read_decisions_file(paths.decisions)
             result.problems.extend(found)
         incidents: list[Incident] = []
-        if source is not None and source.has_table("incidents"):
+        if paths.incidents is not None:
+            incidents, found = read_incidents_file(paths.incidents)
+            result.problems.extend(found)
+        elif source is not None and source.has_table("incidents"):
             rows = source.read_table("incidents").to_pylist()
             incidents, found = incidents_from_rows(rows, f"{paths.data}/incidents", 0)
             result.problems.extend(found)
