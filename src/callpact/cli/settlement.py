@@ -64,14 +64,6 @@ def _table(statement: dict[str, Any]) -> str:
     return console.export_text()
 
 
-def _short(value: str | None) -> str:
-    """A KPI value for a table: four decimals for rates, one for seconds (JSON keeps them all)."""
-    if value is None:
-        return "–"
-    number = float(value)
-    return f"{number:.1f}" if abs(number) >= 10 else f"{number:.4f}"
-
-
 def _write(text: str | bytes, out: Path | None) -> None:
     if out is None:
         if isinstance(text, bytes):
@@ -188,8 +180,12 @@ def verify(
 
 
 def _backtest_table(report: dict[str, Any]) -> str:
+    from decimal import Decimal
+
     from rich.console import Console
     from rich.table import Table
+
+    from callpact.settlement.rules import reading
 
     console = Console(record=True, width=160, file=io.StringIO())
     table = Table(
@@ -204,7 +200,12 @@ def _backtest_table(report: dict[str, Any]) -> str:
                 tier = f" P{kpi['penalty_tier']}"
             elif kpi["reward_tier"]:
                 tier = f" R{kpi['reward_tier']}"
-            shown = "n/m" if kpi["status"] == "not_measurable" else _short(kpi["value"])
+            if kpi["status"] == "not_measurable":
+                shown = "n/m"
+            elif kpi["value"] is None:
+                shown = "–"
+            else:
+                shown = reading(Decimal(kpi["value"]), kpi["unit"])
             kpis.append(f"{kpi['kpi_id']} {shown}{tier}")
         events = [e["kind"].replace("_", " ") + f" ({e['kpi_id']})" for e in row["events"]]
         table.add_row(

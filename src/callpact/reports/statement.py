@@ -7,10 +7,11 @@ and the fingerprints.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from callpact.reports.charts import kpi_chart_svg
+from callpact.settlement import rules
 
 
 def _charts(statement: dict[str, Any]) -> list[str]:
@@ -32,10 +33,8 @@ def _charts(statement: dict[str, Any]) -> list[str]:
 
 
 def reading(value: str, unit: str = "ratio") -> str:
-    """A KPI value as people read it: 4 decimals for a ratio, 1 for seconds (the JSON keeps
-    every digit; the tier was decided on those)."""
-    places = Decimal("0.1") if unit == "seconds" else Decimal("0.0001")
-    return str(Decimal(value).quantize(places, rounding=ROUND_HALF_UP))
+    """A statement's KPI value (JSON text, every digit) as the document shows it."""
+    return rules.reading(Decimal(value), unit)
 
 
 def render_html(statement: dict[str, Any]) -> str:

@@ -141,6 +141,7 @@ def backtest_rows(settlements: Sequence[MonthSettlement]) -> list[dict[str, Any]
     rows = []
     for s in settlements:
         rounding = s.terms.rounding
+        units = {k.kpi_id: k.unit for k in s.terms.kpis}
         rows.append(
             {
                 "period": s.month,
@@ -157,6 +158,7 @@ def backtest_rows(settlements: Sequence[MonthSettlement]) -> list[dict[str, Any]
                         "kpi_id": a.kpi_id,
                         "status": a.status.value,
                         "value": _decimal(a.value),
+                        "unit": units[a.kpi_id],
                         "sample": a.sample,
                         "penalty_tier": a.penalty.position if a.penalty else None,
                         "reward_tier": a.reward.position if a.reward else None,

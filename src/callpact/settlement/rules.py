@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from callpact.settlement.terms import FeeModel, FeeModelKind, KpiTerms, Tier, Volumes
@@ -94,10 +94,16 @@ class KpiAssessment:
     reason: str
 
 
+def reading(value: Decimal, unit: str) -> str:
+    """A KPI value as people read it: 4 decimals for a ratio, seconds to 0.1, half up (the
+    tiers are decided on every digit; this is only how the value is shown)."""
+    places = Decimal("0.1") if unit == "seconds" else Decimal("0.0001")
+    return str(value.quantize(places, rounding=ROUND_HALF_UP))
+
+
 def format_value(value: Decimal, unit: str) -> str:
-    if unit == "seconds":
-        return f"{value.quantize(Decimal('0.1'))} s"
-    return f"{value.quantize(Decimal('0.0001'))}"
+    shown = reading(value, unit)
+    return f"{shown} s" if unit == "seconds" else shown
 
 
 def format_share(share: Decimal) -> str:
