@@ -149,7 +149,9 @@ def _feasibility(
     )
 
 
-def _load_or_exit(path: Path) -> Contract:
+def load_contract_or_exit(path: Path) -> Contract:
+    """The annex's contract; with any error, its located diagnostics are printed and the
+    command exits 1 (every command that runs on an annex refuses an invalid one)."""
     result = read_annex(path)
     if result.contract is None:
         for diagnostic in result.diagnostics:
@@ -172,7 +174,7 @@ def render(
 ) -> None:
     """The annex as the document both parties sign: formulas in words, tiers as tables, then
     the amendments that follow the rendered version."""
-    contract = _load_or_exit(file)
+    contract = load_contract_or_exit(file)
     version = None
     if on is not None:
         try:
@@ -205,14 +207,14 @@ def diff(
 ) -> None:
     """What changed in contract terms: OLD's latest version against NEW's, or, given one
     file, what each of its amendments changed."""
-    before = _load_or_exit(old)
+    before = load_contract_or_exit(old)
     steps: list[tuple[str, list[Change]]] = []
     if new is None:
         for previous, amended in zip(before.versions, before.versions[1:], strict=False):
             label = f"effective {amended.effective_from.isoformat()}"
             steps.append((label, diff_versions(previous, amended)))
     else:
-        steps.append(("", diff_versions(before.latest, _load_or_exit(new).latest)))
+        steps.append(("", diff_versions(before.latest, load_contract_or_exit(new).latest)))
     if output is CheckFormat.JSON:
         listed = [
             {**change.to_json(), **({"amendment": label} if label else {})}

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from callpact.cli.contract import load_contract_or_exit
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
@@ -293,26 +294,11 @@ governance_app = typer.Typer(
 )
 
 
-def load_base_version(path: Path) -> ContractVersion:
-    """The annex's base version, once the contract loader has found the annex valid (its
-    errors are printed with their line numbers)."""
-    from callpact.contracts import load_contract
-    from callpact.diagnostics import has_errors
-
-    contract, diagnostics = load_contract(path)
-    errors = [d for d in diagnostics if has_errors([d])]
-    for diagnostic in errors:
-        typer.echo(diagnostic.format(), err=True)
-    if contract is None or errors:
-        raise fail(f"{path}: the annex has errors; fix them first")
-    return contract.first
-
-
-def load_terms(path: Path) -> Any:
-    """The governance terms of the annex's base version."""
+def governance_terms(version: ContractVersion) -> Any:
+    """The governance terms of a contract version (its staff, training, incident, AHT-plan and
+    document clauses)."""
     from callpact.governance.annex import terms_from_annex
 
-    version = load_base_version(path)
     return terms_from_annex(version.model_dump(mode="python", exclude_none=True))
 
 
@@ -330,7 +316,7 @@ def governance_register(
     from callpact.governance.contract.service import register_contract
     from callpact.governance.document.service import sync_required_documents
 
-    terms = load_terms(contract_file)
+    terms = governance_terms(load_contract_or_exit(contract_file).first)
     now = datetime.now(UTC)
     with unit_of_work(database_url) as session:
         actor = acting(session, as_user)
@@ -394,12 +380,11 @@ def governance_seed(
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
     """Seed a demo governance history for a contract (migrates the database first)."""
-    from callpact.governance.annex import terms_from_annex
     from callpact.governance.database import make_engine, upgrade
     from callpact.governance.seed import seed_demo_history
 
-    version = load_base_version(contract_file)
-    terms = terms_from_annex(version.model_dump(mode="python", exclude_none=True))
+    version = load_contract_or_exit(contract_file).first
+    terms = governance_terms(version)
     agents = agent_ids_from(data) if data is not None else []
     engine = make_engine(database_url)
     upgrade(engine)

@@ -788,14 +788,11 @@ def aht_list(
 
 def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float]:
     """Each month's AHT as the annex's AHT KPI measures it (the same engine as settlement)."""
-    from callpact.contracts import load_contract
+    from callpact.cli.contract import load_contract_or_exit
     from callpact.data.workspace import open_source
-    from callpact.diagnostics import has_errors
     from callpact.kpi.engine import compute_scorecard
 
-    contract, diagnostics = load_contract(annex)
-    if contract is None or has_errors(diagnostics):
-        raise fail(f"{annex}: the annex has errors; run `callpact contract check` on it")
+    contract = load_contract_or_exit(annex)
     measured: dict[str, float] = {}
     with open_source(data) as source:
         for month in months:
