@@ -23,7 +23,7 @@ from typing import Any
 from callpact.settlement.cure import CureDecision, EpisodeState
 from callpact.settlement.incidents import IncidentAssessment
 from callpact.settlement.ledger import MonthInput, MonthSettlement, settle_months
-from callpact.settlement.money import money_text
+from callpact.settlement.money import decimal_text, money_text
 from callpact.settlement.months import add_months
 from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.terms import SettlementTerms, Volumes
@@ -77,10 +77,6 @@ def backtest(
 ) -> list[MonthSettlement]:
     """Settle every month of the range in order, as if the contract had been in force."""
     return settle_months(months, decisions=decisions, incidents_by_month=incidents_by_month)
-
-
-def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
 
 
 def month_events(settlement: MonthSettlement) -> list[dict[str, Any]]:
@@ -157,7 +153,7 @@ def backtest_rows(settlements: Sequence[MonthSettlement]) -> list[dict[str, Any]
                     {
                         "kpi_id": a.kpi_id,
                         "status": a.status.value,
-                        "value": _decimal(a.value),
+                        "value": decimal_text(a.value),
                         "unit": units[a.kpi_id],
                         "sample": a.sample,
                         "penalty_tier": a.penalty.position if a.penalty else None,

@@ -87,3 +87,8 @@ def allocate(total: Decimal, weights: Sequence[Decimal], unit: Decimal) -> list[
 def money_text(amount: Decimal) -> str:
     """An amount as the statement's JSON writes it: a plain decimal string."""
     return format(amount, "f")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A figure (a KPI value, a share) as JSON writes it: a plain decimal string, or null."""
+    return None if value is None else format(value, "f")

@@ -15,15 +15,11 @@ from typing import Any
 from callpact.settlement.chronic import rule_words
 from callpact.settlement.cure import Episode
 from callpact.settlement.ledger import MonthInput, MonthSettlement
-from callpact.settlement.money import money_text
+from callpact.settlement.money import decimal_text, money_text
 from callpact.settlement.rules import KpiOutcome, KpiStatus, TierHit, format_share
 from callpact.settlement.terms import Volumes
 
 FORMAT = "callpact.statement/1"
-
-
-def _decimal(value: Decimal | None) -> str | None:
-    return None if value is None else format(value, "f")
 
 
 def _tier(hit: TierHit | None) -> dict[str, Any] | None:
@@ -32,9 +28,9 @@ def _tier(hit: TierHit | None) -> dict[str, Any] | None:
     return {
         "position": hit.position,
         "comparison": hit.tier.comparison.value,
-        "threshold": _decimal(hit.tier.threshold),
-        "share": _decimal(hit.share),
-        "amount": _decimal(hit.amount),
+        "threshold": decimal_text(hit.tier.threshold),
+        "share": decimal_text(hit.share),
+        "amount": decimal_text(hit.amount),
         "linear": hit.tier.linear,
         "words": format_share(hit.share) if hit.share is not None else None,
     }
@@ -43,9 +39,9 @@ def _tier(hit: TierHit | None) -> dict[str, Any] | None:
 def _outcome_json(outcome: KpiOutcome) -> dict[str, Any]:
     return {
         "status": outcome.status.value,
-        "value": _decimal(outcome.value),
+        "value": decimal_text(outcome.value),
         "sample": outcome.sample,
-        "ci": [_decimal(outcome.ci[0]), _decimal(outcome.ci[1])] if outcome.ci else None,
+        "ci": [decimal_text(outcome.ci[0]), decimal_text(outcome.ci[1])] if outcome.ci else None,
         "excluded": outcome.excluded,
     }
 
@@ -65,8 +61,8 @@ def outcome_from_json(kpi_id: str, data: Mapping[str, Any]) -> KpiOutcome:
 def _volumes_json(volumes: Volumes) -> dict[str, Any]:
     return {
         "handled_contacts": volumes.handled_contacts,
-        "handle_seconds": _decimal(volumes.handle_seconds),
-        "productive_seconds": _decimal(volumes.productive_seconds),
+        "handle_seconds": decimal_text(volumes.handle_seconds),
+        "productive_seconds": decimal_text(volumes.productive_seconds),
     }
 
 
@@ -130,7 +126,7 @@ def statement_json(
                 "unit": kpi.unit,
                 "target": {
                     "comparison": kpi.target_comparison.value,
-                    "value": _decimal(kpi.target),
+                    "value": decimal_text(kpi.target),
                 },
                 **(_outcome_json(result) if result else {"status": "not_measurable"}),
                 "status": assessment.status.value,
@@ -174,10 +170,10 @@ def statement_json(
         },
         "fee_model": {
             "model": terms.fee.kind.value,
-            "rate": _decimal(terms.fee.amount),
+            "rate": decimal_text(terms.fee.amount),
             **_volumes_json(settlement.volumes),
         },
-        "rounding": {"unit": _decimal(terms.rounding.unit), "mode": terms.rounding.mode},
+        "rounding": {"unit": decimal_text(terms.rounding.unit), "mode": terms.rounding.mode},
         "kpis": kpis,
         "lines": [
             {
