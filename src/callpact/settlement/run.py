@@ -158,20 +158,13 @@ def open_data(path: Path | None) -> Iterator[Any]:
         yield source
 
 
-def _scope(annex: Mapping[str, Any]) -> tuple[list[str], list[str]]:
-    channels: list[str] = []
-    queues: list[str] = []
-    for entry in (annex.get("scope") or {}).get("channels") or []:
-        channels.append(str(entry.get("channel")))
-        queues.extend(str(q) for q in entry.get("queues") or [])
-    return channels, queues
-
-
-def _volumes_reader(contract: ContractSource, source: Any) -> VolumesFor:
+def _volumes_reader(contract: AnnexContract, source: Any) -> VolumesFor:
     def volumes_for(month: str, terms: SettlementTerms) -> Volumes:
         if source is None:
             return Volumes()
-        channels, queues = _scope(contract.annex_on(month))
+        scope = contract.version_on(month).scope.channels
+        channels = [entry.channel for entry in scope]
+        queues = [queue for entry in scope for queue in entry.queues]
         start, end = month_bounds_utc(month, terms.time_zone)
         return measure_volumes(
             source.parquet_files("contacts"),
