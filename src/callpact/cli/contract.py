@@ -104,27 +104,22 @@ def _feasibility(
     cost_per_productive_hour: Decimal | None,
 ) -> list[Diagnostic]:
     """Staffing warnings for the version governing the forecast's first month."""
-    from callpact.data.ingest import DeliveryError
-    from callpact.data.workspace import open_source
+    from callpact.cli.data import open_data_or_exit
     from callpact.settlement.feasibility import feasibility_warnings
 
     assert result.contract is not None
-    try:
-        with open_source(data) as source:
-            if not source.has_table("forecast"):
-                return [
-                    Diagnostic(
-                        str(data), 0, 0, Severity.WARNING, "FEA000",
-                        "no forecast table: staffing feasibility was not checked",
-                    )
-                ]  # fmt: skip
-            forecast = source.read_table("forecast").to_pylist()
-            schedules = (
-                source.read_table("schedules").to_pylist() if source.has_table("schedules") else []
-            )
-    except (DeliveryError, OSError) as error:
-        typer.echo(f"{data}: {error}", err=True)
-        raise typer.Exit(1) from None
+    with open_data_or_exit(data) as source:
+        if not source.has_table("forecast"):
+            return [
+                Diagnostic(
+                    str(data), 0, 0, Severity.WARNING, "FEA000",
+                    "no forecast table: staffing feasibility was not checked",
+                )
+            ]  # fmt: skip
+        forecast = source.read_table("forecast").to_pylist()
+        schedules = (
+            source.read_table("schedules").to_pylist() if source.has_table("schedules") else []
+        )
     zone = ZoneInfo(result.contract.first.contract.time_zone)
     first = min((row["interval_start"] for row in forecast), default=None)
     version = (

@@ -1,8 +1,10 @@
-"""``callpact ingest``: load a delivery into a workspace."""
+"""``callpact ingest``: load a delivery into a workspace; and how every command opens data."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +14,28 @@ from callpact.diagnostics import sort_key
 
 if TYPE_CHECKING:
     from callpact.data.ingest import IngestReport
+    from callpact.data.workspace import DataSource
+
+
+@contextmanager
+def open_data_or_exit(path: Path) -> Iterator[DataSource]:
+    """A workspace or a raw interchange folder as the data layer serves it (a folder passes
+    ingest's row rules); data that cannot be read at all ends the command with exit 1."""
+    from callpact.data.ingest import DeliveryError
+    from callpact.data.workspace import WorkspaceError, open_source
+
+    try:
+        source = open_source(path)
+    except DeliveryError as error:  # already located: FILE:LINE:COL: error[CODE]: …
+        for diagnostic in error.diagnostics:
+            typer.echo(diagnostic.format(), err=True)
+        raise typer.Exit(1) from None
+    except (WorkspaceError, OSError) as error:
+        typer.echo(f"{path}: error: {error}", err=True)
+        raise typer.Exit(1) from None
+    with source:
+        yield source
+
 
 FORMATS = ("interchange", "amazon-connect", "asterisk", "genesys", "mapped")
 

@@ -130,9 +130,8 @@ def kpi(  # noqa: PLR0917 (Typer reads the options from the signature)
     ] = Engine.DUCKDB,
 ) -> None:
     """Compute every KPI of the contract for one month, with samples, intervals and status."""
+    from callpact.cli.data import open_data_or_exit
     from callpact.contracts import read_annex
-    from callpact.data.ingest import DeliveryError
-    from callpact.data.workspace import WorkspaceError, open_source
     from callpact.kpi.definitions import definitions_from_version
     from callpact.kpi.engine import compute, make_backend
     from callpact.kpi.explain import explain_text
@@ -155,12 +154,7 @@ def kpi(  # noqa: PLR0917 (Typer reads the options from the signature)
         typer.echo(f"error: no KPI {explain!r} in this contract (it has {known})", err=True)
         raise typer.Exit(2)
     chosen = [d for d in definitions if explain is None or d.kpi_id == explain]
-    try:
-        source = open_source(data)
-    except (DeliveryError, WorkspaceError, OSError) as error:
-        typer.echo(f"{data}: error: {error}", err=True)
-        raise typer.Exit(1) from error
-    with source:
+    with open_data_or_exit(data) as source:
         backend = make_backend(engine.value)
         try:
             card = compute(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,10 +15,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from callpact.cli.data import open_data_or_exit
 from callpact.diagnostics import Diagnostic, has_errors
 
 if TYPE_CHECKING:
-    from callpact.data.workspace import DataSource
+    pass
 
 app = typer.Typer(
     help="Verbatim fidelity: does the customer's own voice reach the client?",
@@ -51,21 +50,6 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--tz") from exc
-
-
-@contextmanager
-def _open_data(path: Path) -> Iterator[DataSource]:
-    """The data layer's view of a workspace or a raw folder; a folder it cannot read fails."""
-    from callpact.data.ingest import DeliveryError
-    from callpact.data.workspace import open_source
-
-    try:
-        source = open_source(path)
-    except (DeliveryError, OSError) as error:
-        typer.echo(f"{path}: {error}", err=True)
-        raise typer.Exit(1) from None
-    with source:
-        yield source
 
 
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
@@ -143,7 +127,7 @@ def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
     _check_period(period)
     if not 0 < margin < 1 or not 0 < confidence < 1:
         raise typer.BadParameter("margin and confidence are fractions, e.g. 0.05 and 0.95")
-    with _open_data(data) as opened:
+    with open_data_or_exit(data) as opened:
         source = read_feedback(opened, _zone(tz))
     _print_diagnostics(list(source.diagnostics))
     if not source.items and has_errors(source.diagnostics):
@@ -240,7 +224,7 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
 
     _check_period(period)
     fixed = _parse_sample(sample)
-    with _open_data(data) as opened:
+    with open_data_or_exit(data) as opened:
         source = read_feedback(opened, _zone(tz))
         target = workspace or (data if opened.kind == "workspace" else None)
     if write and target is None:
