@@ -420,3 +420,30 @@ def _backend() -> DuckDBBackend:
     if not _BACKEND:
         _BACKEND.append(DuckDBBackend())
     return _BACKEND[0]
+
+
+def test_fcr_repeat_after_the_clocks_fall_back(tmp_path: Path) -> None:
+    """a on 31 October 01:30 CDT: its window ends 7 November 01:30 local. The customer's next
+    contact, 01:45 CDT, is past that; the one after it, 01:20 CST (an hour later as an instant,
+    after the clocks fell back), is inside it: a repeat. c is the same with its second contact
+    at 01:35 CST, outside: no repeat. So one of the two is resolved at first contact."""
+    cdt, cst = timedelta(hours=5), timedelta(hours=6)
+    a_at = datetime(2027, 10, 31, 1, 30, tzinfo=UTC) + cdt
+    c_at = a_at + timedelta(minutes=1)  # 01:31 CDT, window until 7 November 01:31
+    contacts = [
+        _c("a", a_at, 10, True, customer="K1", talk=60),
+        _c("a2", datetime(2027, 11, 7, 1, 45, tzinfo=UTC) + cdt, 10, True, customer="K1"),
+        _c("a3", datetime(2027, 11, 7, 1, 20, tzinfo=UTC) + cst, 10, True, customer="K1"),
+        _c("c", c_at, 10, True, customer="K2", talk=60),
+        _c("c2", datetime(2027, 11, 7, 1, 45, tzinfo=UTC) + cdt, 10, True, customer="K2"),
+        _c("c3", datetime(2027, 11, 7, 1, 35, tzinfo=UTC) + cst, 10, True, customer="K2"),
+    ]
+    source = write_tables({"contacts": contacts}, tmp_path)
+    card = compute(
+        Program("America/Chicago"),
+        [KpiDefinition("fcr", "fcr", {"window_days": 7}, VOICE)],
+        source,
+        "2027-10",
+    )
+    (result,) = card.results
+    assert (result.value, result.sample) == (1 / 2, 2)
