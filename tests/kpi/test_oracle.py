@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
-from callpact.kpi.engine import DuckDBBackend, KpiResult, compute
+from callpact.kpi.engine import Computation, DuckDBBackend, KpiResult, compute
 
 from .kpi_data import MEMBER_LINE, ZONE, FolderSource, boundary_program, write_tables
 from .naive import (
@@ -111,6 +111,31 @@ def test_engine_agrees_with_naive_rows(
         assert result.excluded == excluded["total"], (kid, month)
         for kind, _ in exclusions:
             assert result.excluded_by[kind] == excluded[kind], (kid, month, kind)
+
+
+@pytest.mark.parametrize("month", ["2027-10", "2027-11"])
+def test_fcr_in_passes_over_customer_parts_agrees_with_naive(
+    program: tuple[dict[str, Any], FolderSource], month: str
+) -> None:
+    """With a window limit of 100 contacts FCR runs in several passes, each over a disjoint set
+    of customers; the passes must add up to exactly the naive values."""
+    tables, source = program
+    backend = DuckDBBackend()
+    backend.window_rows = 100
+    fcr = [d for d in _definitions() if d.metric == "fcr"]
+    computation = Computation(Program("America/Chicago"), backend, source, month, definitions=fcr)
+    assert computation.fcr_passes(fcr[0]) > 2
+    card = compute(Program("America/Chicago"), fcr, source, month, backend=backend)
+    assert len(card.results) == len(fcr)
+    for result, definition in zip(card.results, fcr, strict=True):
+        case = next(c for c in CASES if c[0] == definition.kpi_id)
+        _, metric, params, scope, hours, exclusions = case
+        naive = NaiveKpi(metric, params, scope, MEMBER_LINE if hours else None, exclusions, 14)
+        value, sample, _ = naive_kpi(naive, tables, month, ZONE)
+        assert result.sample == sample, (definition.kpi_id, month)
+        assert value is not None
+        assert result.value is not None
+        assert math.isclose(result.value, value, rel_tol=1e-12), (definition.kpi_id, month)
 
 
 OTHERS: list[tuple[KpiDefinition, NaiveKpi | None]] = [

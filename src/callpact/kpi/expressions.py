@@ -356,25 +356,32 @@ def fcr_aggregate(
     definition: KpiDefinition,
     span: Span,
     windows: OpenHours | None,
+    *,
+    part: tuple[int, int] = (0, 1),
 ) -> ir.Table:
     """FCR: answered contacts with a customer whose customer made no repeat contact.
 
     ``candidates`` are the KPI's contacts from the period start to past the look-ahead, flagged
     for exclusions. A repeat b of a: same customer, not a short abandon, b.off_us > a.off_us and
-    local(b) ≤ local(a) + window.
+    local(b) ≤ local(a) + window. ``part`` (i, n) keeps the i-th of n disjoint sets of customers
+    only: the n aggregates add up to the whole.
 
-    The customer's next contact (a LEAD: the MIN over a range frame it replaced made the query
-    1.7× slower at 10M contacts) decides almost every contact: within the limit it is a repeat; past the limit by more
-    than the zone's largest offset change, so is every later one, and there is none. Two cases
-    stay open and are settled by a join with the candidates, which touches only those few
-    customers: the next contact is at the same instant (a tie is no repeat, a later one may
-    be), or it is just past the limit and a fall-back of the clocks after it could bring a
-    later contact back under the limit.
+    The customer's next contact (a LEAD; the MIN over a range frame it replaced made the query
+    1.7× slower at 10M contacts) decides almost every contact: within the limit it is a repeat;
+    past the limit by more than the zone's largest offset change, so is every later one, and
+    there is none. Two cases stay open and are settled by an anti-join with the candidates,
+    which touches only those few customers: the next contact is at the same instant (a tie is
+    no repeat, a later one may be), or it is just past the limit and a fall-back of the clocks
+    after it could bring a later contact back under the limit.
     """
     window_us = int(definition.param("window_days")) * DAY_US
     offsets = [s.offset_us for s in span.segments]
     slack = max(offsets) - min(offsets)
     c = candidates.filter(~candidates.short, candidates.customer_id.notnull())
+    index, parts = part
+    if parts > 1:
+        # one of ``parts`` disjoint sets of customers (a hash may be negative on some backends)
+        c = c.filter((c.customer_id.hash() % parts + parts) % parts == index)
     keys = ["customer_id"]
     if definition.param("same_queue") is True:
         keys.append("queue")
@@ -440,53 +447,86 @@ def _measured(c: ir.Table, span: Span, windows: OpenHours | None) -> ir.BooleanV
     )
 
 
-def survey_aggregate(t: ir.Table, surveys: ir.Table, definition: KpiDefinition) -> ir.Table:
-    """CSAT, NPS, CES: responses to in-scope contacts, in the period of the contact."""
-    base = t.filter(~t.excluded, ~t.short).select("contact_id", *KEYS)
-    s = surveys.join(base, surveys.contact_id == base.contact_id)
+def response_measures(r: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, Any]:
+    """``(num, den, sq)`` of a survey KPI (CSAT, NPS, CES) or QA over joined responses.
+
+    ``r`` holds survey rows (``survey``) and QA evaluations (``~survey``) of in-scope contacts.
+    """
     metric = definition.metric
-    if metric == "csat":
-        r = s.filter(s.csat.notnull())
-        if definition.param("method") == "mean":
-            x = r.csat.cast("float64")
-            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
-        else:
-            top = int(definition.param("top_box_from"))
-            agg = r.group_by([*KEYS]).aggregate(
-                num=_count(r.csat >= top), den=r.count(), sq=ibis.literal(None, type="float64")
-            )
-    elif metric == "nps":
-        r = s.filter(s.nps.notnull())
-        x = ibis.cases((r.nps >= 9, 1.0), (r.nps <= 6, -1.0), else_=0.0)
-        agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
-    elif metric == "ces":
-        r = s.filter(s.ces.notnull())
-        if definition.param("method") == "top_box":
-            top = int(definition.param("top_box_from"))
-            agg = r.group_by([*KEYS]).aggregate(
-                num=_count(r.ces >= top), den=r.count(), sq=ibis.literal(None, type="float64")
-            )
-        else:
-            x = r.ces.cast("float64")
-            agg = r.group_by([*KEYS]).aggregate(num=x.sum(), den=x.count(), sq=(x * x).sum())
-    else:
-        raise ValueError(f"{metric} is not a survey metric")
-    return _finish(agg)
+    null_sq = ibis.literal(None, type="float64")
+    if metric == "qa_score":
+        evaluation = ~r.survey
+        failed = r.auto_fail.fill_null(False)
+        # Scores in millionths of a point add up exactly (see asa/aht): the same mean every run.
+        micro = ibis.ifelse(failed, 0, (r.score * 1_000_000).round().cast("int64"))
+        micro = ibis.ifelse(evaluation, micro, ibis.null("int64"))
+        x = micro.cast("float64") / 100_000_000
+        return micro.sum().cast("float64") / 100_000_000, _count(evaluation), (x * x).sum()
+    if metric not in ("csat", "nps", "ces"):
+        raise ValueError(f"{metric} is not a survey or QA metric")
+    answer = r[metric]
+    given = r.survey & answer.notnull()
+    if metric == "nps":
+        x = ibis.cases((answer >= 9, 1.0), (answer <= 6, -1.0), else_=0.0)
+        x = ibis.ifelse(given, x, ibis.null("float64"))
+        return x.sum(), _count(given), (x * x).sum()
+    method = definition.param("method")
+    if (metric == "csat" and method != "mean") or (metric == "ces" and method == "top_box"):
+        top = int(definition.param("top_box_from"))
+        return _count(given & (answer >= top)), _count(given), null_sq
+    x = ibis.ifelse(given, answer.cast("float64"), ibis.null("float64"))
+    return x.sum(), _count(given), (x * x).sum()
 
 
-def qa_aggregate(t: ir.Table, evaluations: ir.Table) -> ir.Table:
-    """Mean of score ÷ 100 (0 where auto_fail) over evaluations of in-scope contacts."""
+def response_aggregate(
+    t: ir.Table,
+    surveys: ir.Table,
+    evaluations: ir.Table,
+    definitions: Sequence[KpiDefinition],
+) -> ir.Table:
+    """CSAT, NPS, CES and QA of in-scope contacts in one join: ``num_i, den_i, sq_i`` per KPI.
+
+    Surveys and QA evaluations are stacked into one table of responses, so the contacts are
+    scanned and joined once however many of these KPIs share the frame. A response belongs to
+    the period (and bucket) of its contact's ``offered_at``.
+    """
     base = t.filter(~t.excluded, ~t.short).select("contact_id", *KEYS)
-    e = evaluations.join(base, evaluations.contact_id == base.contact_id)
-    failed = e.auto_fail.fill_null(False)
-    # Scores in millionths of a point add up exactly (see asa/aht): the same mean on every run.
-    micro = ibis.ifelse(failed, 0, (e.score * 1_000_000).round().cast("int64"))
-    x = ibis.ifelse(failed, 0.0, e.score / 100.0)
-    return _finish(
-        e.group_by([*KEYS]).aggregate(
-            num=micro.sum().cast("float64") / 100_000_000, den=x.count(), sq=(x * x).sum()
+    null_int = ibis.literal(None, type="int64")
+    parts = []
+    if any(d.metric != "qa_score" for d in definitions):
+        parts.append(
+            surveys.select(
+                "contact_id",
+                survey=ibis.literal(True),
+                csat=surveys.csat.cast("int64"),
+                nps=surveys.nps.cast("int64"),
+                ces=surveys.ces.cast("int64"),
+                score=ibis.literal(None, type="float64"),
+                auto_fail=ibis.literal(None, type="boolean"),
+            )
         )
-    )
+    if any(d.metric == "qa_score" for d in definitions):
+        parts.append(
+            evaluations.select(
+                "contact_id",
+                survey=ibis.literal(False),
+                csat=null_int,
+                nps=null_int,
+                ces=null_int,
+                score=evaluations.score.cast("float64"),
+                auto_fail=evaluations.auto_fail,
+            )
+        )
+    stacked = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
+    # contacts on the probe side, the (far fewer) responses hashed
+    r = base.join(stacked, base.contact_id == stacked.contact_id)
+    columns: dict[str, Any] = {}
+    for i, definition in enumerate(definitions):
+        num, den, sq = response_measures(r, definition)
+        columns[f"num_{i}"] = num.cast("float64")
+        columns[f"den_{i}"] = den.cast("int64")
+        columns[f"sq_{i}"] = sq.cast("float64")
+    return r.group_by([*KEYS]).aggregate(**columns)
 
 
 def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
