@@ -20,13 +20,15 @@ HEADER = (
 )
 
 
-def big_delivery(folder: Path, rows: int, prefix: str) -> Path:
+def big_delivery(folder: Path, rows: int, prefix: str, first: str = "") -> Path:
+    """``rows`` contacts over three months; ``first`` (a key) adds a row for it at the top."""
     folder.mkdir(parents=True)
     line = (
         ",voice,inbound,members,2027-0{m}-05T09:00:00-06:00,2027-0{m}-05T09:00:20-06:00,"
         "2027-0{m}-05T09:05:00-06:00,250,10,20,A1,K{k},false,resolved\n"
     )
-    body = "".join(f"{prefix}{i}" + line.format(m=1 + i % 3, k=i % 997) for i in range(rows))
+    body = first + line.format(m=1, k=0) if first else ""
+    body += "".join(f"{prefix}{i}" + line.format(m=1 + i % 3, k=i % 997) for i in range(rows))
     (folder / "contacts.csv").write_text(HEADER + body, encoding="utf-8")
     return folder
 
@@ -42,13 +44,24 @@ def snapshot(ws: Path) -> tuple[str, str, list[dict[str, object]], dict[str, int
 
 
 @pytest.mark.parametrize(
-    "kill_when", ["scratch/contacts/staged.parquet", "scratch/contacts/out", "next/tables"]
+    ("kill_when", "repeats_stored"),
+    [
+        # a new delivery: split by month, then each month sorted and merged with stored rows
+        ("scratch/contacts/months", False),
+        ("scratch/contacts/out", False),
+        ("next/tables", False),
+        # a delivery repeating a stored contact: staged, keys resolved, then written
+        ("scratch/contacts/staged.parquet", True),
+        ("scratch/contacts/out", True),
+    ],
 )
-def test_kill_mid_ingest_leaves_the_workspace_unchanged(tmp_path: Path, kill_when: str) -> None:
+def test_kill_mid_ingest_leaves_the_workspace_unchanged(
+    tmp_path: Path, kill_when: str, repeats_stored: bool
+) -> None:
     ws = tmp_path / "ws"
     ingest_path(big_delivery(tmp_path / "first", 50, "F"), ws)
     before = snapshot(ws)
-    second = big_delivery(tmp_path / "second", 300_000, "S")
+    second = big_delivery(tmp_path / "second", 300_000, "S", first="F0" if repeats_stored else "")
     script = (
         "import sys; from callpact.data.ingest import ingest_path; "
         "ingest_path(sys.argv[1], sys.argv[2])"

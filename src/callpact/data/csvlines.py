@@ -8,8 +8,11 @@ Record 0 is the header. The scan is chunked, so memory stays flat on multi-GB fi
 
 from __future__ import annotations
 
+import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -120,3 +123,75 @@ def read_records(path: Path, spans: RecordSpans) -> list[bytes]:
             text = handle.read(end - start)
             out.append(text[:-1] if text.endswith(b"\r") else text)
     return out
+
+
+def split_at_records(path: Path, out_dir: Path, parts: int) -> list[Path]:
+    """Cut a CSV file into ``parts`` files at record boundaries, each starting with the header.
+
+    Lets several readers work on one delivery at once; the data records of part ``k`` follow
+    those of part ``k - 1`` in the original order. A cut is the first newline at or after an
+    equal share of the bytes where the quotes seen so far are balanced (the rule
+    :func:`scan_records` uses), so a quoted newline is never cut. Returns fewer parts (at
+    least the original file, uncopied) when the file is too small to share.
+    """
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        header = handle.readline()
+        if parts < 2 or not header.endswith(b"\n"):
+            return [path]
+        quotes = header.count(b'"')
+        pos = len(header)
+        cuts = [pos]
+        for k in range(1, parts):
+            target = len(header) + (size - len(header)) * k // parts
+            if target <= pos:
+                continue
+            while pos < target:  # quotes between the last cut and the target
+                chunk = handle.read(min(CHUNK, target - pos))
+                if not chunk:
+                    break
+                quotes += chunk.count(b'"')
+                pos += len(chunk)
+            cut = _next_balanced_newline(handle, pos, quotes)
+            if cut is None or cut >= size:  # no record left for another part
+                break
+            pos, quotes = cut, 0
+            handle.seek(pos)
+            cuts.append(cut)
+    cuts.append(size)
+    if len(cuts) < 3:
+        return [path]
+    out: list[Path] = []
+    with path.open("rb") as source:
+        for index, (start, end) in enumerate(itertools.pairwise(cuts)):
+            part = out_dir / f"part-{index}.csv"
+            with part.open("wb") as target_file:
+                target_file.write(header)
+                target_file.flush()
+                _copy_range(source.fileno(), target_file.fileno(), start, end - start)
+            out.append(part)
+    return out
+
+
+def _next_balanced_newline(handle: BinaryIO, pos: int, quotes: int) -> int | None:
+    """Offset just after the first newline from ``pos`` outside quotes (None: end of file)."""
+    while chunk := handle.read(1 << 20):
+        at = 0
+        while (newline := chunk.find(b"\n", at)) >= 0:
+            quotes += chunk.count(b'"', at, newline)
+            if quotes % 2 == 0:
+                return pos + newline + 1
+            at = newline + 1
+        quotes += chunk.count(b'"', at)
+        pos += len(chunk)
+    return None
+
+
+def _copy_range(source: int, target: int, offset: int, count: int) -> None:
+    """Append ``count`` bytes of ``source`` from ``offset`` to ``target`` (in the kernel)."""
+    while count > 0:
+        copied = os.copy_file_range(source, target, count, offset)
+        if copied <= 0:  # pragma: no cover - a file shrinking under us
+            raise OSError(f"could not copy {count} bytes of a delivery file")
+        offset += copied
+        count -= copied

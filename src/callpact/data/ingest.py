@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from callpact.data.csvlines import read_records, scan_records
+from callpact.data.csvlines import read_records, scan_records, split_at_records
 from callpact.data.schema import (
     DELIVERED_TABLES,
     TABLES,
@@ -292,6 +292,28 @@ class _Located:
     lines: dict[int, int]
     texts: dict[int, str]
     source: dict[int, str]
+
+
+#: rows read, rows passing the row rules, ordinals of rejected rows, duplicates, conflicts
+#: (ordinal, code, field, message), rows replaced, rows accepted
+_Outcome = tuple[int, int, np.ndarray, int, list[tuple[int, str, str, str]], int, int]
+
+#: rows of the delivery whose keys are looked up in the workspace before choosing a path
+SAMPLE_ROWS = 10_000
+#: a CSV delivery this large is read in parts at once, one reader per core
+SPLIT_BYTES = 32 << 20
+READERS = max(min(os.cpu_count() or 1, 4), 1)
+
+
+@dataclass
+class _MonthSplit:
+    """The rows that passed the row rules, cut into one Arrow file per month, in file order."""
+
+    rows_read: int
+    bad: np.ndarray  # ordinals of rows that broke a row rule
+    key_hashes: np.ndarray  # 64-bit key hash of every passing row
+    files: dict[int, list[Path]]  # month key (``YYYYMM``, 0 for ``all``) → Arrow IPC files
+    rows: dict[int, int]  # month key → passing rows
 
 
 class _TableIngest:
@@ -729,7 +751,7 @@ class _TableIngest:
         return int(accepted)
 
     def _write_partitions(
-        self, sql: str, out_dir: Path, expected: int
+        self, sql: str, out_dir: Path, expected: int, done: int = 0
     ) -> dict[str, tuple[Path, int]]:
         """Stream the sorted rows out of DuckDB and cut them into one Parquet file per month.
 
@@ -750,7 +772,6 @@ class _TableIngest:
         written: dict[str, tuple[Path, int]] = {}
         writer: pq.ParquetWriter | None = None
         current = ""
-        done = 0
         # the sort's buffers and the Arrow batches and Parquet pages out here add up: give
         # DuckDB less while they coexist (the sort spills a little more; memory stays bounded)
         self.con.execute(f"SET memory_limit = {_lit(WRITE_MEMORY_LIMIT)}")
@@ -789,25 +810,225 @@ class _TableIngest:
 
     # -- the whole table ----------------------------------------------------------------------
 
+    # -- the month-split path: one read of the delivery, sorted month by month ---------------
+
+    def _split_path_likely(self) -> bool:
+        """False when a sample of the delivery's keys is already stored (a replay, a correction).
+
+        Only a guess, to spare such deliveries a split that would be thrown away: the split
+        path checks every key exactly before it writes anything.
+        """
+        stored = self.txn.base_files(self.schema.name)
+        if not stored:
+            return True
+        key = ", ".join(_q(k) for k in self.schema.key)
+        checked = self.compiled.fast_pass(self._relation(self.src.path))
+        sample = f"SELECT hash({key}) AS kh FROM ({checked}) WHERE __ok LIMIT {SAMPLE_ROWS}"
+        try:
+            (hits,) = self.con.execute(
+                f"SELECT count(*) FROM ({sample}) WHERE kh IN "
+                f"(SELECT hash({key}) FROM read_parquet({_sql_list(stored)}))"
+            ).fetchone()
+        except Exception:  # duckdb.Error: a file the staged path has to clean first
+            return False
+        return int(hits) == 0
+
+    def _split_path(self) -> _Outcome | None:
+        """Validate once and store month by month, when no key repeats or is stored already.
+
+        The delivery is read, typed and checked in one streaming query; the rows that pass
+        are cut into one Arrow file per month in file order (a cheap write the page cache
+        usually absorbs) while their key hashes are collected. When no key hash repeats and
+        none is stored, every passing row is accepted: each month is sorted on its own (a
+        month fits in memory, the whole delivery does not) and written, merged with the rows
+        the workspace already holds for that month. Otherwise (or when DuckDB cannot read the
+        file) it returns None and the staged path does the work, leaving nothing behind.
+        """
+        import duckdb
+
+        split_dir = self.work / "months"
+        try:
+            split = self._split_by_month(split_dir)
+        except duckdb.Error:  # not plain RFC 4180 (or not UTF-8): the staged path cleans it
+            shutil.rmtree(split_dir, ignore_errors=True)
+            return None
+        if not self._keys_are_new(split.key_hashes):
+            shutil.rmtree(split_dir)
+            return None
+        self._progress("writing")
+        accepted = self._write_months(split)
+        shutil.rmtree(split_dir)
+        ok = split.rows_read - len(split.bad)
+        return split.rows_read, ok, split.bad, 0, [], 0, accepted
+
+    def _split_by_month(self, split_dir: Path) -> _MonthSplit:
+        """Read the delivery in parts at once (a DuckDB stream to Python uses one core each)."""
+        split_dir.mkdir()
+        sources = [self.src.path]
+        if self.src.kind == "csv" and self.src.path.stat().st_size >= SPLIT_BYTES:
+            parts_dir = self.work / "parts"
+            parts_dir.mkdir()
+            sources = split_at_records(self.src.path, parts_dir, READERS)
+        self._progress("validating")
+        with ThreadPoolExecutor(len(sources)) as pool:
+            parts = list(
+                pool.map(
+                    self._split_part, sources, [split_dir / str(i) for i in range(len(sources))]
+                )
+            )
+        bad: list[np.ndarray] = []
+        files: dict[int, list[Path]] = {}
+        rows: dict[int, int] = {}
+        read = 0
+        for part in parts:
+            bad.append(part.bad + read)  # ordinals in the whole delivery
+            read += part.rows_read
+            for month, paths in part.files.items():
+                files.setdefault(month, []).extend(paths)
+                rows[month] = rows.get(month, 0) + part.rows[month]
+        return _MonthSplit(
+            read,
+            np.concatenate(bad),
+            np.concatenate([p.key_hashes for p in parts]),
+            files,
+            rows,
+        )
+
+    def _split_part(self, path: Path, split_dir: Path) -> _MonthSplit:
+        """One part: typed and checked in a stream, passing rows appended to month files."""
+        s = self.schema
+        key = ", ".join(_q(k) for k in s.key)
+        sql = (
+            f"SELECT *, hash({key}) AS __kh, {month_key_expression(s)} AS __month "
+            f"FROM ({self.compiled.fast_pass(self._relation(path))})"
+        )
+        split_dir.mkdir()
+        writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        files: dict[int, list[Path]] = {}
+        rows: dict[int, int] = {}
+        bad: list[np.ndarray] = []
+        hashes: list[np.ndarray] = []
+        read = 0
+        con = self.con.cursor()  # its own stream; session settings are per cursor
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            reader = con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
+            data_names = [n for n in reader.schema.names if n not in ("__ok", "__kh", "__month")]
+            try:
+                for batch in _prefetched(reader):
+                    passed = batch.column("__ok")
+                    if passed.false_count:
+                        failed = np.flatnonzero(~passed.to_numpy(zero_copy_only=False))
+                        bad.append(failed + read)
+                        batch = batch.filter(passed)  # noqa: PLW2901 - only passing rows go on
+                    read += len(passed)
+                    if not batch.num_rows:
+                        continue
+                    # a copy: a view would keep DuckDB's whole batch alive (one release per batch)
+                    hashes.append(batch.column("__kh").to_numpy().copy())
+                    months = pc.fill_null(batch.column("__month"), -1).to_numpy()
+                    data = batch.select(data_names)
+                    if (months[1:] != months[:-1]).any():
+                        # most deliveries hold one month; a year's export is regrouped per batch
+                        order = np.argsort(months, kind="stable")
+                        months = months[order]
+                        data = data.take(pa.array(order))
+                    cuts = np.flatnonzero(months[1:] != months[:-1]) + 1
+                    for start, end in itertools.pairwise([0, *cuts.tolist(), len(months)]):
+                        month = int(months[start])
+                        if month not in writers:
+                            file = split_dir / f"{month}.arrow"
+                            files[month] = [file]
+                            writers[month] = pa.ipc.new_file(file, data.schema)
+                            rows[month] = 0
+                        writers[month].write_batch(data.slice(start, end - start))
+                        rows[month] += end - start
+                    if self.progress is not None:
+                        self.progress(s.name, "validating", None)
+            finally:
+                for writer in writers.values():
+                    writer.close()
+                reader.close()
+        finally:
+            con.close()
+        return _MonthSplit(
+            read,
+            np.concatenate(bad) if bad else np.empty(0, np.int64),
+            np.concatenate(hashes) if hashes else np.empty(0, np.uint64),
+            files,
+            rows,
+        )
+
+    def _keys_are_new(self, hashes: np.ndarray) -> bool:
+        """No key hash repeats inside the delivery and none is stored (exactly: by hash)."""
+        ordered = np.sort(hashes)
+        if (ordered[1:] == ordered[:-1]).any():
+            return False
+        stored = self.txn.base_files(self.schema.name)
+        if not stored or not len(hashes):
+            return True
+        key = ", ".join(_q(k) for k in self.schema.key)
+        new_keys = pa.table({"kh": pa.array(ordered, pa.uint64())})
+        self.con.register("__new_keys", new_keys)
+        try:
+            (hits,) = self.con.execute(
+                f"SELECT count(*) FROM read_parquet({_sql_list(stored)}) "
+                f"WHERE hash({key}) IN (SELECT kh FROM __new_keys)"
+            ).fetchone()
+        finally:
+            self.con.unregister("__new_keys")
+        return int(hits) == 0
+
+    def _write_months(self, split: _MonthSplit) -> int:
+        """Sort each month's new rows (with the month's stored rows) and write its partition."""
+        s = self.schema
+        cols = ", ".join(_q(c) for c in s.names)
+        order = ", ".join(f"{_q(c)} ASC NULLS LAST" for c in s.sort_by)
+        base_parts = self.txn.base_partitions(s.name)
+        out_dir = self.work / "out"
+        out_dir.mkdir()
+        accepted = sum(split.rows.values())
+        expected = accepted + sum(
+            self.txn.base_rows(s.name, partition_name(s, m)) for m in split.files
+        )
+        done = 0
+        for month in sorted(split.files):
+            name = partition_name(s, month)
+            sources = [pa.memory_map(str(f)) for f in split.files[month]]
+            try:
+                new_rows = pa.concat_tables([pa.ipc.open_file(m).read_all() for m in sources])
+                self.con.register("__month_rows", new_rows)
+                try:
+                    union = f"SELECT {cols} FROM __month_rows"
+                    old_files = base_parts.get(name, [])
+                    if old_files:
+                        # no key of the delivery is stored (checked), so the month is a union
+                        union += (
+                            f" UNION ALL SELECT {cols} FROM read_parquet({_sql_list(old_files)})"
+                        )
+                    sql = f"SELECT *, {month} AS __month FROM ({union}) ORDER BY {order}"
+                    written = self._write_partitions(sql, out_dir, expected, done)
+                finally:
+                    self.con.unregister("__month_rows")
+                    del new_rows
+            finally:
+                for mapped in sources:
+                    mapped.close()
+            for part, (file, count) in written.items():
+                dest = self.txn.partition_dir(s.name, part) / f"part-{self.ingest_id}-0.parquet"
+                file.replace(dest)
+                self.txn.set_partition(s.name, part, [dest], count)
+                done += count
+        return accepted
+
     def run(self) -> list[Diagnostic]:
-        self.fast_pass()
-        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
-        rows_in_stage, rows_ok = self.con.execute(
-            f"SELECT count(*), count_if(__ok) FROM {staged}"
-        ).fetchone()
-        bad = np.empty(0, np.int64)
-        if rows_ok < rows_in_stage:
-            found = self.con.execute(
-                f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
-            ).fetchnumpy()["file_row_number"]
-            bad = np.asarray(found, np.int64)
-        self._progress("checking keys")
-        skipped, conflicts, replaced = self.resolve_keys()
+        outcome = self._split_path() if self._split_path_likely() else None
+        if outcome is None:
+            outcome = self._staged_path()
+        rows_in_stage, _, bad, skipped, conflicts, replaced, accepted = outcome
         conflict_ord = np.array([c[0] for c in conflicts], np.int64)
         located = self.locate(np.concatenate([bad, conflict_ord]))
         faults = self.reasons(bad, located) + conflicts
-        self._progress("writing")
-        accepted = self.write(conflict_ord, skipped, replaced, int(rows_ok))
         rejected_rows = {o for o, *_ in faults}
         r = self.report
         r.rows_read = int(rows_in_stage) + len(self.pre_rejects)
@@ -837,6 +1058,30 @@ class _TableIngest:
             write_rejects(path, diagnostics, rows_text)
             r.rejects_file = rel
         return diagnostics
+
+    def _staged_path(self) -> _Outcome:
+        """Validate into a staged Parquet file, resolve keys against it, then write.
+
+        The general path: repeated keys inside the delivery, keys already stored (a replay, a
+        correction, ``--replace``) and CSV files DuckDB's reader refuses all go this way.
+        """
+        self.fast_pass()
+        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        rows_in_stage, rows_ok = self.con.execute(
+            f"SELECT count(*), count_if(__ok) FROM {staged}"
+        ).fetchone()
+        bad = np.empty(0, np.int64)
+        if rows_ok < rows_in_stage:
+            found = self.con.execute(
+                f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
+            ).fetchnumpy()["file_row_number"]
+            bad = np.asarray(found, np.int64)
+        self._progress("checking keys")
+        skipped, conflicts, replaced = self.resolve_keys()
+        conflict_ord = np.array([c[0] for c in conflicts], np.int64)
+        self._progress("writing")
+        accepted = self.write(conflict_ord, skipped, replaced, int(rows_ok))
+        return int(rows_in_stage), int(rows_ok), bad, skipped, conflicts, replaced, accepted
 
     def _progress(self, stage: str) -> None:
         if self.progress:
