@@ -128,17 +128,31 @@ def read_records(path: Path, spans: RecordSpans) -> list[bytes]:
 def split_at_records(path: Path, out_dir: Path, parts: int) -> list[Path]:
     """Cut a CSV file into ``parts`` files at record boundaries, each starting with the header.
 
-    Lets several readers work on one delivery at once; the data records of part ``k`` follow
-    those of part ``k - 1`` in the original order. A cut is the first newline at or after an
-    equal share of the bytes where the quotes seen so far are balanced (the rule
-    :func:`scan_records` uses), so a quoted newline is never cut. Returns fewer parts (at
-    least the original file, uncopied) when the file is too small to share.
+    Returns the original file alone when it is too small to share (see :func:`record_cuts`).
+    """
+    cuts = record_cuts(path, parts)
+    if len(cuts) < 3:
+        return [path]
+    return [
+        write_part(path, start, end, out_dir / f"part-{index}.csv")
+        for index, (start, end) in enumerate(itertools.pairwise(cuts))
+    ]
+
+
+def record_cuts(path: Path, parts: int) -> list[int]:
+    """Byte offsets that cut a CSV file's data records into up to ``parts`` runs of records.
+
+    Lets several readers work on one delivery at once: ``[first record, cut, …, file size]``,
+    the records of run ``k`` following those of run ``k - 1`` in the original order. A cut is
+    the first newline at or after an equal share of the bytes where the quotes seen so far are
+    balanced (the rule :func:`scan_records` uses), so a quoted newline is never cut. Fewer
+    runs (one: two offsets) when the file is too small to share.
     """
     size = path.stat().st_size
     with path.open("rb") as handle:
         header = handle.readline()
-        if parts < 2 or not header.endswith(b"\n"):
-            return [path]
+        if not header.endswith(b"\n"):
+            return [len(header), size]
         quotes = header.count(b'"')
         pos = len(header)
         cuts = [pos]
@@ -153,23 +167,21 @@ def split_at_records(path: Path, out_dir: Path, parts: int) -> list[Path]:
                 quotes += chunk.count(b'"')
                 pos += len(chunk)
             cut = _next_balanced_newline(handle, pos, quotes)
-            if cut is None or cut >= size:  # no record left for another part
+            if cut is None or cut >= size:  # no record left for another run
                 break
             pos, quotes = cut, 0
             handle.seek(pos)
             cuts.append(cut)
     cuts.append(size)
-    if len(cuts) < 3:
-        return [path]
-    out: list[Path] = []
-    with path.open("rb") as source:
-        for index, (start, end) in enumerate(itertools.pairwise(cuts)):
-            part = out_dir / f"part-{index}.csv"
-            with part.open("wb") as target_file:
-                target_file.write(header)
-                target_file.flush()
-                _copy_range(source.fileno(), target_file.fileno(), start, end - start)
-            out.append(part)
+    return cuts
+
+
+def write_part(path: Path, start: int, end: int, out: Path) -> Path:
+    """A CSV file of ``path``'s header and its bytes ``start:end`` (copied in the kernel)."""
+    with path.open("rb") as source, out.open("wb") as target:
+        target.write(source.readline())
+        target.flush()
+        _copy_range(source.fileno(), target.fileno(), start, end - start)
     return out
 
 

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from callpact.data.csvlines import read_records, scan_records, split_at_records
+from callpact.data.csvlines import read_records, record_cuts, scan_records, write_part
 from callpact.data.schema import (
     DELIVERED_TABLES,
     TABLES,
@@ -303,6 +303,8 @@ SAMPLE_ROWS = 10_000
 #: a CSV delivery this large is read in parts at once, one reader per core
 SPLIT_BYTES = 32 << 20
 READERS = max(min(os.cpu_count() or 1, 4), 1)
+#: months sorted and written at once
+WRITERS = 2
 
 
 @dataclass
@@ -751,7 +753,7 @@ class _TableIngest:
         return int(accepted)
 
     def _write_partitions(
-        self, sql: str, out_dir: Path, expected: int, done: int = 0
+        self, sql: str, out_dir: Path, expected: int, con: Any = None
     ) -> dict[str, tuple[Path, int]]:
         """Stream the sorted rows out of DuckDB and cut them into one Parquet file per month.
 
@@ -774,8 +776,11 @@ class _TableIngest:
         current = ""
         # the sort's buffers and the Arrow batches and Parquet pages out here add up: give
         # DuckDB less while they coexist (the sort spills a little more; memory stays bounded)
-        self.con.execute(f"SET memory_limit = {_lit(WRITE_MEMORY_LIMIT)}")
-        reader = self.con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
+        done = 0
+        own = con is None  # the caller of a cursor sets the memory limit around all its writes
+        if own:
+            self.con.execute(f"SET memory_limit = {_lit(WRITE_MEMORY_LIMIT)}")
+        reader = (self.con if own else con).execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
         try:
             for batch in _prefetched(reader):
                 keys = pc.fill_null(batch.column(batch.num_columns - 1), -1).to_numpy()
@@ -799,13 +804,14 @@ class _TableIngest:
                     writer.write_table(data.slice(start, end - start))
                     written[name] = (written[name][0], written[name][1] + end - start)
                 done += len(keys)
-                if self.progress is not None:
-                    self.progress(schema.name, "writing", done / expected if expected else None)
+                if self.progress is not None and expected:  # else the caller reports
+                    self.progress(schema.name, "writing", done / expected)
         finally:
             if writer is not None:
                 writer.close()
             reader.close()
-            self.con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
+            if own:
+                self.con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
         return written
 
     # -- the whole table ----------------------------------------------------------------------
@@ -864,18 +870,24 @@ class _TableIngest:
     def _split_by_month(self, split_dir: Path) -> _MonthSplit:
         """Read the delivery in parts at once (a DuckDB stream to Python uses one core each)."""
         split_dir.mkdir()
-        sources = [self.src.path]
+        cuts: list[int] = []
         if self.src.kind == "csv" and self.src.path.stat().st_size >= SPLIT_BYTES:
+            cuts = record_cuts(self.src.path, READERS)
+        self._progress("validating")
+        if len(cuts) < 3:
+            parts = [self._split_part(self.src.path, split_dir / "0")]
+        else:
             parts_dir = self.work / "parts"
             parts_dir.mkdir()
-            sources = split_at_records(self.src.path, parts_dir, READERS)
-        self._progress("validating")
-        with ThreadPoolExecutor(len(sources)) as pool:
-            parts = list(
-                pool.map(
-                    self._split_part, sources, [split_dir / str(i) for i in range(len(sources))]
-                )
-            )
+
+            def read_part(index: int) -> _MonthSplit:
+                # each reader copies its own run of records first: the copies overlap too
+                part = parts_dir / f"part-{index}.csv"
+                write_part(self.src.path, cuts[index], cuts[index + 1], part)
+                return self._split_part(part, split_dir / str(index))
+
+            with ThreadPoolExecutor(len(cuts) - 1) as pool:
+                parts = list(pool.map(read_part, range(len(cuts) - 1)))
         bad: list[np.ndarray] = []
         files: dict[int, list[Path]] = {}
         rows: dict[int, int] = {}
@@ -980,46 +992,54 @@ class _TableIngest:
         return int(hits) == 0
 
     def _write_months(self, split: _MonthSplit) -> int:
-        """Sort each month's new rows (with the month's stored rows) and write its partition."""
+        """Sort each month's new rows (with the month's stored rows) and write its partition.
+
+        Two months at a time, each on its own cursor: while one is sorted (DuckDB) the other
+        is encoded to Parquet (pyarrow), so both cores stay busy.
+        """
+        s = self.schema
+        out_dir = self.work / "out"
+        out_dir.mkdir()
+        months = sorted(split.files)
+        self.con.execute(f"SET memory_limit = {_lit(WRITE_MEMORY_LIMIT)}")
+        try:
+            with ThreadPoolExecutor(min(WRITERS, len(months)) or 1) as pool:
+                results = pool.map(lambda m: self._write_month(m, split.files[m], out_dir), months)
+                for done, written in enumerate(results, start=1):
+                    for part, (file, count) in written.items():
+                        dest = self.txn.partition_dir(s.name, part)
+                        dest = dest / f"part-{self.ingest_id}-0.parquet"
+                        file.replace(dest)
+                        self.txn.set_partition(s.name, part, [dest], count)
+                    if self.progress is not None:
+                        self.progress(s.name, "writing", done / len(months))
+        finally:
+            self.con.execute(f"SET memory_limit = {_lit(MEMORY_LIMIT)}")
+        return sum(split.rows.values())
+
+    def _write_month(
+        self, month: int, files: list[Path], out_dir: Path
+    ) -> dict[str, tuple[Path, int]]:
         s = self.schema
         cols = ", ".join(_q(c) for c in s.names)
         order = ", ".join(f"{_q(c)} ASC NULLS LAST" for c in s.sort_by)
-        base_parts = self.txn.base_partitions(s.name)
-        out_dir = self.work / "out"
-        out_dir.mkdir()
-        accepted = sum(split.rows.values())
-        expected = accepted + sum(
-            self.txn.base_rows(s.name, partition_name(s, m)) for m in split.files
-        )
-        done = 0
-        for month in sorted(split.files):
-            name = partition_name(s, month)
-            sources = [pa.memory_map(str(f)) for f in split.files[month]]
-            try:
-                new_rows = pa.concat_tables([pa.ipc.open_file(m).read_all() for m in sources])
-                self.con.register("__month_rows", new_rows)
-                try:
-                    union = f"SELECT {cols} FROM __month_rows"
-                    old_files = base_parts.get(name, [])
-                    if old_files:
-                        # no key of the delivery is stored (checked), so the month is a union
-                        union += (
-                            f" UNION ALL SELECT {cols} FROM read_parquet({_sql_list(old_files)})"
-                        )
-                    sql = f"SELECT *, {month} AS __month FROM ({union}) ORDER BY {order}"
-                    written = self._write_partitions(sql, out_dir, expected, done)
-                finally:
-                    self.con.unregister("__month_rows")
-                    del new_rows
-            finally:
-                for mapped in sources:
-                    mapped.close()
-            for part, (file, count) in written.items():
-                dest = self.txn.partition_dir(s.name, part) / f"part-{self.ingest_id}-0.parquet"
-                file.replace(dest)
-                self.txn.set_partition(s.name, part, [dest], count)
-                done += count
-        return accepted
+        name = partition_name(s, month)
+        con = self.con.cursor()
+        sources = [pa.memory_map(str(f)) for f in files]
+        try:
+            con.execute("SET TimeZone = 'UTC'")  # session settings are per cursor
+            new_rows = pa.concat_tables([pa.ipc.open_file(m).read_all() for m in sources])
+            con.register("__month_rows", new_rows)
+            union = f"SELECT {cols} FROM __month_rows"
+            if old := self.txn.base_partitions(s.name).get(name, []):
+                # no key of the delivery is stored (checked), so the month is a union
+                union += f" UNION ALL SELECT {cols} FROM read_parquet({_sql_list(old)})"
+            sql = f"SELECT *, {month} AS __month FROM ({union}) ORDER BY {order}"
+            return self._write_partitions(sql, out_dir, 0, con)
+        finally:
+            con.close()
+            for mapped in sources:
+                mapped.close()
 
     def run(self) -> list[Diagnostic]:
         outcome = self._split_path() if self._split_path_likely() else None
