@@ -237,7 +237,8 @@ def flag_exclusions(t: ir.Table, definition: KpiDefinition, data: ExclusionData)
 
 
 def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
-    return ibis.ifelse(cond, 1, 0).sum().fill_null(0)
+    # int64 on every backend (DuckDB would sum into a 128-bit integer)
+    return ibis.ifelse(cond, 1, 0).sum().fill_null(0).cast("int64")
 
 
 def _finish(grouped: ir.Table) -> ir.Table:
