@@ -29,11 +29,13 @@ BATCH = 500_000
 EPOCH_2027 = 1_798_761_600  # 2027-01-01T00:00:00Z
 
 
-def write_contacts_csv(path: Path, rows: int, seed: int = 7) -> None:
-    """Write ``rows`` valid contacts (a year of 2027, several queues) with numpy, in batches.
+def write_contacts_csv(path: Path, rows: int, seed: int = 7, months: int = 12) -> None:
+    """Write ``rows`` valid contacts (the first ``months`` months of 2027, several queues) with
+    numpy, in batches: 12 is a year's history, 1 a monthly delivery.
 
     Timestamps carry the America/Chicago offset, like a real US vendor export.
     """
+    span = (365 if months >= 12 else 28 * months) * 86400
     rng = np.random.default_rng(seed)
     queues = np.array(["members", "pharmacy", "providers", "members-chat", "billing"])
     channels = np.array(["voice", "voice", "voice", "chat", "email"])
@@ -47,7 +49,7 @@ def write_contacts_csv(path: Path, rows: int, seed: int = 7) -> None:
             n = min(BATCH, rows - start)
             ids = np.arange(start, start + n)
             q = rng.integers(0, len(queues), n)
-            offered = (EPOCH_2027 + rng.integers(0, 365 * 86400, n)) * 1_000_000
+            offered = (EPOCH_2027 + rng.integers(0, span, n)) * 1_000_000
             answered = rng.random(n) < 0.9
             wait = rng.exponential(25, n)
             talk = np.round(rng.gamma(2.0, 150, n), 1)
@@ -211,6 +213,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="folder to keep the CSV in (reused if present)")
     parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument(
+        "--months", type=int, default=12, help="months the contacts span (12: a year; 1: a month)"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -221,10 +226,11 @@ def main() -> None:
         folder = args.keep or Path(tmp) / "delivery"
         folder.mkdir(parents=True, exist_ok=True)
         csv_path = folder / "contacts.csv"
-        marker = folder / f".rows-{args.rows}"
+        suffix = "" if args.months == 12 else f"-months-{args.months}"
+        marker = folder / f".rows-{args.rows}{suffix}"
         if not marker.exists():
             t0 = time.perf_counter()
-            write_contacts_csv(csv_path, args.rows)
+            write_contacts_csv(csv_path, args.rows, months=args.months)
             marker.touch()
             size_mb = csv_path.stat().st_size / 1e6
             print(f"wrote {csv_path} ({size_mb:.0f} MB) in {time.perf_counter() - t0:.1f}s")

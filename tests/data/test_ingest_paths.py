@@ -71,9 +71,11 @@ def ingest_twice(tmp_path: Path, tag: str) -> tuple[Path, list[ingest.IngestRepo
 
 @pytest.fixture
 def many_readers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cut even a small delivery into three parts read at once."""
+    """Cut even a small delivery into three parts read at once, and sort its months in
+    customer ranges of about 40 rows."""
     monkeypatch.setattr(ingest, "SPLIT_BYTES", 1)
     monkeypatch.setattr(ingest, "READERS", 3)
+    monkeypatch.setattr(ingest, "SORT_ROWS", 40)
 
 
 def test_split_and_staged_paths_store_and_reject_the_same(
@@ -204,3 +206,52 @@ def test_a_replay_is_recognised_before_it_is_split(
     assert replay.accepted == 0
     assert replay.duplicates == first.accepted
     assert replay.rejected == first.rejected
+
+
+def test_stored_rows_of_a_range_without_new_rows_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many_readers: None
+) -> None:
+    def contact(cid: str, month: int, customer: str) -> str:
+        return good(cid).replace("2027-01-", f"2027-0{month}-").replace(",K1,", f",{customer},")
+
+    # stored: ten customers in each of two months; new: few customers, month 2 only K50-K59
+    first = [contact(f"F{i}", 1 + i % 2, f"K{i % 10}") for i in range(200)]
+    second = [contact(f"S{i}", 1 + i % 2, f"K{5 + i % 2}{i % 10}") for i in range(400)]
+    results = []
+    for tag in ("split", "staged"):
+        if tag == "staged":
+            monkeypatch.setattr(ingest._TableIngest, "_split_path_likely", lambda self: False)
+        ws = tmp_path / f"ws-{tag}"
+        ingest_path(write(tmp_path / f"first-{tag}", first), ws)
+        report = ingest_path(write(tmp_path / f"second-{tag}", second), ws)
+        assert report.tables["contacts"].accepted == 400
+        results.append(stored_rows(ws))
+    split, staged = results
+    assert split == staged
+    assert sum(len(rows) for _, rows in split) == 600
+
+
+def test_sort_ranges_are_chosen_for_a_large_delivery_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [good(f"C{i}").replace(",K1,", f",K{i:04d},") for i in range(2000)]
+    folder = write(tmp_path / "d", rows)
+    seen: list[list[str]] = []
+    bounds = ingest._TableIngest._sort_bounds
+
+    def spy(self: ingest._TableIngest) -> list[str]:
+        seen.append(bounds(self))
+        return seen[-1]
+
+    monkeypatch.setattr(ingest._TableIngest, "_sort_bounds", spy)
+    ingest_path(folder, tmp_path / "small")
+    monkeypatch.setattr(ingest, "SPLIT_BYTES", 1)
+    monkeypatch.setattr(ingest, "SORT_ROWS", 500)
+    ingest_path(folder, tmp_path / "large")
+    assert seen[0] == []
+    assert len(seen[1]) == 3  # about 2,000 rows in ranges of 500: three cuts
+    assert seen[1] == sorted(seen[1])
+    assert all("K0000" < b <= "K1999" for b in seen[1])
+    with open_source(tmp_path / "large") as src:
+        stored = src.read_table("contacts").column("customer_id").to_pylist()
+    assert stored == sorted(stored)
