@@ -310,6 +310,20 @@ def _label(bucket_us: int, span: kx.Span) -> str | None:
     return local.strftime("%Y-%m-%dT%H:%M")
 
 
+def _excluded_by_bucket(
+    rows: Sequence[Mapping[str, Any]],
+) -> dict[tuple[int, str], dict[str, int]]:
+    """Exclusion counts per (bucket, group): ``x_<kind>`` columns and ``excluded``."""
+    return {
+        (int(row["bucket"]), str(row["grp"] or "")): {
+            k.removeprefix("x_"): int(v or 0)
+            for k, v in row.items()
+            if k.startswith("x_") or k == "excluded"
+        }
+        for row in rows
+    }
+
+
 def _accumulate(
     into: dict[tuple[int, str], dict[str, Any]], key: tuple[int, str], row: Mapping[str, Any]
 ) -> None:
@@ -455,8 +469,8 @@ class Computation:
         data = self.exclusion_data(definition)
         contacts = self.table("contacts")
         if metric == "fcr":
-            look_ahead = (int(definition.param("window_days")) + 2) * DAY_US
-            frame = kx.contact_frame(contacts, definition, span, hi_us=span.hi_us + look_ahead)
+            until = self.fcr_until_us(definition)
+            frame = kx.contact_frame(contacts, definition, span, hi_us=until)
             frame = kx.flag_exclusions(frame, definition, data)
             aggregate = kx.fcr_aggregate(frame, definition, span, windows, part=part)
             in_period = frame.filter(frame.off_us < span.hi_us, kx.in_hours(frame, windows))
@@ -506,7 +520,6 @@ class Computation:
         frame = kx.contact_frame(self.table("contacts"), first, self.span)
         frame = frame.filter(kx.in_hours(frame, self.windows(first)))
         frame = kx.flag_exclusions(frame, first, self.exclusion_data(first))
-        excluded: dict[tuple[int, str], dict[str, int]] = {}
         if first.metric in CONTACT_METRICS:
             # the exclusion counts come with the contact KPIs' own scan
             aggregate = kx.contact_aggregate(frame, definitions)
@@ -522,13 +535,7 @@ class Computation:
                 if first.exclusions
                 else []
             )
-        for row in counted:
-            key = (int(row["bucket"]), str(row["grp"] or ""))
-            excluded[key] = {
-                k.removeprefix("x_"): int(v or 0)
-                for k, v in row.items()
-                if k.startswith("x_") or k == "excluded"
-            }
+        excluded = _excluded_by_bucket(counted)
         out: list[KpiResult] = []
         for i, definition in enumerate(definitions):
             by_bucket = {
@@ -557,15 +564,19 @@ class Computation:
         for i in range(1, passes):
             more, _ = self.expressions(definition, part=(i, passes))
             rows += self.backend.execute(more).to_pylist()
-        excluded: dict[tuple[int, str], dict[str, int]] = {}
-        if counts is not None:
-            for row in self.backend.execute(counts).to_pylist():
-                key = (int(row.pop("bucket")), str(row.pop("grp") or ""))
-                excluded[key] = {k.removeprefix("x_"): int(v or 0) for k, v in row.items()}
+        excluded = (
+            _excluded_by_bucket(self.backend.execute(counts).to_pylist())
+            if counts is not None
+            else {}
+        )
         by_bucket: dict[tuple[int, str], dict[str, Any]] = {}
         for row in rows:
             _accumulate(by_bucket, (int(row["bucket"]), str(row["grp"] or "")), row)
         return self._assemble(definition, by_bucket, excluded, rollup=rollup), aggregate
+
+    def fcr_until_us(self, definition: KpiDefinition) -> int:
+        """End of FCR's look-ahead: the window and two days for any offset change."""
+        return self.span.hi_us + (int(definition.param("window_days")) + 2) * DAY_US
 
     def fcr_passes(self, definition: KpiDefinition) -> int:
         """How many passes over disjoint sets of customers FCR's window makes.
@@ -578,10 +589,9 @@ class Computation:
         limit = self.backend.window_rows
         if limit is None:
             return 1
-        look_ahead = (int(definition.param("window_days")) + 2) * DAY_US
         c = self.table("contacts")
         off = kx.epoch_us(c, "offered_at")
-        in_span = c.filter(off >= self.span.lo_us, off < self.span.hi_us + look_ahead)
+        in_span = c.filter(off >= self.span.lo_us, off < self.fcr_until_us(definition))
         (counted,) = self.backend.execute(in_span.aggregate(n=in_span.count())).to_pylist()
         return max(1, -(-int(counted["n"]) // limit))
 
