@@ -255,3 +255,27 @@ def test_sort_ranges_are_chosen_for_a_large_delivery_only(
     with open_source(tmp_path / "large") as src:
         stored = src.read_table("contacts").column("customer_id").to_pylist()
     assert stored == sorted(stored)
+
+
+def test_month_key_is_the_utc_month_of_any_instant() -> None:
+    import duckdb
+
+    from callpact.data.ingest import month_key_expression
+    from callpact.data.schema import TABLES
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    fast = month_key_expression(TABLES["contacts"])
+    rows = con.execute(
+        f"SELECT CAST(offered_at AS VARCHAR), {fast}, year(offered_at) * 100 + month(offered_at) "
+        "FROM (SELECT make_timestamptz(v) AS offered_at FROM (SELECT unnest("
+        "range(-60000000000000000, 10000000000000000, 99999999999937) "
+        "|| [-1, 0, 1, 1798761599999999, 1798761600000000]) AS v))"
+    ).fetchall()
+    assert len(rows) > 700
+    assert [r for r in rows if r[1] != r[2]] == []
+    tail = con.execute(
+        f"SELECT {fast} FROM (SELECT CAST(v AS TIMESTAMPTZ) AS offered_at "
+        "FROM unnest([NULL, 'infinity', '-infinity']) AS t(v))"
+    ).fetchall()
+    assert tail == [(None,), (None,), (None,)]

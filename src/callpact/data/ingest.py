@@ -267,8 +267,10 @@ def month_key_expression(schema: TableSchema) -> str:
     """
     if schema.partition_by is None:
         return "0"
-    ts = _q(schema.partition_by)
-    return f"(year({ts}) * 100 + month({ts}))"
+    # the UTC wall time as a plain timestamp: year() and month() of a TIMESTAMPTZ go through
+    # ICU's calendar, which cost 0.23 CPU s per million rows; of a timestamp, next to nothing
+    utc = f"make_timestamp(epoch_us({_q(schema.partition_by)}))"
+    return f"(year({utc}) * 100 + month({utc}))"
 
 
 def partition_name(schema: TableSchema, key: int) -> str:
