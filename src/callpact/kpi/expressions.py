@@ -13,7 +13,7 @@ The building blocks, in the order a KPI uses them:
 
 Only operations that both DuckDB and Spark compile identically are used: comparisons of
 timestamps with whole-second literals, ``delta(…, unit="microsecond")``, integer arithmetic,
-CASE, joins, and one LEAD window (FCR).
+CASE, joins and anti-joins, and for FCR one LEAD window and a list aggregate with its unnest.
 """
 
 from __future__ import annotations
@@ -237,8 +237,7 @@ def flag_exclusions(t: ir.Table, definition: KpiDefinition, data: ExclusionData)
 
 
 def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
-    # int64 on every backend (DuckDB would sum into a 128-bit integer)
-    return ibis.ifelse(cond, 1, 0).sum().fill_null(0).cast("int64")
+    return ibis.ifelse(cond, 1, 0).sum().fill_null(0)
 
 
 def _finish(grouped: ir.Table) -> ir.Table:
