@@ -301,15 +301,20 @@ def contact_measures(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, 
     raise ValueError(f"{metric} is not a contact metric")
 
 
-def contact_aggregate(t: ir.Table, definitions: Sequence[KpiDefinition]) -> ir.Table:
-    """One scan for several contact KPIs sharing a frame: ``num_i, den_i, sq_i`` per KPI, and
-    the exclusion counts of the frame (``x_<kind>``, ``excluded``)."""
+def _measure_columns(measures: Sequence[tuple[Any, Any, Any]]) -> dict[str, Any]:
+    """``num_i, den_i, sq_i`` columns of the i-th KPI of a fused query."""
     columns: dict[str, Any] = {}
-    for i, definition in enumerate(definitions):
-        num, den, sq = contact_measures(t, definition)
+    for i, (num, den, sq) in enumerate(measures):
         columns[f"num_{i}"] = num.cast("float64")
         columns[f"den_{i}"] = den.cast("int64")
         columns[f"sq_{i}"] = sq.cast("float64")
+    return columns
+
+
+def contact_aggregate(t: ir.Table, definitions: Sequence[KpiDefinition]) -> ir.Table:
+    """One scan for several contact KPIs sharing a frame: ``num_i, den_i, sq_i`` per KPI, and
+    the exclusion counts of the frame (``x_<kind>``, ``excluded``)."""
+    columns = _measure_columns([contact_measures(t, d) for d in definitions])
     for exclusion in definitions[0].exclusions:
         columns[f"x_{exclusion.kind}"] = _count(t[f"x_{exclusion.kind}"])
     columns["excluded"] = _count(t.excluded)
@@ -520,12 +525,7 @@ def response_aggregate(
     stacked = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
     # contacts on the probe side, the (far fewer) responses hashed
     r = base.join(stacked, base.contact_id == stacked.contact_id)
-    columns: dict[str, Any] = {}
-    for i, definition in enumerate(definitions):
-        num, den, sq = response_measures(r, definition)
-        columns[f"num_{i}"] = num.cast("float64")
-        columns[f"den_{i}"] = den.cast("int64")
-        columns[f"sq_{i}"] = sq.cast("float64")
+    columns = _measure_columns([response_measures(r, d) for d in definitions])
     return r.group_by([*KEYS]).aggregate(**columns)
 
 
