@@ -138,6 +138,12 @@ def test_kpi_csv_by_day_and_explain(folder: tuple[Path, dict[str, Any]], tmp_pat
     assert "repeat" in explained.output
     assert "SELECT" in explained.output
     assert "OVER" in explained.output
+    # a KPI computed in a fused query is told which of its columns are its own
+    fused = runner.invoke(
+        app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10", "--explain", "csat"]
+    )
+    assert fused.exit_code == 0, fused.output
+    assert "-- csat: num_" in fused.output
     table = runner.invoke(app, ["kpi", str(annex), "--data", str(root), "--period", "2027-10"])
     assert table.exit_code == 0, table.output
     assert "trainees_in_exemption" in table.output  # every exclusion kind is shown

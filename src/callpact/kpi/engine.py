@@ -745,11 +745,13 @@ def compute(
                 rows, aggregate = computation.fused_results(group, rollup=rollup)
             else:
                 rows, aggregate = computation.results(definition, rollup=rollup)
-            for d in group:
+            for i, d in enumerate(group):
                 done.add(d.kpi_id)
                 by_id[d.kpi_id] = [r for r in rows if r.kpi_id == d.kpi_id]
                 if d.kpi_id in explain:
-                    queries[d.kpi_id] = engine.sql(aggregate)
+                    # a fused query computes several KPIs: say which columns are this one's
+                    mine = f"-- {d.kpi_id}: num_{i}, den_{i}, sq_{i}\n" if key is not None else ""
+                    queries[d.kpi_id] = mine + engine.sql(aggregate)
         for definition in definitions:
             results.extend(by_id.get(definition.kpi_id, []))
         return Scorecard(
