@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
+from callpact.data import ingest
 from callpact.data.ingest import DeliveryError, ingest_path
 from callpact.data.schema import arrow_schema
 from callpact.data.validate import DELIVERY_CODES, ROW_CODES
@@ -24,6 +25,16 @@ GOOD = (
     "C1,voice,inbound,members,2027-01-05T09:00:00-06:00,2027-01-05T09:00:20-06:00,"
     "2027-01-05T09:05:00-06:00,250,10,20,A1,K1,false,resolved"
 )
+
+
+@pytest.fixture(autouse=True, params=["one reader", "three readers"])
+def readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: as deliveries this small are read, and cut into three parts read at
+    once with months sorted in customer ranges of two rows (as large deliveries are)."""
+    if request.param == "three readers":
+        monkeypatch.setattr(ingest, "SPLIT_BYTES", 1)
+        monkeypatch.setattr(ingest, "READERS", 3)
+        monkeypatch.setattr(ingest, "SORT_ROWS", 2)
 
 
 def good(contact_id: str, talk: str = "250") -> str:
