@@ -1036,6 +1036,21 @@ class _TableIngest:
         whens = " ".join(f"WHEN {first} < {_lit(b)} THEN {i}" for i, b in enumerate(bounds))
         return f"(CASE {whens} ELSE {len(bounds)} END)"
 
+    def _range_predicate(self, index: int) -> str:
+        """SQL: the row is in range ``index`` of :meth:`_range_sql`, written as comparisons
+        so that DuckDB skips the stored row groups (sorted by that column) outside it."""
+        bounds = self.sort_bounds
+        first = _q(self.schema.sort_by[0])
+        if not bounds:
+            return "true"
+        terms = []
+        if index > 0:
+            terms.append(f"{first} >= {_lit(bounds[index - 1])}")
+        if index < len(bounds):
+            terms.append(f"{first} < {_lit(bounds[index])}")
+            return " AND ".join(terms)
+        return f"({terms[0]} OR {first} IS NULL)"
+
     def _write_months(self, split: _MonthSplit) -> int:
         """Sort each month's new rows (with the month's stored rows) and write its partition.
 
@@ -1104,7 +1119,7 @@ class _TableIngest:
                     # no key of the delivery is stored (checked), so the month is a union
                     parts.append(
                         f"SELECT {cols} FROM read_parquet({_sql_list(old)}) "
-                        f"WHERE {self._range_sql()} = {index}"
+                        f"WHERE {self._range_predicate(index)}"
                     )
                 union = " UNION ALL ".join(parts)
                 reader = con.execute(f"{union} ORDER BY {order}").fetch_record_batch(
