@@ -47,11 +47,16 @@ def stored_rows(ws: Path) -> list[tuple[str, list[dict[str, Any]]]]:
     out = []
     for file in sorted(gen.files("contacts")):
         rows = pq.read_table(file).to_pylist()
-        order = [(r["customer_id"], r["offered_at"]) for r in rows]
+        order = [_sort_key(r) for r in rows]
         assert order == sorted(order)
-        rows.sort(key=lambda r: (r["customer_id"], r["offered_at"], r["contact_id"]))
+        rows.sort(key=lambda r: (*_sort_key(r), r["contact_id"]))
         out.append((Path(file).parent.name, rows))
     return out
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[bool, str, Any]:
+    """Customer, then offered; a contact without a customer sorts last (NULLS LAST)."""
+    return (row["customer_id"] is None, row["customer_id"] or "", row["offered_at"])
 
 
 def rejects_of(ws: Path, rel: str | None) -> list[list[str]]:
@@ -236,10 +241,10 @@ def test_sort_ranges_are_chosen_for_a_large_delivery_only(
 ) -> None:
     rows = [good(f"C{i}").replace(",K1,", f",K{i:04d},") for i in range(2000)]
     folder = write(tmp_path / "d", rows)
-    seen: list[list[str]] = []
+    seen: list[tuple[list[str], list[int]]] = []
     bounds = ingest._TableIngest._sort_bounds
 
-    def spy(self: ingest._TableIngest) -> list[str]:
+    def spy(self: ingest._TableIngest) -> tuple[list[str], list[int]]:
         seen.append(bounds(self))
         return seen[-1]
 
@@ -248,13 +253,48 @@ def test_sort_ranges_are_chosen_for_a_large_delivery_only(
     monkeypatch.setattr(ingest, "SPLIT_BYTES", 1)
     monkeypatch.setattr(ingest, "SORT_ROWS", 500)
     ingest_path(folder, tmp_path / "large")
-    assert seen[0] == []
-    assert len(seen[1]) == 3  # about 2,000 rows in ranges of 500: three cuts
-    assert seen[1] == sorted(seen[1])
-    assert all("K0000" < b <= "K1999" for b in seen[1])
+    assert seen[0] == ([], [])
+    customers, times = seen[1]
+    assert len(customers) == 3  # about 2,000 rows in ranges of 500: three cuts
+    assert customers == sorted(customers)
+    assert all("K0000" < b <= "K1999" for b in customers)
+    assert times == []  # every contact has a customer
     with open_source(tmp_path / "large") as src:
         stored = src.read_table("contacts").column("customer_id").to_pylist()
     assert stored == sorted(stored)
+
+
+def test_contacts_without_customer_are_sorted_in_ranges_of_offered_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many_readers: None
+) -> None:
+    def contact(cid: str, i: int, customer: str) -> str:
+        at = f"2027-01-{1 + i % 28:02d}T{i % 24:02d}:00:00Z"
+        return f"{cid},voice,inbound,members,{at},,{at},,,,,{customer},,"
+
+    # most contacts without a customer id (a vendor that does not send them), over a month
+    first = [contact(f"F{i}", i, f"K{i % 5}" if i % 4 == 0 else "") for i in range(300)]
+    second = [contact(f"S{i}", i * 7, f"K{i % 9}" if i % 5 == 0 else "") for i in range(600)]
+    seen: list[tuple[list[str], list[int]]] = []
+    bounds = ingest._TableIngest._sort_bounds
+
+    def spy(self: ingest._TableIngest) -> tuple[list[str], list[int]]:
+        seen.append(bounds(self))
+        return seen[-1]
+
+    monkeypatch.setattr(ingest._TableIngest, "_sort_bounds", spy)
+    results = []
+    for tag in ("split", "staged"):
+        if tag == "staged":
+            monkeypatch.setattr(ingest._TableIngest, "_split_path_likely", lambda self: False)
+        ws = tmp_path / f"ws-{tag}"
+        ingest_path(write(tmp_path / f"first-{tag}", first), ws)
+        report = ingest_path(write(tmp_path / f"second-{tag}", second), ws)
+        assert report.tables["contacts"].accepted == 600
+        results.append(stored_rows(ws))
+    assert len(seen[1][1]) >= 5  # the second delivery's empty customers: ranges of offered
+    split, staged = results
+    assert split == staged
+    assert sum(len(rows) for _, rows in split) == 900
 
 
 def test_month_key_is_the_utc_month_of_any_instant() -> None:

@@ -211,16 +211,19 @@ def _copy_range(source: int, target: int, offset: int, count: int) -> None:
         count -= copied
 
 
-def sample_column(path: Path, column: int, width: int, chunks: int = 32) -> tuple[list[str], int]:
-    """Values of one column from ``chunks`` stretches spread over a CSV file, and an estimate
-    of its number of records (from the bytes per record of the stretches).
+def sample_columns(
+    path: Path, columns: list[int], width: int, chunks: int = 32
+) -> tuple[list[list[str]], int]:
+    """Values of some columns (one list per column, aligned by record; ``""`` for an empty
+    field) from ``chunks`` stretches spread over a CSV file, and an estimate of its number
+    of records (from the bytes per record of the stretches).
 
     A stretch may start inside a quoted value, so its records are only a sample: records that
-    do not parse to ``width`` fields are left out. Good enough to choose sort ranges, never
+    do not parse to ``width`` fields are left out. Good enough to plan how to sort, never
     used to decide anything about a row.
     """
     size = path.stat().st_size
-    values: list[str] = []
+    values: list[list[str]] = [[] for _ in columns]
     sampled_bytes = sampled_records = 0
     stretch = 1 << 16
     with path.open("rb") as handle:
@@ -235,6 +238,7 @@ def sample_column(path: Path, column: int, width: int, chunks: int = 32) -> tupl
             records = [r for r in csv.reader(io.StringIO(text, newline="")) if len(r) == width]
             sampled_bytes += len(body)
             sampled_records += len(records)
-            values.extend(r[column] for r in records if r[column])
+            for out, column in zip(values, columns, strict=True):
+                out.extend(r[column] for r in records)
     estimate = size * sampled_records // sampled_bytes if sampled_bytes else 0
     return values, estimate

@@ -44,7 +44,7 @@ import pyarrow.parquet as pq
 from callpact.data.csvlines import (
     read_records,
     record_cuts,
-    sample_column,
+    sample_columns,
     scan_records,
     write_part,
 )
@@ -361,6 +361,7 @@ class _TableIngest:
         self.line_of_ordinal: list[int] | None = None  # cleaned copy's ordinal → original line
         self.compiled = compile_table(self.schema, src.types)
         self.sort_bounds: list[str] = []  # see _sort_bounds
+        self.null_bounds: list[int] = []
 
     # -- running a query with progress --------------------------------------------------------
 
@@ -878,7 +879,7 @@ class _TableIngest:
     def _split_by_month(self, split_dir: Path) -> _MonthSplit:
         """Read the delivery in parts at once (a DuckDB stream to Python uses one core each)."""
         split_dir.mkdir()
-        self.sort_bounds = self._sort_bounds()
+        self.sort_bounds, self.null_bounds = self._sort_bounds()
         cuts: list[int] = []
         if self.src.kind == "csv" and self.src.path.stat().st_size >= SPLIT_BYTES:
             cuts = record_cuts(self.src.path, READERS)
@@ -1001,12 +1002,16 @@ class _TableIngest:
             self.con.unregister("__new_keys")
         return int(hits) == 0
 
-    def _sort_bounds(self) -> list[str]:
-        """Values cutting a large delivery's months into ranges of the first sort column.
+    def _sort_bounds(self) -> tuple[list[str], list[int]]:
+        """Values cutting a large delivery's months into ranges of its sort columns.
 
-        Chosen from a sample so that each range of a month holds at most about
-        :data:`SORT_ROWS` rows even if the whole delivery is one month (a monthly export):
-        a sort that fits in memory does not spill. Empty when the delivery is small.
+        Chosen from a sample so that each range holds at most about :data:`SORT_ROWS` rows
+        of the delivery even if it is all one month (a monthly export): a sort that fits in
+        memory does not spill. First, bounds of the first sort column (customer for
+        contacts); then, when that column is often empty (a vendor without customer ids)
+        and the second is a timestamp, bounds of the second (as microseconds since the
+        epoch) for the rows without a first value, which sort last. Empty when the delivery
+        is small.
         """
         s = self.schema
         first = s.sort_by[0]
@@ -1016,40 +1021,87 @@ class _TableIngest:
             or first not in self.src.columns
             or self.src.path.stat().st_size < SPLIT_BYTES
         ):
-            return []
-        values, rows = sample_column(
-            self.src.path, self.src.columns.index(first), len(self.src.columns)
-        )
-        ranges = min(-(-rows // SORT_ROWS), PIECES)
-        if ranges < 2 or len(values) < 10 * ranges:
-            return []
-        values.sort()
-        return sorted({values[len(values) * k // ranges] for k in range(1, ranges)})
+            return [], []
+        columns = [self.src.columns.index(first)]
+        second = s.sort_by[1] if len(s.sort_by) > 1 else ""
+        by_second = second in self.src.columns and s.column(second).kind is Kind.TIMESTAMP
+        if by_second:
+            columns.append(self.src.columns.index(second))
+        sample, rows = sample_columns(self.src.path, columns, len(self.src.columns))
+        if not sample[0]:
+            return [], []
+        given = sorted(v for v in sample[0] if v)
+        given_rows = rows * len(given) // len(sample[0])
+        ranges = min(-(-given_rows // SORT_ROWS), PIECES // 2)
+        bounds: list[str] = []
+        if ranges >= 2 and len(given) >= 10 * ranges:
+            bounds = sorted({given[len(given) * k // ranges] for k in range(1, ranges)})
+        if not by_second:
+            return bounds, []
+        empty = [t for v, t in zip(sample[0], sample[1], strict=True) if not v]
+        ranges = min(-(-(rows - given_rows) // SORT_ROWS), PIECES // 2 - 1)
+        if ranges < 2 or len(empty) < 10 * ranges:
+            return bounds, []
+        parsed = self.con.execute(
+            "SELECT list_sort(list_filter(list_transform(?, "
+            "v -> epoch_us(TRY_CAST(v AS TIMESTAMPTZ))), x -> x IS NOT NULL))",
+            [empty],
+        ).fetchone()
+        times: list[int] = parsed[0] if parsed else []
+        if len(times) < 10 * ranges:
+            return bounds, []
+        return bounds, sorted({times[len(times) * k // ranges] for k in range(1, ranges)})
+
+    def _range_count(self) -> int:
+        if not self.null_bounds:
+            return len(self.sort_bounds) + 1
+        return len(self.sort_bounds) + len(self.null_bounds) + 2
 
     def _range_sql(self) -> str:
-        """SQL: the range of :meth:`_sort_bounds` a row's first sort value falls in (null:
-        the last range, as nulls sort last)."""
-        bounds = self.sort_bounds
-        if not bounds:
-            return "0"
+        """SQL: the range of :meth:`_sort_bounds` a row falls in, in sort order: the ranges of
+        the first sort column, then those of the second for rows without a first value
+        (or, without those, such rows in the last range: nulls sort last)."""
+        bounds, times = self.sort_bounds, self.null_bounds
         first = _q(self.schema.sort_by[0])
-        whens = " ".join(f"WHEN {first} < {_lit(b)} THEN {i}" for i, b in enumerate(bounds))
-        return f"(CASE {whens} ELSE {len(bounds)} END)"
+        by_first = "0"
+        if bounds:
+            whens = " ".join(f"WHEN {first} < {_lit(b)} THEN {i}" for i, b in enumerate(bounds))
+            by_first = f"(CASE {whens} ELSE {len(bounds)} END)"
+        if not times:
+            return by_first
+        second = f"epoch_us({_q(self.schema.sort_by[1])})"
+        whens = " ".join(f"WHEN {second} < {t} THEN {i}" for i, t in enumerate(times))
+        by_second = f"(CASE {whens} ELSE {len(times)} END)"
+        return (
+            f"(CASE WHEN {first} IS NULL THEN {len(bounds) + 1} + {by_second} ELSE {by_first} END)"
+        )
 
     def _range_predicate(self, index: int) -> str:
         """SQL: the row is in range ``index`` of :meth:`_range_sql`, written as comparisons
-        so that DuckDB skips the stored row groups (sorted by that column) outside it."""
-        bounds = self.sort_bounds
+        so that DuckDB skips the stored row groups (sorted by those columns) outside it."""
+        bounds, times = self.sort_bounds, self.null_bounds
         first = _q(self.schema.sort_by[0])
-        if not bounds:
-            return "true"
-        terms = []
-        if index > 0:
-            terms.append(f"{first} >= {_lit(bounds[index - 1])}")
-        if index < len(bounds):
-            terms.append(f"{first} < {_lit(bounds[index])}")
+        if index <= len(bounds):
+            terms = []
+            if index > 0:
+                terms.append(f"{first} >= {_lit(bounds[index - 1])}")
+            if index < len(bounds):
+                terms.append(f"{first} < {_lit(bounds[index])}")
+            elif not times:  # the last range holds the rows without a first value too
+                return f"({terms[0]} OR {first} IS NULL)" if terms else "true"
+            else:
+                terms.append(f"{first} IS NOT NULL")
             return " AND ".join(terms)
-        return f"({terms[0]} OR {first} IS NULL)"
+        at = index - len(bounds) - 1
+        second = _q(self.schema.sort_by[1])
+        terms = [f"{first} IS NULL"]
+        if at < len(times):
+            if at > 0:
+                terms.append(f"epoch_us({second}) >= {times[at - 1]}")
+            terms.append(f"epoch_us({second}) < {times[at]}")
+        else:
+            terms.append(f"(epoch_us({second}) >= {times[at - 1]} OR {second} IS NULL)")
+        return " AND ".join(terms)
 
     def _write_months(self, split: _MonthSplit) -> int:
         """Sort each month's new rows (with the month's stored rows) and write its partition.
@@ -1105,7 +1157,7 @@ class _TableIngest:
         writer = pq.ParquetWriter(path, target, use_dictionary=dictionary, compression="snappy")
         try:
             con.execute("SET TimeZone = 'UTC'")  # session settings are per cursor
-            every = range(len(self.sort_bounds) + 1) if old else sorted(ranges)
+            every = range(self._range_count()) if old else sorted(ranges)
             for index in every:
                 parts = []
                 if files := ranges.get(index):
