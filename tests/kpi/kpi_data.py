@@ -208,6 +208,18 @@ def boundary_program(seed: int, n_contacts: int = 900) -> dict[str, list[dict[st
                             "aht_s": 300.0,
                         }
                     )
+        # a second grid: 15-minute intervals starting at 5 past, for one queue
+        for hour in range(24):
+            for minute in (5, 20, 35, 50):
+                forecast.append(
+                    {
+                        "queue": "providers",
+                        "interval_start": datetime.combine(day, time(hour, minute), tzinfo=UTC),
+                        "interval_minutes": 15,
+                        "offered": float(rng.choice([0, 0.5, 1])),
+                        "aht_s": 300.0,
+                    }
+                )
     # agent states and schedules: back-to-back states from late February to early December,
     # some crossing month edges and DST changes; one 8-hour work block per agent and day
     agent_states, schedules = [], []

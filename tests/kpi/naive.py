@@ -245,8 +245,10 @@ def naive_interval_service_level(
 def naive_forecast_accuracy(
     kpi: NaiveKpi, tables: dict[str, list[Row]], month: str, zone: ZoneInfo
 ) -> tuple[float | None, int]:
-    """1 − Σ|A − F| ÷ ΣF over the forecast rows of the month and the KPI's queues."""
+    """1 − Σ|A − F| ÷ ΣF over the forecast rows of the month, of the KPI's queues and of its
+    interval length."""
     queues = {q for _, qs in kpi.scope for q in (qs or ())}
+    minutes = int(kpi.params.get("interval_minutes", 30))
     first, end = _bounds(month, zone)
     offered = [
         c
@@ -258,6 +260,8 @@ def naive_forecast_accuracy(
     errors, total, rows = 0.0, 0.0, 0
     for f in tables.get("forecast", []):
         if not first <= f["interval_start"] < end or (queues and f["queue"] not in queues):
+            continue
+        if f["interval_minutes"] != minutes:
             continue
         stop = f["interval_start"] + timedelta(minutes=f["interval_minutes"])
         actual = sum(

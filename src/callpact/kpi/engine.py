@@ -371,6 +371,8 @@ class Computation:
         segments = offset_segments(zone, lo - DAY_US, hi + (look_ahead + 2) * DAY_US)
         self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes, per_queue)
         self._outages: tuple[Any, ...] | None = None
+        self._grids: tuple[kx.SlotGrid, ...] | None = None
+        self._over: dict[float, tuple[tuple[kx.SlotGrid, ir.Table], ...]] = {}
 
     def table(self, name: str) -> ir.Table:
         return self.backend.table(self.source, name)
@@ -427,12 +429,31 @@ class Computation:
         )
         return self.backend.small_table("cp_trainees", table)
 
-    def over_forecast(self, tolerance: float) -> ir.Table:
-        """(queue, interval) pairs whose offered volume exceeded forecast × (1 + tolerance)."""
-        everything = KpiDefinition("volume", "abandon_rate")
-        contacts = kx.contact_frame(self.table("contacts"), everything, self.span)
-        forecast = kx.forecast_slots(self.table("forecast"), self.span, None)
-        return kx.over_forecast_slots(contacts, forecast, tolerance)
+    def grids(self) -> tuple[kx.SlotGrid, ...]:
+        """The (length, phase) grids of the period's forecast intervals (usually one)."""
+        if self._grids is None:
+            forecast = kx.forecast_slots(self.table("forecast"), self.span, None)
+            rows = self.backend.execute(kx.slot_grids(forecast)).to_pylist()
+            pairs = sorted((int(r["size_us"]), int(r["phase_us"])) for r in rows)
+            self._grids = tuple(kx.SlotGrid(size, phase) for size, phase in pairs)
+        return self._grids
+
+    def over_forecast(self, tolerance: float) -> tuple[tuple[kx.SlotGrid, ir.Table], ...]:
+        """Per grid, the (queue, interval) pairs whose offered volume exceeded forecast × (1 +
+        tolerance): computed once per period and tolerance, then joined as a small table by
+        every KPI that declares the exclusion (instead of a subquery scanning the contacts
+        again inside each KPI's query)."""
+        if tolerance not in self._over:
+            everything = KpiDefinition("volume", "abandon_rate")
+            contacts = kx.contact_frame(self.table("contacts"), everything, self.span)
+            forecast = kx.forecast_slots(self.table("forecast"), self.span, None)
+            out: list[tuple[kx.SlotGrid, ir.Table]] = []
+            for grid in self.grids():
+                over = kx.over_forecast_slots(contacts, forecast, tolerance, grid)
+                name = f"cp_over_forecast_{len(self._over)}_{len(out)}"
+                out.append((grid, self.backend.small_table(name, self.backend.execute(over))))
+            self._over[tolerance] = tuple(out)
+        return self._over[tolerance]
 
     def exclusion_data(self, definition: KpiDefinition) -> kx.ExclusionData:
         kinds = {e.kind: e for e in definition.exclusions}
@@ -443,7 +464,7 @@ class Computation:
             else None
         )
         volume = kinds.get("volume_above_forecast")
-        over = self.over_forecast(volume.tolerance or 0.0) if volume is not None else None
+        over = self.over_forecast(volume.tolerance or 0.0) if volume is not None else ()
         return kx.ExclusionData(outages, trainees, over)
 
     # -- one KPI ------------------------------------------------------------------------------
@@ -485,7 +506,7 @@ class Computation:
                 aggregate = kx.interval_service_level_aggregate(frame, definition, span)
             elif metric == "forecast_accuracy":
                 aggregate = kx.forecast_accuracy_aggregate(
-                    frame, self.table("forecast"), definition, span
+                    frame, self.table("forecast"), definition, span, self.grids()
                 )
             else:
                 raise ValueError(f"{definition.kpi_id}: no engine for metric {metric!r}")
