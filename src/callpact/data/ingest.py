@@ -894,7 +894,10 @@ class _TableIngest:
                 # each reader copies its own run of records first: the copies overlap too
                 part = parts_dir / f"part-{index}.csv"
                 write_part(self.src.path, cuts[index], cuts[index + 1], part)
-                return self._split_part(part, split_dir / str(index))
+                try:
+                    return self._split_part(part, split_dir / str(index))
+                finally:
+                    part.unlink()  # read: give the disk back before the months are written
 
             with ThreadPoolExecutor(len(cuts) - 1) as pool:
                 parts = list(pool.map(read_part, range(len(cuts) - 1)))
@@ -1185,6 +1188,8 @@ class _TableIngest:
                     reader.close()
                 if files:
                     con.unregister("__range_rows")
+                    for file in files:  # written out: give the disk back
+                        file.unlink()
         finally:
             writer.close()
             con.close()
