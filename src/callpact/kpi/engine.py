@@ -11,6 +11,7 @@ in ``Scorecard.rejected``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import tempfile
@@ -177,15 +178,18 @@ class DuckDBBackend(Backend):
         con.raw_sql("SET enable_progress_bar = false")
         # Results are keyed and ordered by callpact, never by scan order: let DuckDB stream.
         con.raw_sql("SET preserve_insertion_order = false")
+        self._small_tables = itertools.count()
         super().__init__(con)
 
     def close(self) -> None:
         self._spill.cleanup()
 
     def small_table(self, name: str, data: pa.Table) -> ir.Table:
-        # registered with DuckDB itself: the queries then need no Ibis memtable hooks
-        self.con.con.register(name, data)
-        return self.con.table(name)
+        # registered with DuckDB itself: the queries then need no Ibis memtable hooks; a name of
+        # its own each time, so a period computed later never replaces an earlier one's table
+        unique = f"{name}_{next(self._small_tables)}"
+        self.con.con.register(unique, data)
+        return self.con.table(unique)
 
     def execute(self, expr: ir.Table, *, joins_as_written: bool = False) -> pa.Table:
         # Arrow straight from DuckDB, cast to the expression's schema (DuckDB sums counts into
@@ -450,8 +454,8 @@ class Computation:
             out: list[tuple[kx.SlotGrid, ir.Table]] = []
             for grid in self.grids():
                 over = kx.over_forecast_slots(contacts, forecast, tolerance, grid)
-                name = f"cp_over_forecast_{len(self._over)}_{len(out)}"
-                out.append((grid, self.backend.small_table(name, self.backend.execute(over))))
+                rows = self.backend.execute(over)
+                out.append((grid, self.backend.small_table("cp_over_forecast", rows)))
             self._over[tolerance] = tuple(out)
         return self._over[tolerance]
 
