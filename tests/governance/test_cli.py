@@ -59,6 +59,16 @@ def test_seeded_history_reads_as_the_demo_promises(cli) -> None:  # type: ignore
         "kb-search": False,
         "acw-macros": True,
     }
+    documents = json.loads(cli("document", "list", "--as-of", AS_OF, "--format", "json").output)
+    assert {d["document"]: d["status"] for d in documents} == {
+        "incident-procedure": "submitted",
+        "staff-requirements": "submitted_late",
+        "training-evaluation-rules": "overdue",
+    }
+    notices = json.loads(cli("notice", "list", "--as-of", AS_OF, "--format", "json").output)
+    assert [(n["kpi"], n["state"], n["cure_ends_on"]) for n in notices] == [
+        ("sl-voice", "in_cure", "2027-04-18")
+    ]
     records = json.loads(cli("incident", "records", "--month", "2027-02").output)
     assert [r["incident_id"] for r in records] == ["INC-0001", "INC-0002"]
     assert set(records[0]) == {

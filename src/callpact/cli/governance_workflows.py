@@ -3,9 +3,11 @@ dispute. Thin: parse options, call one service inside one unit of work, print.""
 
 from __future__ import annotations
 
+import importlib
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,6 +28,38 @@ from callpact.cli.governance import (
     parse_instant,
     unit_of_work,
 )
+
+
+def _list_command(
+    app: typer.Typer,
+    lister: str,
+    title: str,
+    doc: str,
+    row: Callable[[Any], dict[str, Any]],
+) -> None:
+    """Register ``list`` on ``app``: the contract's items as of a moment, one row each.
+
+    ``lister`` is ``module:function`` with the services' signature ``(session, actor, contract,
+    now=…)``; it is imported when the command runs, so the CLI starts without the services.
+    """
+
+    def command(
+        contract: ContractId,
+        as_of: AsOf = None,
+        as_user: AsUser = None,
+        database_url: DatabaseUrl = None,
+        fmt: Format = OutputFormat.TABLE,
+    ) -> None:
+        module, name = lister.split(":")
+        list_items = getattr(importlib.import_module(module), name)
+        with unit_of_work(database_url) as session:
+            actor = acting(session, as_user)
+            items = list_items(session, actor, contract, now=parse_instant(as_of))
+            emit([row(item) for item in items], fmt, f"{title} of {contract}")
+
+    command.__doc__ = doc
+    app.command("list")(command)
+
 
 # -- staff --------------------------------------------------------------------------------------
 
@@ -300,37 +334,23 @@ def removal_replace(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.echo(f"removal request {request_id}: closed")
 
 
-@removal_app.command("list")
-def removal_list(
-    contract: ContractId,
-    as_of: AsOf = None,
-    as_user: AsUser = None,
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Removal requests with their answer and replacement deadlines; overdue ones flagged."""
-    from callpact.governance.removal.service import list_removals
-
-    with unit_of_work(database_url) as session:
-        views = list_removals(session, acting(session, as_user), contract, now=parse_instant(as_of))
-        emit(
-            [
-                {
-                    "id": v.request.id,
-                    "person_id": v.request.staff_member.person_id,
-                    "requested_at": v.request.requested_at,
-                    "reason": v.request.reason,
-                    "answer_due": v.clock.response_due,
-                    "answer": v.clock.response,
-                    "replacement_due": v.clock.replacement_due,
-                    "replacement": v.clock.replacement,
-                    "overdue": v.clock.overdue,
-                }
-                for v in views
-            ],
-            fmt,
-            f"removal requests of {contract}",
-        )
+_list_command(
+    removal_app,
+    "callpact.governance.removal.service:list_removals",
+    "removal requests",
+    "Removal requests with their answer and replacement deadlines; overdue ones flagged.",
+    lambda v: {
+        "id": v.request.id,
+        "person_id": v.request.staff_member.person_id,
+        "requested_at": v.request.requested_at,
+        "reason": v.request.reason,
+        "answer_due": v.clock.response_due,
+        "answer": v.clock.response,
+        "replacement_due": v.clock.replacement_due,
+        "replacement": v.clock.replacement,
+        "overdue": v.clock.overdue,
+    },
+)
 
 
 # -- training ---------------------------------------------------------------------------------
@@ -755,35 +775,21 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.echo(f"measure {measure_id}: {status}")
 
 
-@aht_app.command("list")
-def aht_list(
-    contract: ContractId,
-    as_of: AsOf = None,
-    as_user: AsUser = None,
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Measures with owner, due date, status and expected effect; overdue ones flagged."""
-    from callpact.governance.aht_plan.service import list_measures
-
-    with unit_of_work(database_url) as session:
-        views = list_measures(session, acting(session, as_user), contract, now=parse_instant(as_of))
-        emit(
-            [
-                {
-                    "measure": v.measure.measure_ref,
-                    "what": v.measure.what,
-                    "owner": v.measure.owner,
-                    "due": v.measure.due_on,
-                    "status": v.measure.status,
-                    "expected_s": v.measure.expected_s,
-                    "overdue": v.overdue,
-                }
-                for v in views
-            ],
-            fmt,
-            f"AHT plan of {contract}",
-        )
+_list_command(
+    aht_app,
+    "callpact.governance.aht_plan.service:list_measures",
+    "AHT plan",
+    "Measures with owner, due date, status and expected effect; overdue ones flagged.",
+    lambda v: {
+        "measure": v.measure.measure_ref,
+        "what": v.measure.what,
+        "owner": v.measure.owner,
+        "due": v.measure.due_on,
+        "status": v.measure.status,
+        "expected_s": v.measure.expected_s,
+        "overdue": v.overdue,
+    },
+)
 
 
 def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float]:
@@ -902,36 +908,20 @@ def document_accept(
         typer.echo(f"document {document_id} accepted")
 
 
-@document_app.command("list")
-def document_list(
-    contract: ContractId,
-    as_of: AsOf = None,
-    as_user: AsUser = None,
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Required documents: owner, due date, status (submitted, submitted_late, pending, overdue)."""
-    from callpact.governance.document.service import list_documents
-
-    with unit_of_work(database_url) as session:
-        views = list_documents(
-            session, acting(session, as_user), contract, now=parse_instant(as_of)
-        )
-        emit(
-            [
-                {
-                    "document": v.document.document_ref,
-                    "owner": v.document.owner,
-                    "due": v.document.due_on,
-                    "submitted_at": v.document.submitted_at,
-                    "accepted_at": v.document.accepted_at,
-                    "status": v.status,
-                }
-                for v in views
-            ],
-            fmt,
-            f"required documents of {contract}",
-        )
+_list_command(
+    document_app,
+    "callpact.governance.document.service:list_documents",
+    "required documents",
+    "Required documents: owner, due date, status (submitted, submitted_late, pending, overdue).",
+    lambda v: {
+        "document": v.document.document_ref,
+        "owner": v.document.owner,
+        "due": v.document.due_on,
+        "submitted_at": v.document.submitted_at,
+        "accepted_at": v.document.accepted_at,
+        "status": v.status,
+    },
+)
 
 
 # -- notices -----------------------------------------------------------------------------------
@@ -993,35 +983,21 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.echo(f"notice {notice_id}: {decision}")
 
 
-@notice_app.command("list")
-def notice_list(
-    contract: ContractId,
-    as_of: AsOf = None,
-    as_user: AsUser = None,
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Notices with their cure state and the cure period's last day."""
-    from callpact.governance.notice.service import list_notices
-
-    with unit_of_work(database_url) as session:
-        views = list_notices(session, acting(session, as_user), contract, now=parse_instant(as_of))
-        emit(
-            [
-                {
-                    "notice": v.notice.id,
-                    "kpi": v.notice.kpi_id,
-                    "month": v.notice.month,
-                    "issued_at": v.notice.issued_at,
-                    "state": v.clock.state,
-                    "cure_ends_on": v.clock.cure_ends_on,
-                    "decisions": ", ".join(d.decision for d in v.notice.decisions),
-                }
-                for v in views
-            ],
-            fmt,
-            f"breach notices of {contract}",
-        )
+_list_command(
+    notice_app,
+    "callpact.governance.notice.service:list_notices",
+    "breach notices",
+    "Notices with their cure state and the cure period's last day.",
+    lambda v: {
+        "notice": v.notice.id,
+        "kpi": v.notice.kpi_id,
+        "month": v.notice.month,
+        "issued_at": v.notice.issued_at,
+        "state": v.clock.state,
+        "cure_ends_on": v.clock.cure_ends_on,
+        "decisions": ", ".join(d.decision for d in v.notice.decisions),
+    },
+)
 
 
 @notice_app.command("export")
