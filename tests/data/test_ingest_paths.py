@@ -213,6 +213,23 @@ def test_a_replay_is_recognised_before_it_is_split(
     assert replay.rejected == first.rejected
 
 
+def _both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: list[str], second: list[str]
+) -> list[Any]:
+    """Two deliveries into a fresh workspace by the split path, then by the staged path: the
+    stored rows of each (every row of the second delivery accepted both times)."""
+    results = []
+    for tag in ("split", "staged"):
+        if tag == "staged":
+            monkeypatch.setattr(ingest._TableIngest, "_split_path_likely", lambda self: False)
+        ws = tmp_path / f"ws-{tag}"
+        ingest_path(write(tmp_path / f"first-{tag}", first), ws)
+        report = ingest_path(write(tmp_path / f"second-{tag}", second), ws)
+        assert report.tables["contacts"].accepted == len(second)
+        results.append(stored_rows(ws))
+    return results
+
+
 def test_stored_rows_of_a_range_without_new_rows_are_kept(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, many_readers: None
 ) -> None:
@@ -222,16 +239,7 @@ def test_stored_rows_of_a_range_without_new_rows_are_kept(
     # stored: ten customers in each of two months; new: few customers, month 2 only K50-K59
     first = [contact(f"F{i}", 1 + i % 2, f"K{i % 10}") for i in range(200)]
     second = [contact(f"S{i}", 1 + i % 2, f"K{5 + i % 2}{i % 10}") for i in range(400)]
-    results = []
-    for tag in ("split", "staged"):
-        if tag == "staged":
-            monkeypatch.setattr(ingest._TableIngest, "_split_path_likely", lambda self: False)
-        ws = tmp_path / f"ws-{tag}"
-        ingest_path(write(tmp_path / f"first-{tag}", first), ws)
-        report = ingest_path(write(tmp_path / f"second-{tag}", second), ws)
-        assert report.tables["contacts"].accepted == 400
-        results.append(stored_rows(ws))
-    split, staged = results
+    split, staged = _both_paths(tmp_path, monkeypatch, first, second)
     assert split == staged
     assert sum(len(rows) for _, rows in split) == 600
 
@@ -282,17 +290,8 @@ def test_contacts_without_customer_are_sorted_in_ranges_of_offered_time(
         return seen[-1]
 
     monkeypatch.setattr(ingest._TableIngest, "_sort_bounds", spy)
-    results = []
-    for tag in ("split", "staged"):
-        if tag == "staged":
-            monkeypatch.setattr(ingest._TableIngest, "_split_path_likely", lambda self: False)
-        ws = tmp_path / f"ws-{tag}"
-        ingest_path(write(tmp_path / f"first-{tag}", first), ws)
-        report = ingest_path(write(tmp_path / f"second-{tag}", second), ws)
-        assert report.tables["contacts"].accepted == 600
-        results.append(stored_rows(ws))
+    split, staged = _both_paths(tmp_path, monkeypatch, first, second)
     assert len(seen[1][1]) >= 5  # the second delivery's empty customers: ranges of offered
-    split, staged = results
     assert split == staged
     assert sum(len(rows) for _, rows in split) == 900
 
