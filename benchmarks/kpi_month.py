@@ -12,7 +12,10 @@ that samples agree exactly and values to 1e-9; and prints as its last line::
     kpi_month rows=N callpact_s=… pandas_s=… ratio=… peak_rss_mb=…
 
 Each side runs in its own child process, so peak RSS is that side's alone (callpact's is
-printed). Exclusions and hours are left out on both sides: the pandas side would need its own.
+printed). Hours are left out on both sides. With ``--exclusions`` every KPI also declares
+``volume_above_forecast: 0.15`` against a 30-minute forecast written beside the data (each
+queue's mean volume × U(0.8, 1.1), so roughly a fifth of the intervals run over), and the pandas
+side leaves out the same intervals' contacts.
 """
 
 from __future__ import annotations
@@ -135,34 +138,71 @@ def _block(
 
 
 class _Source:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, forecast: bool = False) -> None:
         self.root = root
+        self.forecast = forecast
         self.rejected: dict[str, int] = {}
 
     def has_table(self, name: str) -> bool:
-        return (self.root / f"{name}.parquet").exists()
+        # the forecast is there for --exclusions only; without, it is not the benchmark's
+        return (self.root / f"{name}.parquet").exists() and (name != "forecast" or self.forecast)
 
     def parquet_files(self, name: str) -> list[str]:
         path = self.root / f"{name}.parquet"
-        return [str(path)] if path.exists() else []
+        return [str(path)] if self.has_table(name) else []
 
 
-def _definitions() -> Any:
-    from callpact.kpi.definitions import KpiDefinition
+SLOT_US = 1_800_000_000  # the forecast's 30-minute intervals
+TOLERANCE = 0.15
+
+
+def _definitions(exclusions: bool = False) -> Any:
+    from callpact.kpi.definitions import Exclusion, KpiDefinition
 
     voice = (("voice", ("members", "pharmacy", "providers")),)
     both = (*voice, ("chat", ("members-chat",)))
+    ex = (Exclusion("volume_above_forecast", TOLERANCE),) if exclusions else ()
     return [
-        KpiDefinition("sl", "service_level", {"threshold_s": 30}, voice),
-        KpiDefinition("abandon", "abandon_rate", {}, voice),
-        KpiDefinition("aht", "aht", {}, voice),
-        KpiDefinition("fcr", "fcr", {"window_days": 7}, both),
-        KpiDefinition("csat", "csat", {"top_box_from": 4}, both),
-        KpiDefinition("qa", "qa_score", {}, both),
+        KpiDefinition("sl", "service_level", {"threshold_s": 30}, voice, exclusions=ex),
+        KpiDefinition("abandon", "abandon_rate", {}, voice, exclusions=ex),
+        KpiDefinition("aht", "aht", {}, voice, exclusions=ex),
+        KpiDefinition("fcr", "fcr", {"window_days": 7}, both, exclusions=ex),
+        KpiDefinition("csat", "csat", {"top_box_from": 4}, both, exclusions=ex),
+        KpiDefinition("qa", "qa_score", {}, both, exclusions=ex),
     ]
 
 
-def run_callpact(root: Path) -> dict[str, Any]:
+def write_forecast(root: Path, seed: int = 11) -> None:
+    """30-minute intervals of January (local) per queue: the queue's mean volume × U(0.8, 1.1)."""
+    from callpact.data.schema import arrow_schema
+
+    offered = pq.read_table(root / "contacts.parquet", columns=["queue", "offered_at"])
+    off = offered["offered_at"].cast(pa.int64()).to_numpy()
+    queue = offered["queue"].to_numpy(zero_copy_only=False)
+    in_month = (off >= JAN_START_US) & (off < FEB_START_US)
+    slots = np.arange(JAN_START_US, FEB_START_US, SLOT_US)
+    rng = np.random.default_rng(seed)
+    columns: dict[str, list[Any]] = {"queue": [], "interval_start": [], "offered": []}
+    for name in QUEUES:
+        mean = float((in_month & (queue == name)).sum()) / len(slots)
+        columns["queue"] += [str(name)] * len(slots)
+        columns["interval_start"] += slots.tolist()
+        columns["offered"] += (mean * rng.uniform(0.8, 1.1, len(slots))).tolist()
+    n = len(columns["queue"])
+    table = pa.table(
+        {
+            "queue": pa.array(columns["queue"]),
+            "interval_start": pa.array(columns["interval_start"], pa.timestamp("us", tz="UTC")),
+            "interval_minutes": pa.array([SLOT_US // 60_000_000] * n, pa.int64()),
+            "offered": pa.array(columns["offered"], pa.float64()),
+            "aht_s": pa.nulls(n, pa.float64()),
+        }
+    )
+    schema = pa.schema([f.with_nullable(True) for f in arrow_schema("forecast")])
+    pq.write_table(table.cast(schema), root / "forecast.parquet")
+
+
+def run_callpact(root: Path, exclusions: bool = False) -> dict[str, Any]:
     from callpact.kpi.definitions import Program
     from callpact.kpi.engine import DuckDBBackend, compute
 
@@ -172,8 +212,8 @@ def run_callpact(root: Path) -> dict[str, Any]:
     # per queue per local day, and the month rolled up from the days (no second pass)
     card = compute(
         Program(ZONE),
-        _definitions(),
-        _Source(root),
+        _definitions(exclusions),
+        _Source(root, forecast=exclusions),
         MONTH,
         by="day",
         backend=backend,
@@ -185,7 +225,7 @@ def run_callpact(root: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - began, "results": out}
 
 
-def run_pandas(root: Path) -> dict[str, Any]:
+def run_pandas(root: Path, exclusions: bool = False) -> dict[str, Any]:
     import pandas as pd
 
     began = time.perf_counter()
@@ -216,6 +256,21 @@ def run_pandas(root: Path) -> dict[str, Any]:
     c["handle"] = c["talk_s"] + c["hold_s"] + c["acw_s"]
     c = c[c["direction"] == "inbound"]
     month = (local >= pd.Timestamp("2027-01-01")) & (local < pd.Timestamp("2027-02-01"))
+    c["excluded"] = False
+    if exclusions:
+        # volume above forecast: a 30-minute interval of a queue whose offered contacts of the
+        # month (short abandons out) exceed the forecast by more than the tolerance
+        offered_us = c["offered_at"].dt.as_unit("us").astype("int64")
+        c["slot"] = offered_us - offered_us % SLOT_US
+        counted = c[month[c.index] & ~c["short"]].groupby(["queue", "slot"]).size()
+        wanted = ["queue", "interval_start", "offered"]
+        f = pd.read_parquet(root / "forecast.parquet", columns=wanted)
+        f["slot"] = f["interval_start"].dt.as_unit("us").astype("int64")
+        f = f.set_index(["queue", "slot"])["offered"]
+        actual = counted.reindex(f.index, fill_value=0)
+        over = set(f.index[actual > f * (1 + TOLERANCE)])
+        keys = pd.MultiIndex.from_arrays([c["queue"], c["slot"]])
+        c["excluded"] = month[c.index] & keys.isin(over)
     # FCR: next non-short contact of the same customer (instants), local ≤ local + 7 days
     f = c[~c["short"] & c["customer_id"].notna()].sort_values(["customer_id", "offered_at"])
     next_local = f.groupby("customer_id")["local"].shift(-1)
@@ -223,17 +278,18 @@ def run_pandas(root: Path) -> dict[str, Any]:
     c["repeat"] = False
     c.loc[f.index, "repeat"] = f_repeat
     m = c[month[c.index]]
-    voice = m[m["channel"] == "voice"]
+    kept = m[~m["excluded"]]
+    voice = kept[kept["channel"] == "voice"]
     offered = voice[~voice["short"]]
     answered = offered[offered["answered"]]
-    fcr_base = m[m["answered"] & m["customer_id"].notna()]
+    fcr_base = kept[kept["answered"] & kept["customer_id"].notna()]
     s = pd.read_parquet(root / "surveys.parquet", columns=["contact_id", "csat"])
-    s = s.merge(m.loc[~m["short"], ["contact_id", "queue", "day"]], on="contact_id")
+    s = s.merge(kept.loc[~kept["short"], ["contact_id", "queue", "day"]], on="contact_id")
     s = s[s["csat"].notna()]
     e = pd.read_parquet(
         root / "qa_evaluations.parquet", columns=["contact_id", "score", "auto_fail"]
     )
-    e = e.merge(m.loc[~m["short"], ["contact_id", "queue", "day"]], on="contact_id")
+    e = e.merge(kept.loc[~kept["short"], ["contact_id", "queue", "day"]], on="contact_id")
     e["value"] = np.where(e["auto_fail"], 0.0, e["score"] / 100)
     out: dict[str, Any] = {}
     for grain in ("month", "day"):
@@ -257,9 +313,10 @@ def run_pandas(root: Path) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - began, "results": out}
 
 
-def _child(part: str, root: Path) -> tuple[dict[str, Any], float]:
+def _child(part: str, root: Path, exclusions: bool) -> tuple[dict[str, Any], float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--part", part, "--data", str(root)],
+        [sys.executable, __file__, "--part", part, "--data", str(root)]
+        + (["--exclusions"] if exclusions else []),
         check=True,
         capture_output=True,
         text=True,
@@ -274,10 +331,13 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=None, help="reuse or keep data here")
     parser.add_argument("--part", choices=("callpact", "pandas"), default=None)
     parser.add_argument("--no-pandas", action="store_true")
+    parser.add_argument(
+        "--exclusions", action="store_true", help="every KPI declares volume_above_forecast"
+    )
     args = parser.parse_args()
     if args.part is not None:
         run = run_callpact if args.part == "callpact" else run_pandas
-        result = run(args.data)
+        result = run(args.data, args.exclusions)
         # this process's own peak (a forked child's counter would include the parent's pages)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
@@ -291,10 +351,12 @@ def main() -> None:
                 f"built {args.rows} contacts in {time.perf_counter() - began:.1f} s",
                 file=sys.stderr,
             )
-        ours, peak_mb = _child("callpact", root)
+        if args.exclusions and not (root / "forecast.parquet").exists():
+            write_forecast(root)
+        ours, peak_mb = _child("callpact", root, args.exclusions)
         pandas_s = float("nan")
         if not args.no_pandas:
-            theirs, _ = _child("pandas", root)
+            theirs, _ = _child("pandas", root, args.exclusions)
             pandas_s = theirs["seconds"]
             mismatched = [
                 key

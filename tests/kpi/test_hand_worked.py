@@ -347,6 +347,38 @@ def test_exclusions_are_counted_per_kind(source: FolderSource) -> None:
     assert short_window.excluded == 0  # 3 + 2 days ends on 5 January 00:00, before c4
 
 
+def test_kpis_over_the_same_contacts_share_exclusion_counts(source: FolderSource) -> None:
+    """Service level, FCR and CSAT over the same scope and exclusions report the same counts
+    together (where the count is run once) as each alone; a KPI with a shorter trainee window
+    counts its own."""
+    excluding = {
+        "exclusions": (Exclusion("declared_outages"), Exclusion("trainees_in_exemption")),
+        "trainee_exemption_days": 14,
+    }
+    together = [
+        KpiDefinition("sl", "service_level", {"threshold_s": 30}, VOICE, **excluding),
+        KpiDefinition("fcr", "fcr", {}, VOICE, **excluding),
+        KpiDefinition("csat", "csat", {}, VOICE, **excluding),
+        KpiDefinition(
+            "short-window",
+            "csat",
+            {},
+            VOICE,
+            exclusions=(Exclusion("trainees_in_exemption"),),
+            trainee_exemption_days=2,
+        ),
+    ]
+    program = Program("America/Chicago")
+    shared = compute(program, together, source, "2027-01", backend=DuckDBBackend()).results
+    for definition, result in zip(together, shared, strict=True):
+        (alone,) = compute(program, [definition], source, "2027-01").results
+        assert (result.excluded, dict(result.excluded_by)) == (
+            alone.excluded,
+            dict(alone.excluded_by),
+        ), definition.kpi_id
+    assert [r.excluded for r in shared] == [2, 2, 2, 0]
+
+
 def test_volume_above_forecast_excludes_the_whole_interval(source: FolderSource) -> None:
     # 16:00Z interval: forecast 5, offered 6 (c5 is short) → above 5 × 1.15 = 5.75
     over = one(

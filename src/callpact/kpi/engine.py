@@ -377,6 +377,7 @@ class Computation:
         self._outages: tuple[Any, ...] | None = None
         self._grids: tuple[kx.SlotGrid, ...] | None = None
         self._over: dict[float, tuple[tuple[kx.SlotGrid, ir.Table], ...]] = {}
+        self._excluded: dict[Any, dict[tuple[int, str], dict[str, int]]] = {}
 
     def table(self, name: str) -> ir.Table:
         return self.backend.table(self.source, name)
@@ -549,18 +550,16 @@ class Computation:
             # the exclusion counts come with the contact KPIs' own scan
             aggregate = kx.contact_aggregate(frame, definitions)
             rows = self.backend.execute(aggregate).to_pylist()
-            counted = rows
+            excluded = self._excluded.setdefault(
+                self._contacts_key(first), _excluded_by_bucket(rows)
+            )
         else:
             aggregate = kx.response_aggregate(
                 frame, self.table("surveys"), self.table("qa_evaluations"), definitions
             )
             rows = self.backend.execute(aggregate, joins_as_written=True).to_pylist()
-            counted = (
-                self.backend.execute(kx.exclusion_counts(frame, first)).to_pylist()
-                if first.exclusions
-                else []
-            )
-        excluded = _excluded_by_bucket(counted)
+            counts = kx.exclusion_counts(frame, first) if first.exclusions else None
+            excluded = self.excluded_counts(first, counts)
         out: list[KpiResult] = []
         for i, definition in enumerate(definitions):
             by_bucket = {
@@ -589,15 +588,33 @@ class Computation:
         for i in range(1, passes):
             more, _ = self.expressions(definition, part=(i, passes))
             rows += self.backend.execute(more).to_pylist()
-        excluded = (
-            _excluded_by_bucket(self.backend.execute(counts).to_pylist())
-            if counts is not None
-            else {}
-        )
+        excluded = self.excluded_counts(definition, counts)
         by_bucket: dict[tuple[int, str], dict[str, Any]] = {}
         for row in rows:
             _accumulate(by_bucket, (int(row["bucket"]), str(row["grp"] or "")), row)
         return self._assemble(definition, by_bucket, excluded, rollup=rollup), aggregate
+
+    def _contacts_key(self, definition: KpiDefinition) -> Any:
+        """What decides which contacts of the period a KPI counts exclusions over."""
+        return (
+            definition.scope,
+            self.windows(definition),
+            definition.exclusions,
+            definition.trainee_exemption_days,
+        )
+
+    def excluded_counts(
+        self, definition: KpiDefinition, counts: ir.Table | None
+    ) -> dict[tuple[int, str], dict[str, int]]:
+        """Contacts each exclusion left out, per bucket. KPIs over the same contacts (scope,
+        hours, exclusions) have the same counts: the first to need them runs ``counts``."""
+        if counts is None:
+            return {}
+        key = self._contacts_key(definition)
+        if key not in self._excluded:
+            rows = self.backend.execute(counts).to_pylist()
+            self._excluded[key] = _excluded_by_bucket(rows)
+        return self._excluded[key]
 
     def fcr_until_us(self, definition: KpiDefinition) -> int:
         """End of FCR's look-ahead: the window and two days for any offset change."""
