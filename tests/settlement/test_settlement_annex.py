@@ -126,6 +126,7 @@ c3,chat,inbound,members-chat,2027-03-04T09:00:00-06:00,2027-03-04T09:00:20-06:00
 c4,voice,inbound,other-queue,2027-03-04T09:00:00-06:00,2027-03-04T09:00:20-06:00,2027-03-04T09:10:20-06:00,500,0,100,a2,u4,false,
 c5,voice,outbound,members,2027-03-04T10:00:00-06:00,2027-03-04T10:00:20-06:00,2027-03-04T10:10:20-06:00,500,0,100,a2,u5,false,
 c6,voice,inbound,members,2027-04-01T09:00:00-05:00,2027-04-01T09:00:20-05:00,2027-04-01T09:10:20-05:00,500,0,100,a2,u6,false,
+c7,chat,inbound,members,2027-03-05T09:00:00-06:00,2027-03-05T09:00:20-06:00,2027-03-05T09:10:20-06:00,500,0,100,a2,u7,false,
 """
 AGENT_STATES = """agent_id,state,started_at,ended_at
 a1,busy,2027-03-02T09:00:00-06:00,2027-03-02T11:00:00-06:00
@@ -137,7 +138,8 @@ a2,acw,2027-03-31T23:00:00-05:00,2027-04-01T01:00:00-05:00
 
 def test_fee_per_productive_hour_from_measured_volumes(tmp_path: Path) -> None:
     # In scope for March (America/Chicago): c1 (300 s) and c3 (600 s); c4's queue is outside
-    # the contract's scope, c5 is outbound, c6 is offered in April. Productive time: a1 busy 2 h
+    # the contract's scope, c5 is outbound, c6 is offered in April, c7 is a chat in a queue the
+    # contract has for voice only. Productive time: a1 busy 2 h
     # + available 0.5 h (the break is not productive) + a2's after-call work clipped at local
     # midnight, 1 h of its 2 → 3.5 h × 28 = 98.
     annex = Path(__file__).parents[2] / "examples" / "annex.yaml"

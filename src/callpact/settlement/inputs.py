@@ -54,12 +54,11 @@ def measure_volumes(
     *,
     start: datetime,
     end: datetime,
-    channels: Sequence[str] = (),
-    queues: Sequence[str] = (),
+    scope: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Volumes:
-    """Handled contacts and handle time (inbound, answered, offered in the month, in the
-    contract's channels and queues) and productive agent time (states available, busy, hold and
-    after-call work, clipped to the month)."""
+    """Handled contacts and handle time (inbound, answered, offered in the month, in one of the
+    contract's channels and that channel's queues, as the KPIs scope them) and productive agent
+    time (states available, busy, hold and after-call work, clipped to the month)."""
     import duckdb
 
     con = duckdb.connect()
@@ -70,12 +69,13 @@ def measure_volumes(
             where = ["answered_at IS NOT NULL", "coalesce(direction, 'inbound') = 'inbound'"]
             where += ["offered_at >= $start", "offered_at < $end"]
             params: dict[str, Any] = {"start": start, "end": end, "files": list(contacts_files)}
-            if channels:
-                where.append("channel IN (SELECT unnest($channels))")
-                params["channels"] = list(channels)
-            if queues:
-                where.append("queue IN (SELECT unnest($queues))")
-                params["queues"] = list(queues)
+            pairs = []
+            for i, (channel, queues) in enumerate(scope):
+                # a queue counts only under its own channel (a chat in a voice queue does not)
+                pairs.append(f"(channel = $c{i} AND queue IN (SELECT unnest($q{i})))")
+                params[f"c{i}"], params[f"q{i}"] = channel, list(queues)
+            if pairs:
+                where.append("(" + " OR ".join(pairs) + ")")
             row = con.execute(
                 "SELECT count(*), CAST(coalesce(sum(coalesce(talk_s, 0) + coalesce(hold_s, 0) "
                 "+ coalesce(acw_s, 0)), 0) AS DECIMAL(38, 6)) FROM read_parquet($files, "

@@ -163,16 +163,13 @@ def _volumes_reader(contract: AnnexContract, source: Any) -> VolumesFor:
         if source is None:
             return Volumes()
         scope = contract.version_on(month).scope.channels
-        channels = [entry.channel for entry in scope]
-        queues = [queue for entry in scope for queue in entry.queues]
         start, end = month_bounds_utc(month, terms.time_zone)
         return measure_volumes(
             source.parquet_files("contacts"),
             source.parquet_files("agent_states"),
             start=start,
             end=end,
-            channels=channels,
-            queues=queues,
+            scope=[(entry.channel, entry.queues) for entry in scope],
         )
 
     return volumes_for
