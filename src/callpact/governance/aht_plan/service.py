@@ -17,10 +17,9 @@ from callpact.governance.aht_plan.rules import (
     trajectory_report,
 )
 from callpact.governance.audit import service as audit
-from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.models import OrganizationKind
 from callpact.governance.organization.permissions import Action, Actor, require_side
 
@@ -32,14 +31,6 @@ STATUSES = ("planned", "in_progress", "done", "dropped")
 class MeasureView:
     measure: AhtMeasure
     overdue: bool
-
-
-def _find(session: Session, contract: GovernedContract, measure_id: str) -> AhtMeasure | None:
-    return session.scalars(
-        select(AhtMeasure).where(
-            AhtMeasure.contract_pk == contract.id, AhtMeasure.measure_ref == measure_id
-        )
-    ).first()
 
 
 def add_measure(
@@ -59,7 +50,7 @@ def add_measure(
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
     if owner not in OWNERS:
         raise GovernanceError(f"a measure's owner is {', '.join(OWNERS)}, not {owner!r}")
-    if _find(session, contract, measure_id) is not None:
+    if find_record(session, AhtMeasure, contract, "measure_ref", measure_id) is not None:
         raise GovernanceError(f"measure {measure_id} is already in the plan")
     measure = AhtMeasure(
         contract_pk=contract.id,
@@ -82,7 +73,7 @@ def sync_planned_measures(
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
     added = []
     for planned in contract.terms.aht_measures:
-        if _find(session, contract, planned.measure_id) is None:
+        if find_record(session, AhtMeasure, contract, "measure_ref", planned.measure_id) is None:
             added.append(
                 add_measure(
                     session,
@@ -112,9 +103,11 @@ def update_status(
     """Move a measure along (planned → in_progress → done, or dropped). Only the owner's side
     may; a measure owned by both sides may be updated by either."""
     contract = get_contract(session, actor, contract_id, Action.UPDATE_AHT_MEASURE)
-    measure = _find(session, contract, measure_id)
-    if measure is None:
-        raise NotFound(f"no measure {measure_id} in the AHT plan of {contract_id}")
+    measure = record_or_missing(
+        find_record(session, AhtMeasure, contract, "measure_ref", measure_id),
+        contract,
+        f"no measure {measure_id} in the AHT plan of {contract_id}",
+    )
     owners = (
         {OrganizationKind.CLIENT, OrganizationKind.VENDOR}
         if measure.owner == "both"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +15,9 @@ from callpact.governance.organization.models import OrganizationKind, Role
 from callpact.governance.organization.permissions import Action, Actor, require
 from callpact.governance.organization.service import organization_by_name
 from callpact.governance.terms import GovernanceTerms
+
+#: a record of a governed contract (a table with ``contract_pk``)
+R = TypeVar("R")
 
 
 def register_contract(
@@ -99,3 +103,24 @@ def list_contracts(session: Session, actor: Actor) -> list[GovernedContract]:
             .order_by(GovernedContract.contract_id)
         )
     )
+
+
+def find_record(
+    session: Session, model: type[R], contract: GovernedContract, ref: str, value: str
+) -> R | None:
+    """The contract's record of ``model`` whose reference column ``ref`` is ``value``."""
+    found: R | None = session.scalars(
+        select(model).where(
+            getattr(model, "contract_pk") == contract.id,  # noqa: B009 - any contract's table
+            getattr(model, ref) == value,
+        )
+    ).first()
+    return found
+
+
+def record_or_missing(found: R | None, contract: GovernedContract, missing: str) -> R:
+    """``found`` if it is a record of ``contract``; otherwise NotFound with ``missing`` (a
+    record of another contract is as unknown here as none: it is not the caller's to see)."""
+    if found is None or getattr(found, "contract_pk") != contract.id:  # noqa: B009
+        raise NotFound(missing)
+    return found

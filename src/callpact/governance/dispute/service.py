@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.dispute.models import Dispute
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.models import OrganizationKind
 from callpact.governance.organization.permissions import Action, Actor, require, require_side
 
@@ -64,9 +64,9 @@ def resolve_dispute(
     """Resolve a dispute: ``upheld`` (the line is wrong), ``rejected`` (it stands) or
     ``adjusted`` (with the agreed amount). The party that did not open it resolves it."""
     contract = get_contract(session, actor, contract_id, Action.RESOLVE_DISPUTE)
-    dispute = session.get(Dispute, dispute_id)
-    if dispute is None or dispute.contract_pk != contract.id:
-        raise NotFound(f"no dispute {dispute_id} on {contract_id}")
+    dispute = record_or_missing(
+        session.get(Dispute, dispute_id), contract, f"no dispute {dispute_id} on {contract_id}"
+    )
     other = (
         OrganizationKind.VENDOR
         if dispute.opened_by_side == OrganizationKind.CLIENT.value

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.models import GovernedContract
+from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.document.models import RequiredDocumentRecord
 from callpact.governance.document.rules import DocumentStatus, document_status, due_date
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.models import OrganizationKind
 from callpact.governance.organization.permissions import Action, Actor, require_side
 
@@ -53,16 +54,9 @@ def sync_required_documents(
     return created
 
 
-def _find(session: Session, contract_pk: int, document_id: str) -> RequiredDocumentRecord:
-    record = session.scalars(
-        select(RequiredDocumentRecord).where(
-            RequiredDocumentRecord.contract_pk == contract_pk,
-            RequiredDocumentRecord.document_ref == document_id,
-        )
-    ).first()
-    if record is None:
-        raise NotFound(f"no required document {document_id!r}")
-    return record
+def _find(session: Session, contract: GovernedContract, document_id: str) -> RequiredDocumentRecord:
+    found = find_record(session, RequiredDocumentRecord, contract, "document_ref", document_id)
+    return record_or_missing(found, contract, f"no required document {document_id!r}")
 
 
 def submit_document(
@@ -76,7 +70,7 @@ def submit_document(
 ) -> RequiredDocumentRecord:
     """The owner's side hands the document in (``location``: where it can be read)."""
     contract = get_contract(session, actor, contract_id, Action.SUBMIT_DOCUMENT)
-    record = _find(session, contract.id, document_id)
+    record = _find(session, contract, document_id)
     owners = (
         {OrganizationKind.CLIENT, OrganizationKind.VENDOR}
         if record.owner == "both"
@@ -103,7 +97,7 @@ def accept_document(
     session: Session, actor: Actor, contract_id: str, document_id: str, *, now: datetime
 ) -> RequiredDocumentRecord:
     contract = get_contract(session, actor, contract_id, Action.ACCEPT_DOCUMENT)
-    record = _find(session, contract.id, document_id)
+    record = _find(session, contract, document_id)
     if record.submitted_at is None:
         raise GovernanceError(f"document {document_id} has not been submitted")
     before = audit.entity_state(record)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.deadlines import month_bounds
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.incident.models import Incident
 from callpact.governance.incident.rules import (
     IncidentRecord,
@@ -128,13 +128,11 @@ def mark_reported(
     now: datetime,
 ) -> Incident:
     contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
-    incident = session.scalars(
-        select(Incident).where(
-            Incident.contract_pk == contract.id, Incident.incident_ref == incident_id
-        )
-    ).first()
-    if incident is None:
-        raise NotFound(f"no incident {incident_id} on {contract_id}")
+    incident = record_or_missing(
+        find_record(session, Incident, contract, "incident_ref", incident_id),
+        contract,
+        f"no incident {incident_id} on {contract_id}",
+    )
     if incident.reported_at is not None:
         raise GovernanceError(f"incident {incident_id} was already reported")
     if reported_at < incident.detected_at:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.notice.models import BreachNotice, CureDecision
 from callpact.governance.notice.rules import CureClock, DecisionFact, check_decision, cure_clock
 from callpact.governance.organization.permissions import Action, Actor
@@ -74,9 +74,8 @@ def decide_cure(
 ) -> CureDecision:
     """Grant a cure period, waive it, or extend a granted one (client admins only)."""
     contract = get_contract(session, actor, contract_id, Action.DECIDE_CURE)
-    notice = session.get(BreachNotice, notice_id)
-    if notice is None or notice.contract_pk != contract.id:
-        raise NotFound(f"no breach notice {notice_id} on {contract_id}")
+    missing = f"no breach notice {notice_id} on {contract_id}"
+    notice = record_or_missing(session.get(BreachNotice, notice_id), contract, missing)
     why = check_decision(_facts(contract, notice), decision, days)
     if why is not None:
         raise GovernanceError(f"notice {notice_id}: {why}")

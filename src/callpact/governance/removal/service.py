@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.contract.service import get_contract, record_or_missing
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.permissions import Action, Actor
 from callpact.governance.removal.models import RemovalRequest
 from callpact.governance.removal.rules import RemovalClock, removal_clock
@@ -27,10 +27,8 @@ class RemovalView:
 
 
 def _find(session: Session, contract: GovernedContract, request_id: int) -> RemovalRequest:
-    request = session.get(RemovalRequest, request_id)
-    if request is None or request.contract_pk != contract.id:
-        raise NotFound(f"no removal request {request_id} on {contract.contract_id}")
-    return request
+    missing = f"no removal request {request_id} on {contract.contract_id}"
+    return record_or_missing(session.get(RemovalRequest, request_id), contract, missing)
 
 
 def clock_of(contract: GovernedContract, request: RemovalRequest, now: datetime) -> RemovalClock:

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.contract.service import find_record, get_contract, record_or_missing
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.permissions import Action, Actor
 from callpact.governance.staff.models import (
     STAFF_ROLES,
@@ -24,14 +24,9 @@ from callpact.governance.staff.rules import AdmissionFinding, StaffSnapshot, pro
 
 
 def find_member(session: Session, contract: GovernedContract, person_id: str) -> StaffMember:
-    member = session.scalars(
-        select(StaffMember).where(
-            StaffMember.contract_pk == contract.id, StaffMember.person_id == person_id
-        )
-    ).first()
-    if member is None:
-        raise NotFound(f"{person_id!r} is not on the roster of {contract.contract_id}")
-    return member
+    member = find_record(session, StaffMember, contract, "person_id", person_id)
+    missing = f"{person_id!r} is not on the roster of {contract.contract_id}"
+    return record_or_missing(member, contract, missing)
 
 
 def add_staff_member(

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
-from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.models import User
 from callpact.governance.organization.permissions import Action, Actor
 from callpact.governance.staff.service import find_member
@@ -115,14 +115,9 @@ def _trainer(session: Session, contract: GovernedContract, name: str) -> Trainer
 
 
 def _session(session: Session, contract: GovernedContract, session_ref: str) -> TrainingSession:
-    found = session.scalars(
-        select(TrainingSession).where(
-            TrainingSession.contract_pk == contract.id, TrainingSession.session_ref == session_ref
-        )
-    ).first()
-    if found is None:
-        raise NotFound(f"no training session {session_ref!r} on {contract.contract_id}")
-    return found
+    found = find_record(session, TrainingSession, contract, "session_ref", session_ref)
+    missing = f"no training session {session_ref!r} on {contract.contract_id}"
+    return record_or_missing(found, contract, missing)
 
 
 def schedule_session(
