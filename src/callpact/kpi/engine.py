@@ -123,6 +123,9 @@ class Backend:
     name: str = ""
     #: most contacts one FCR window may hold (None: the backend spills, no limit)
     window_rows: int | None = None
+    #: FCR's LEAD per customer partition (True) or over one order by customer (False; see
+    #: :func:`callpact.kpi.expressions.fcr_aggregate`)
+    partitioned_windows: bool = True
 
     def __init__(self, con: Any) -> None:
         self.con = con
@@ -160,6 +163,7 @@ class Backend:
 
 class DuckDBBackend(Backend):
     name = "duckdb"
+    partitioned_windows = False
 
     def __init__(self) -> None:
         con = ibis.duckdb.connect()
@@ -498,7 +502,14 @@ class Computation:
             until = self.fcr_until_us(definition)
             frame = kx.contact_frame(contacts, definition, span, hi_us=until)
             frame = kx.flag_exclusions(frame, definition, data)
-            aggregate = kx.fcr_aggregate(frame, definition, span, windows, part=part)
+            aggregate = kx.fcr_aggregate(
+                frame,
+                definition,
+                span,
+                windows,
+                part=part,
+                partitioned=self.backend.partitioned_windows,
+            )
             in_period = frame.filter(frame.off_us < span.hi_us, kx.in_hours(frame, windows))
         else:
             frame = kx.contact_frame(contacts, definition, span)

@@ -380,6 +380,7 @@ def fcr_aggregate(
     windows: OpenHours | None,
     *,
     part: tuple[int, int] = (0, 1),
+    partitioned: bool = True,
 ) -> ir.Table:
     """FCR: answered contacts with a customer whose customer made no repeat contact.
 
@@ -387,6 +388,12 @@ def fcr_aggregate(
     for exclusions. A repeat b of a: same customer, not a short abandon, b.off_us > a.off_us and
     local(b) ≤ local(a) + window. ``part`` (i, n) keeps the i-th of n disjoint sets of customers
     only: the n aggregates add up to the whole.
+
+    ``partitioned`` picks the window's shape, never its result: a LEAD per customer
+    (``PARTITION BY``), or one LEAD over all contacts ordered by customer and instant whose
+    neighbour counts only when it is the same customer's. Spark needs the first (a window with
+    no partition runs on one node); DuckDB runs the second 0.6–1 s faster at 10M contacts, one
+    sort instead of a hash partitioning and a sort per partition.
 
     The customer's next contact (a LEAD; the MIN over a range frame it replaced made the query
     1.7× slower at 10M contacts) decides almost every contact: within the limit it is a repeat;
@@ -412,8 +419,15 @@ def fcr_aggregate(
     # The window sorts every row it carries: only the keys, the instant, the group and whether
     # the contact is measured go through it; local times and buckets are derived after it.
     c = c.select(*dict.fromkeys([*keys, "off_us", "grp"]), measured=_measured(c, span, windows))
-    later = ibis.window(group_by=[c[k] for k in keys], order_by=c.off_us)
-    a = c.mutate(next_off=c.off_us.lead().over(later))
+    if partitioned:
+        later = ibis.window(group_by=[c[k] for k in keys], order_by=c.off_us)
+        a = c.mutate(next_off=c.off_us.lead().over(later))
+    else:
+        later = ibis.window(order_by=[*(c[k] for k in keys), c.off_us])
+        same: Any = ibis.literal(True)
+        for k in keys:
+            same = same & (c[k].lead().over(later) == c[k])
+        a = c.mutate(next_off=ibis.ifelse(same, c.off_us.lead().over(later), ibis.null("int64")))
     a = a.filter(a.measured)
     local = local_us(a.off_us, span.segments)
     until = local + window_us
