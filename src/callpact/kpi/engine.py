@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 import ibis
+import ibis.backends.duckdb  # the default backend: loaded with the engine, not by its first query
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -166,7 +167,7 @@ class DuckDBBackend(Backend):
     partitioned_windows = False
 
     def __init__(self) -> None:
-        con = ibis.duckdb.connect()
+        con = ibis.backends.duckdb.Backend().connect()
         # What does not fit in memory spills to a temporary folder of our own (DuckDB's default
         # would be ``.tmp`` in the user's working directory).
         self._spill = tempfile.TemporaryDirectory(prefix="callpact-kpi-")

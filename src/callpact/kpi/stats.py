@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import math
 
+# scipy.special is a fraction of scipy.stats' import time; stdtrit is t's quantile function
+from scipy.special import stdtrit
+
 DEFAULT_CONFIDENCE = 0.95
 
 
@@ -47,8 +50,5 @@ def t_interval(
     """
     if n < 2 or std is None or math.isnan(std):
         return None
-    # scipy.special is a fraction of scipy.stats' import time; stdtrit is t's quantile function
-    from scipy.special import stdtrit
-
     half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * std / math.sqrt(n)
     return (mean - half, mean + half)
