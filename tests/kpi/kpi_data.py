@@ -19,6 +19,20 @@ ZONE = ZoneInfo("America/Chicago")
 MEMBER_LINE = HoursCalendar.model_validate(
     {"calendar": ["mon-fri 07:00-19:00", "sat 09:00-13:00"], "holidays": "us-federal"}
 )
+#: hours for agent-time KPIs over the boundary data: its work blocks run 20:00-04:00 local, and
+#: the Sunday windows open inside the hour that 14 March skips and that 7 November repeats
+AGENT_HOURS = HoursCalendar.model_validate(
+    {
+        "calendar": [
+            "mon-fri 07:00-19:00",
+            "sat 09:00-13:00",
+            "daily 21:30-24:00",
+            "sun 00:00-01:30",
+            "sun 01:45-03:15",
+        ],
+        "holidays": "us-federal",
+    }
+)
 WAITS_S = (0.0, 1.0, 4.999999, 5.0, 5.000001, 12.5, 29.999999, 30.0, 30.000001, 61.0, 240.0)
 CHANNEL_QUEUES = (
     ("voice", "members"),

@@ -1,15 +1,16 @@
 """A deliberately naive second implementation of the KPI semantics: plain Python over rows.
 
 It shares nothing with the engine but the spec: local time comes from ``datetime.astimezone``
-(wall-clock naive datetimes compared directly), hours from the contract's ``is_open``, waits
-from ``timedelta`` arithmetic, FCR from a quadratic search for a repeat. Slow on purpose.
+(wall-clock naive datetimes compared directly), hours from the contract's ``is_open`` (for agent
+time, its rule applied minute by minute), waits from ``timedelta`` arithmetic, FCR from a
+quadratic search for a repeat. Slow on purpose.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -214,10 +215,6 @@ def _bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return first, end
 
 
-def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> timedelta:
-    return max(min(a1, b1) - max(a0, b0), timedelta(0))
-
-
 def naive_interval_service_level(
     kpi: NaiveKpi, tables: dict[str, list[Row]], month: str, zone: ZoneInfo
 ) -> tuple[float | None, int]:
@@ -275,41 +272,122 @@ def naive_forecast_accuracy(
     return ((1 - errors / total) if total else None), rows
 
 
+WORKING_STATES = ("available", "busy", "hold", "acw")
+HANDLING_STATES = ("busy", "hold", "acw")
+_MINUTE = timedelta(minutes=1)
+Buckets = dict[str | None, tuple[float | None, int]]
+
+
+def bucket_label(wall: datetime, by: str, interval_minutes: int = 30) -> str | None:
+    """The result bucket of a local wall-clock time, as the engine labels it."""
+    if by == "day":
+        return wall.date().isoformat()
+    if by == "week":
+        year, week, _ = wall.date().isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "interval":
+        start = wall.replace(minute=wall.minute - wall.minute % interval_minutes)
+        return start.strftime("%Y-%m-%dT%H:%M")
+    return None
+
+
+def counted_parts(
+    start: datetime,
+    end: datetime,
+    month: str,
+    zone: ZoneInfo,
+    *,
+    hours: Any = None,
+    by: str = "period",
+) -> Iterable[tuple[str | None, datetime, datetime]]:
+    """The parts of ``[start, end)`` that agent-time KPIs count, with their bucket: inside the
+    local month, and inside the hours when given, judged like a contact offered then.
+
+    The interval is cut at every whole UTC minute: the zone's offsets are whole minutes and the
+    hours whole local minutes, so each cut lies in one local minute, open or closed as a whole.
+    """
+    first, stop = (b.astimezone(UTC) for b in _bounds(month, zone))
+    a, b = max(start.astimezone(UTC), first), min(end.astimezone(UTC), stop)
+    while a < b:
+        nxt = min(b, a.replace(second=0, microsecond=0) + _MINUTE)
+        wall = local(a, zone)
+        if hours is None or _open(hours, wall):
+            yield bucket_label(wall, by), a, nxt
+        a = nxt
+
+
+_DAY_WINDOWS: dict[tuple[Any, ...], tuple[tuple[int, int], ...]] = {}
+
+
+def _open(hours: Any, wall: datetime) -> bool:
+    """The contract's rule (``is_open``) for a local wall-clock minute: not a holiday, and the
+    minute of the day inside one of the weekday's windows. A day's windows are cached: finding
+    the holidays is slow."""
+    key = (hours.calendar, hours.holidays, wall.date())
+    if key not in _DAY_WINDOWS:
+        closed = wall.date() in hours.holiday_dates(wall.date(), wall.date())
+        _DAY_WINDOWS[key] = () if closed else tuple(hours.weekly.get(wall.weekday(), ()))
+    minute = wall.hour * 60 + wall.minute
+    return any(opens <= minute < closes for opens, closes in _DAY_WINDOWS[key])
+
+
+def _us(d: timedelta) -> int:
+    return d // timedelta(microseconds=1)
+
+
 def naive_occupancy(
-    tables: dict[str, list[Row]], month: str, zone: ZoneInfo
-) -> tuple[float | None, int]:
-    first, end = _bounds(month, zone)
-    handling = staffed = timedelta(0)
+    tables: dict[str, list[Row]],
+    month: str,
+    zone: ZoneInfo,
+    hours: Any = None,
+    by: str = "period",
+) -> Buckets:
+    """Per bucket: (busy + hold + acw time) ÷ (that + available time), and the staffed seconds.
+
+    Only the state time inside the month and the hours counts, each part in its own bucket.
+    """
+    handling: dict[str | None, timedelta] = {}
+    staffed: dict[str | None, timedelta] = {}
     for s in tables.get("agent_states", []):
-        d = _overlap(s["started_at"], s["ended_at"], first, end)
-        if s["state"] in ("busy", "hold", "acw"):
-            handling += d
-            staffed += d
-        elif s["state"] == "available":
-            staffed += d
-    seconds = staffed // timedelta(microseconds=1) // 1_000_000
-    return ((handling / staffed) if staffed else None), seconds
+        if s["state"] not in WORKING_STATES:
+            continue
+        for label, a, b in counted_parts(
+            s["started_at"], s["ended_at"], month, zone, hours=hours, by=by
+        ):
+            staffed[label] = staffed.get(label, timedelta(0)) + (b - a)
+            if s["state"] in HANDLING_STATES:
+                handling[label] = handling.get(label, timedelta(0)) + (b - a)
+    return {
+        label: (_us(handling.get(label, timedelta(0))) / _us(d), _us(d) // 1_000_000)
+        for label, d in staffed.items()
+    }
 
 
 def naive_adherence(
-    tables: dict[str, list[Row]], month: str, zone: ZoneInfo
-) -> tuple[float | None, int]:
-    first, end = _bounds(month, zone)
-    scheduled = adhered = timedelta(0)
+    tables: dict[str, list[Row]],
+    month: str,
+    zone: ZoneInfo,
+    hours: Any = None,
+    by: str = "period",
+) -> Buckets:
+    """Per bucket: scheduled work time in a working state ÷ scheduled work time, and the
+    scheduled seconds; only the time inside the month and the hours counts."""
+    scheduled: dict[str | None, timedelta] = {}
+    adhered: dict[str | None, timedelta] = {}
+    states = [s for s in tables.get("agent_states", []) if s["state"] in WORKING_STATES]
     for block in tables.get("schedules", []):
         if block["activity"] != "work":
             continue
-        b0, b1 = max(block["starts_at"], first), min(block["ends_at"], end)
-        if b1 <= b0:
-            continue
-        scheduled += b1 - b0
-        for s in tables.get("agent_states", []):
-            if s["agent_id"] == block["agent_id"] and s["state"] in (
-                "available",
-                "busy",
-                "hold",
-                "acw",
-            ):
-                adhered += _overlap(s["started_at"], s["ended_at"], b0, b1)
-    seconds = scheduled // timedelta(microseconds=1) // 1_000_000
-    return ((adhered / scheduled) if scheduled else None), seconds
+        b0, b1 = block["starts_at"], block["ends_at"]
+        for label, a, b in counted_parts(b0, b1, month, zone, hours=hours, by=by):
+            scheduled[label] = scheduled.get(label, timedelta(0)) + (b - a)
+        for s in states:
+            s0, s1 = max(s["started_at"], b0), min(s["ended_at"], b1)
+            if s["agent_id"] != block["agent_id"] or s1 <= s0:
+                continue
+            for label, a, b in counted_parts(s0, s1, month, zone, hours=hours, by=by):
+                adhered[label] = adhered.get(label, timedelta(0)) + (b - a)
+    return {
+        label: (_us(adhered.get(label, timedelta(0))) / _us(d), _us(d) // 1_000_000)
+        for label, d in scheduled.items()
+    }

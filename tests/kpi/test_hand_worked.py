@@ -16,16 +16,19 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from callpact.contracts import HoursCalendar
 from callpact.data.schema import arrow_schema
 from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
-from callpact.kpi.engine import DuckDBBackend, KpiResult, KpiStatus, compute
+from callpact.kpi.engine import ByOption, DuckDBBackend, KpiResult, KpiStatus, compute
 
 from .kpi_data import FolderSource, write_tables
+from .naive import naive_adherence, naive_occupancy
 
 VOICE = (("voice", ("members",)),)
 BOTH = (("voice", ("members",)), ("chat", ("members-chat",)))
@@ -479,3 +482,156 @@ def test_fcr_repeat_after_the_clocks_fall_back(tmp_path: Path) -> None:
     )
     (result,) = card.results
     assert (result.value, result.sample) == (1 / 2, 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agent time with hours and buckets: March 2027 in Chicago (CST, UTC−6, until 14 March 02:00,
+# when the clocks skip to 03:00 CDT, UTC−5). Agent A1, local times:
+#
+#   states   s1 available  Tue 2 Mar 07:30–08:30    s4 available  Sat 13 Mar 22:00 – Mon 15 Mar
+#            s2 busy       Tue 2 Mar 08:30–09:30                  02:00 (27 h: 14 March has 23)
+#            s6 break      Tue 2 Mar 09:30–10:00    s5 busy       Wed 17 Mar 10:00–12:00
+#            s3 busy       Tue 2 Mar 23:00 – Wed 3 Mar 01:00
+#   work     w1 2 Mar 07:00–10:00, w2 2 Mar 22:00 – 3 Mar 02:00, w3 14 Mar 01:00–04:00 (2 h),
+#            w4 17 Mar 09:00–13:00
+#
+# Hours: mon-sat 08:00-18:00 and sun 01:30-03:30 (on 14 March: 01:30–02:00 and 03:00–03:30,
+# one hour), 17 March a holiday.
+
+CHICAGO = ZoneInfo("America/Chicago")
+AGENT_HOURS = HoursCalendar.model_validate(
+    {"calendar": ["mon-sat 08:00-18:00", "sun 01:30-03:30"], "holidays": ["2027-03-17"]}
+)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2027, 3, day, hour, minute, tzinfo=CHICAGO).astimezone(UTC)
+
+
+def agent_tables() -> dict[str, list[dict[str, Any]]]:
+    states = [
+        ("available", _at(2, 7, 30), _at(2, 8, 30)),
+        ("busy", _at(2, 8, 30), _at(2, 9, 30)),
+        ("break", _at(2, 9, 30), _at(2, 10)),
+        ("busy", _at(2, 23), _at(3, 1)),
+        ("available", _at(13, 22), _at(15, 2)),
+        ("busy", _at(17, 10), _at(17, 12)),
+    ]
+    work = [
+        (_at(2, 7), _at(2, 10)),
+        (_at(2, 22), _at(3, 2)),
+        (_at(14, 1), _at(14, 4)),
+        (_at(17, 9), _at(17, 13)),
+    ]
+    return {
+        "agent_states": [
+            {"agent_id": "A1", "state": s, "started_at": a, "ended_at": b} for s, a, b in states
+        ],
+        "schedules": [
+            {"agent_id": "A1", "activity": "work", "starts_at": a, "ends_at": b} for a, b in work
+        ],
+    }
+
+
+MINUTES = 60
+AGENT_TIME_HAND: list[tuple[str, bool, ByOption, dict[str | None, tuple[float, int]]]] = [
+    # metric, with hours, by, {bucket: (value, sample in seconds)}
+    ("occupancy", False, "period", {None: (300 / 1980, 1980 * MINUTES)}),
+    # s1 + s2 (07:30–09:30) count from 08:00: 90 min; s3 and s4 at night, s5 on the holiday:
+    # only s4's hour inside 14 March's Sunday window
+    ("occupancy", True, "period", {None: (60 / 150, 150 * MINUTES)}),
+    (
+        "occupancy",
+        False,
+        "day",
+        {
+            "2027-03-02": (120 / 180, 180 * MINUTES),  # s1, s2 and s3 until midnight
+            "2027-03-03": (1.0, 60 * MINUTES),  # s3 after midnight
+            "2027-03-13": (0.0, 120 * MINUTES),
+            "2027-03-14": (0.0, 23 * 60 * MINUTES),  # the 23-hour day
+            "2027-03-15": (0.0, 120 * MINUTES),
+            "2027-03-17": (1.0, 120 * MINUTES),
+        },
+    ),
+    (
+        "occupancy",
+        True,
+        "day",
+        {"2027-03-02": (60 / 90, 90 * MINUTES), "2027-03-14": (0.0, 60 * MINUTES)},
+    ),
+    (
+        "occupancy",
+        False,
+        "week",
+        {
+            "2027-W09": (180 / 240, 240 * MINUTES),
+            "2027-W10": (0.0, 1500 * MINUTES),  # s4 until Monday 00:00
+            "2027-W11": (120 / 240, 240 * MINUTES),
+        },
+    ),
+    (
+        "occupancy",
+        True,
+        "interval",
+        {
+            "2027-03-02T08:00": (0.0, 30 * MINUTES),
+            "2027-03-02T08:30": (1.0, 30 * MINUTES),
+            "2027-03-02T09:00": (1.0, 30 * MINUTES),
+            "2027-03-14T01:30": (0.0, 30 * MINUTES),
+            "2027-03-14T03:00": (0.0, 30 * MINUTES),  # 02:00–03:00 never happened
+        },
+    ),
+    ("schedule_adherence", False, "period", {None: (480 / 780, 780 * MINUTES)}),
+    # w1 from 08:00 (s1 and s2 until 09:30), w3's open hour; w2 at night, w4 on the holiday
+    ("schedule_adherence", True, "period", {None: (150 / 180, 180 * MINUTES)}),
+    (
+        "schedule_adherence",
+        False,
+        "day",
+        {
+            "2027-03-02": (180 / 300, 300 * MINUTES),  # w1 (s6 is a break) and w2 until midnight
+            "2027-03-03": (60 / 120, 120 * MINUTES),  # w2 after midnight
+            "2027-03-14": (1.0, 120 * MINUTES),
+            "2027-03-17": (120 / 240, 240 * MINUTES),
+        },
+    ),
+    (
+        "schedule_adherence",
+        True,
+        "day",
+        {"2027-03-02": (90 / 120, 120 * MINUTES), "2027-03-14": (1.0, 60 * MINUTES)},
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def march(tmp_path_factory: pytest.TempPathFactory) -> FolderSource:
+    return write_tables(agent_tables(), Path(tmp_path_factory.mktemp("agent-time")))
+
+
+@pytest.mark.parametrize(("metric", "with_hours", "by", "expected"), AGENT_TIME_HAND)
+def test_agent_time_counts_inside_the_hours_and_splits_at_buckets(
+    march: FolderSource,
+    metric: str,
+    with_hours: bool,
+    by: ByOption,
+    expected: dict[str | None, tuple[float, int]],
+) -> None:
+    hours = AGENT_HOURS if with_hours else None
+    definition = KpiDefinition("k", metric, hours=hours)
+    card = compute(
+        Program("America/Chicago"),
+        [definition],
+        march,
+        "2027-03",
+        by=by,
+        backend=DuckDBBackend(),  # its own: a backend keeps the tables of the first source
+    )
+    naive = naive_occupancy if metric == "occupancy" else naive_adherence
+    engine = {r.bucket: (r.value, r.sample) for r in card.results}
+    oracle = naive(agent_tables(), "2027-03", CHICAGO, hours, by)  # agrees with the hand too
+    for got in (engine, oracle):
+        assert got.keys() == expected.keys()
+        for bucket, (value, sample) in expected.items():
+            assert got[bucket][1] == sample, bucket
+            assert got[bucket][0] == pytest.approx(value, rel=1e-12), bucket

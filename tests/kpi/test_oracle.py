@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 
 from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
-from callpact.kpi.engine import Computation, DuckDBBackend, KpiResult, compute
+from callpact.kpi.engine import ByOption, Computation, DuckDBBackend, KpiResult, compute
 
-from .kpi_data import MEMBER_LINE, ZONE, FolderSource, boundary_program, write_tables
+from .kpi_data import (
+    AGENT_HOURS,
+    MEMBER_LINE,
+    ZONE,
+    FolderSource,
+    boundary_program,
+    write_tables,
+)
 from .naive import (
     NaiveKpi,
     naive_adherence,
@@ -166,8 +173,20 @@ OTHERS: list[tuple[KpiDefinition, NaiveKpi | None]] = [
         KpiDefinition("fa", "forecast_accuracy", {}, VOICE_CHAT),
         NaiveKpi("forecast_accuracy", {}, VOICE_CHAT),
     ),
-    (KpiDefinition("occ", "occupancy"), None),
-    (KpiDefinition("adh", "schedule_adherence"), None),
+    (KpiDefinition("occ", "occupancy"), NaiveKpi("occupancy", {})),
+    (
+        KpiDefinition("occ-hours", "occupancy", hours=AGENT_HOURS),
+        NaiveKpi("occupancy", {}, (), AGENT_HOURS),
+    ),
+    (
+        KpiDefinition("occ-member-line", "occupancy", hours=MEMBER_LINE),
+        NaiveKpi("occupancy", {}, (), MEMBER_LINE),
+    ),
+    (KpiDefinition("adh", "schedule_adherence"), NaiveKpi("schedule_adherence", {})),
+    (
+        KpiDefinition("adh-hours", "schedule_adherence", hours=AGENT_HOURS),
+        NaiveKpi("schedule_adherence", {}, (), AGENT_HOURS),
+    ),
     (KpiDefinition("fid", "verbatim_fidelity"), None),
 ]
 
@@ -189,9 +208,11 @@ def test_interval_forecast_workforce_and_fidelity_agree_with_naive(
             assert naive is not None
             value, sample = naive_forecast_accuracy(naive, tables, month, ZONE)
         elif definition.metric == "occupancy":
-            value, sample = naive_occupancy(tables, month, ZONE)
+            assert naive is not None
+            value, sample = naive_occupancy(tables, month, ZONE, naive.hours)[None]
         elif definition.metric == "schedule_adherence":
-            value, sample = naive_adherence(tables, month, ZONE)
+            assert naive is not None
+            value, sample = naive_adherence(tables, month, ZONE, naive.hours)[None]
         else:
             value, sample = naive_fidelity(tables["verbatim_judgements"], month)
         result = got[definition.kpi_id]
@@ -200,6 +221,46 @@ def test_interval_forecast_workforce_and_fidelity_agree_with_naive(
         assert value is not None
         assert result.value is not None
         assert math.isclose(result.value, value, rel_tol=1e-12), (definition.kpi_id, month)
+
+
+AGENT_TIME = [d for d, _ in OTHERS if d.metric in ("occupancy", "schedule_adherence")]
+
+
+@pytest.mark.parametrize("by", ["day", "week", "interval"])
+@pytest.mark.parametrize("month", MONTHS)
+def test_agent_time_per_bucket_agrees_with_naive(
+    program: tuple[dict[str, Any], FolderSource], month: str, by: ByOption
+) -> None:
+    """Occupancy and adherence per local day, ISO week and 30-minute interval, with and
+    without hours: a state or block across a bucket boundary (local midnight, a DST change,
+    the month's edge) adds to each bucket the time inside it, and the buckets add up to the
+    month."""
+    tables, source = program
+    chicago = Program("America/Chicago")
+    backend = DuckDBBackend()
+    month_card = compute(chicago, AGENT_TIME, source, month, backend=backend)
+    card = compute(chicago, AGENT_TIME, source, month, by=by, rollup=True, backend=backend)
+    for definition in AGENT_TIME:
+        naive = naive_occupancy if definition.metric == "occupancy" else naive_adherence
+        expected = naive(tables, month, ZONE, definition.hours, by)
+        results = [r for r in card.results if r.kpi_id == definition.kpi_id]
+        got: dict[str | None, KpiResult] = {r.bucket: r for r in results if r.bucket}
+        assert got.keys() == expected.keys(), (definition.kpi_id, month)
+        assert expected, (definition.kpi_id, month)
+        for bucket, (value, sample) in expected.items():
+            result = got[bucket]
+            assert result.sample == sample, (definition.kpi_id, month, bucket)
+            assert value is not None
+            assert result.value is not None
+            assert math.isclose(result.value, value, rel_tol=1e-12, abs_tol=1e-15), (
+                definition.kpi_id,
+                month,
+                bucket,
+            )
+        # the buckets add up to the month (checked against the naive rows above)
+        (whole,) = [r for r in results if r.bucket is None]
+        (alone,) = [r for r in month_card.results if r.kpi_id == definition.kpi_id]
+        assert (whole.sample, whole.value) == (alone.sample, alone.value), definition.kpi_id
 
 
 def test_boundary_data_really_has_boundaries(program: tuple[dict[str, Any], FolderSource]) -> None:

@@ -18,7 +18,7 @@ from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
 from callpact.kpi.engine import DuckDBBackend, SparkBackend, compute
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kpi.kpi_data import MEMBER_LINE, boundary_program, write_tables
+from kpi.kpi_data import AGENT_HOURS, MEMBER_LINE, boundary_program, write_tables
 
 pytestmark = pytest.mark.spark
 
@@ -62,6 +62,9 @@ def _definitions() -> list[KpiDefinition]:
         KpiDefinition("fa", "forecast_accuracy", {}, BOTH),
         KpiDefinition("occ", "occupancy"),
         KpiDefinition("adh", "schedule_adherence"),
+        # agent time inside the hours: one range join with the pieces of the buckets and hours
+        KpiDefinition("occ-hours", "occupancy", hours=AGENT_HOURS),
+        KpiDefinition("adh-hours", "schedule_adherence", hours=AGENT_HOURS),
     ]
 
 
@@ -88,8 +91,8 @@ def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
     source = write_tables(tables, tmp_path / "data")
     program = Program("America/Chicago")
     definitions = _definitions()
-    # the whole set by month, and AHT and FCR by day (buckets computed the same way)
-    by_day = [d for d in definitions if d.kpi_id in ("aht", "fcr")]
+    # the whole set by month, and AHT, FCR and agent time by day (buckets computed the same way)
+    by_day = [d for d in definitions if d.kpi_id in ("aht", "fcr", "occ-hours", "adh")]
     for by, chosen in ((None, definitions), ("day", by_day)):
         duck = compute(program, chosen, source, "2027-11", by=by, backend=DuckDBBackend())
         on_spark = compute(program, chosen, source, "2027-11", by=by, backend=SparkBackend(spark))
