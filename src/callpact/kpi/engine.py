@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from callpact.data.schema import arrow_schema
+from callpact.kpi import agent_time
 from callpact.kpi import expressions as kx
 from callpact.kpi.definitions import (
     PROPORTIONS,
@@ -381,6 +382,7 @@ class Computation:
         self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes, per_queue)
         self._outages: tuple[Any, ...] | None = None
         self._grids: tuple[kx.SlotGrid, ...] | None = None
+        self._pieces: dict[kx.OpenHours | None, ir.Table] = {}
         self._over: dict[float, tuple[tuple[kx.SlotGrid, ir.Table], ...]] = {}
         self._excluded: dict[Any, dict[tuple[int, str], dict[str, int]]] = {}
 
@@ -448,6 +450,15 @@ class Computation:
             self._grids = tuple(kx.SlotGrid(size, phase) for size, phase in pairs)
         return self._grids
 
+    def agent_pieces(self, windows: kx.OpenHours | None) -> ir.Table:
+        """The period's buckets cut to the open hours, as a small table of UTC pieces that
+        occupancy and adherence join (see :mod:`callpact.kpi.agent_time`); once per hours."""
+        if windows not in self._pieces:
+            pieces = agent_time.time_pieces(self.span, windows)
+            table = agent_time.pieces_table(pieces)
+            self._pieces[windows] = self.backend.small_table("cp_agent_pieces", table)
+        return self._pieces[windows]
+
     def over_forecast(self, tolerance: float) -> tuple[tuple[kx.SlotGrid, ir.Table], ...]:
         """Per grid, the (queue, interval) pairs whose offered volume exceeded forecast × (1 +
         tolerance): computed once per period and tolerance, then joined as a small table by
@@ -491,10 +502,13 @@ class Computation:
         if metric == "verbatim_fidelity":
             return kx.verbatim_aggregate(self.table("verbatim_judgements"), span), None
         if metric == "occupancy":
-            return kx.occupancy_aggregate(self.table("agent_states"), span), None
+            pieces = self.agent_pieces(windows)
+            return agent_time.occupancy_aggregate(self.table("agent_states"), pieces, span), None
         if metric == "schedule_adherence":
+            pieces = self.agent_pieces(windows)
+            states = self.table("agent_states")
             return (
-                kx.adherence_aggregate(self.table("schedules"), self.table("agent_states"), span),
+                agent_time.adherence_aggregate(self.table("schedules"), states, pieces, span),
                 None,
             )
         data = self.exclusion_data(definition)

@@ -33,11 +33,9 @@ from callpact.kpi.localtime import DAY_US, US, OffsetSegment, from_us
 
 By = Literal["period", "week", "day", "interval"]
 EPOCH = ibis.timestamp("1970-01-01 00:00:00", timezone="UTC")
-WORKING_STATES = ("available", "busy", "hold", "acw")
 #: every aggregate groups by these: the local bucket and ``grp`` (the queue, or "" when results
 #: are not broken down by queue)
 KEYS = ("bucket", "grp")
-HANDLING_STATES = ("busy", "hold", "acw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,60 +580,6 @@ def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
     agg = j.group_by(bucket=ibis.literal(0, type="int64"), grp=ibis.literal("")).aggregate(
         num=_count(j.judgement == "faithful"),
         den=j.count(),
-        sq=ibis.literal(None, type="float64"),
-    )
-    return _finish(agg)
-
-
-def _clip(start: ir.IntegerValue, stop: ir.IntegerValue, lo: int, hi: int) -> ir.IntegerValue:
-    return ibis.greatest(ibis.least(stop, hi) - ibis.greatest(start, lo), 0)
-
-
-def occupancy_aggregate(states: ir.Table, span: Span) -> ir.Table:
-    """(busy + hold + acw time) ÷ (that + available time), states clipped to the period."""
-    s = states.mutate(s_us=epoch_us(states, "started_at"), e_us=epoch_us(states, "ended_at"))
-    s = s.filter(s.e_us > span.lo_us, s.s_us < span.hi_us)
-    s = s.mutate(
-        dur=_clip(s.s_us, s.e_us, span.lo_us, span.hi_us),
-        bucket=bucket_of(local_us(ibis.greatest(s.s_us, span.lo_us), span.segments), span),
-        grp=ibis.literal(""),
-    )
-    handling = ibis.ifelse(s.state.isin(list(HANDLING_STATES)), s.dur, 0)
-    staffed = ibis.ifelse(s.state.isin([*HANDLING_STATES, "available"]), s.dur, 0)
-    agg = s.group_by([*KEYS]).aggregate(
-        num=handling.sum().fill_null(0),
-        den=staffed.sum().fill_null(0),
-        sq=ibis.literal(None, type="float64"),
-    )
-    return _finish(agg)
-
-
-def adherence_aggregate(schedules: ir.Table, states: ir.Table, span: Span) -> ir.Table:
-    """Scheduled work time spent in a working state ÷ scheduled work time (µs, clipped)."""
-    w = schedules.filter(schedules.activity == "work")
-    w = w.mutate(ws=epoch_us(w, "starts_at"), we=epoch_us(w, "ends_at"))
-    w = w.filter(w.we > span.lo_us, w.ws < span.hi_us)
-    w = w.mutate(ws=ibis.greatest(w.ws, span.lo_us), we=ibis.least(w.we, span.hi_us))
-    w = w.mutate(
-        block=ibis.row_number(),
-        bucket=bucket_of(local_us(w.ws, span.segments), span),
-        grp=ibis.literal(""),
-    )
-    s = states.filter(states.state.isin(list(WORKING_STATES)))
-    s = s.mutate(ss=epoch_us(s, "started_at"), se=epoch_us(s, "ended_at")).select(
-        "agent_id", "ss", "se"
-    )
-    joined = w.left_join(s, [w.agent_id == s.agent_id, s.se > w.ws, s.ss < w.we])
-    # GREATEST/LEAST skip NULLs (DuckDB and Spark): a block with no state must add 0, not itself
-    overlap = ibis.ifelse(
-        joined.ss.isnull(),
-        0,
-        ibis.greatest(ibis.least(joined.se, joined.we) - ibis.greatest(joined.ss, joined.ws), 0),
-    )
-    per_block = joined.group_by(["block", *KEYS, "ws", "we"]).aggregate(adhered=overlap.sum())
-    agg = per_block.group_by([*KEYS]).aggregate(
-        num=per_block.adhered.sum().fill_null(0),
-        den=(per_block.we - per_block.ws).sum().fill_null(0),
         sq=ibis.literal(None, type="float64"),
     )
     return _finish(agg)
