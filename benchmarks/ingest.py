@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from peak_memory import own_peak_mb
 
 BATCH = 500_000
 EPOCH_2027 = 1_798_761_600  # 2027-01-01T00:00:00Z
@@ -123,11 +124,6 @@ _COLUMNS = (
 )
 
 
-def _peak_rss_mb() -> float:
-    # ru_maxrss is KiB on Linux
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _cpu_s() -> float:
     """CPU seconds of this process, all threads: on a shared machine the steadier figure."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -153,7 +149,7 @@ def run_callpact(csv_path: Path, workspace: Path) -> dict[str, float]:
         "accepted": contacts.accepted,
         "rejected": contacts.rejected,
         "duplicates": contacts.duplicates,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": own_peak_mb(),
     }
 
 
@@ -199,7 +195,7 @@ def run_pandas(csv_path: Path, out_dir: Path) -> dict[str, float]:
         "seconds": time.perf_counter() - start,
         "cpu_s": _cpu_s() - cpu,
         "accepted": len(kept),
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": own_peak_mb(),
     }
 
 

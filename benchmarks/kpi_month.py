@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from peak_memory import own_peak_mb
 
 ZONE = "America/Chicago"
 MONTH = "2027-01"
@@ -338,8 +338,7 @@ def main() -> None:
     if args.part is not None:
         run = run_callpact if args.part == "callpact" else run_pandas
         result = run(args.data, args.exclusions)
-        # this process's own peak (a forked child's counter would include the parent's pages)
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result["peak_rss_mb"] = own_peak_mb()
         print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="kpi-month-") as tmp:
