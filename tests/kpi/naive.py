@@ -26,6 +26,9 @@ class NaiveKpi:
     hours: Any = None  # a contracts HoursCalendar
     exclusions: Sequence[tuple[str, float | None]] = ()
     trainee_days: int = 0
+    #: only contacts of this queue are measured (a result per queue); FCR's repeats still come
+    #: from the whole scope
+    queue: str | None = None
 
 
 def local(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -108,7 +111,9 @@ def naive_kpi(
     """(value, sample, excluded per kind + total) of one KPI over one local month."""
     contacts = tables["contacts"]
     short_s = kpi.params.get("short_abandon_s", 5)
-    scoped = [c for c in contacts if in_scope(c, kpi, month, zone)]
+    scoped = [
+        c for c in contacts if in_scope(c, kpi, month, zone) and kpi.queue in (None, c["queue"])
+    ]
     kinds = {c["contact_id"]: excluded_kinds(c, kpi, zone, tables) for c in scoped}
     counts = {kind: sum(1 for k in kinds.values() if kind in k) for kind, _ in kpi.exclusions}
     counts["total"] = sum(1 for k in kinds.values() if k)

@@ -120,6 +120,40 @@ def test_engine_agrees_with_naive_rows(
             assert result.excluded_by[kind] == excluded[kind], (kid, month, kind)
 
 
+def test_results_per_queue_agree_with_naive(
+    program: tuple[dict[str, Any], FolderSource],
+) -> None:
+    """Per queue, each result measures that queue's contacts only (FCR's repeats still come from
+    the whole scope), in November with the clocks falling back; FCR once with queues listed
+    (groups numbered before the window) and once with any queue of a channel (named after)."""
+    tables, source = program
+    any_queue = (("voice", None), ("chat", None))
+    cases = [*CASES, ("fcr-any", "fcr", {"window_days": 7}, any_queue, False, ())]
+    definitions = [
+        KpiDefinition(kid, metric, params, scope, MEMBER_LINE if hours else None)
+        for kid, metric, params, scope, hours, _ in cases
+    ]
+    card = compute(Program("America/Chicago"), definitions, source, "2027-11", per_queue=True)
+    got = {(r.kpi_id, r.queue): r for r in card.results}
+    queues = sorted({c["queue"] for c in tables["contacts"] if c["queue"] is not None})
+    checked = 0
+    for kid, metric, params, scope, hours, _ in cases:
+        for queue in queues:
+            naive = NaiveKpi(metric, params, scope, MEMBER_LINE if hours else None, queue=queue)
+            value, sample, _ = naive_kpi(naive, tables, "2027-11", ZONE)
+            result = got.get((kid, queue))
+            if sample == 0:
+                assert result is None or result.sample == 0, (kid, queue)
+                continue
+            assert result is not None, (kid, queue)
+            assert result.sample == sample, (kid, queue)
+            assert result.value is not None
+            assert value is not None
+            assert math.isclose(result.value, value, rel_tol=1e-12), (kid, queue)
+            checked += 1
+    assert checked > 2 * len(cases)
+
+
 @pytest.mark.parametrize("partitioned", [False, True], ids=["one-order", "per-customer"])
 @pytest.mark.parametrize("month", ["2027-10", "2027-11"])
 def test_fcr_in_passes_over_customer_parts_agrees_with_naive(
