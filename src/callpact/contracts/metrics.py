@@ -333,12 +333,14 @@ def formula_words(metric: str, params: Mapping[str, ParamValue]) -> str:
         ),
         "occupancy": (
             "time agents spent busy, on hold or in after-call work ÷ that time plus the time "
-            "they were available, from agent_states clipped to the period"
+            "they were available, from agent_states; only time inside the period (and the "
+            "KPI's hours, where it has them) counts, each part in its own day or interval"
         ),
         "schedule_adherence": (
             "scheduled work time during which the agent was in a working state (available, "
-            "busy, hold, acw) ÷ scheduled work time, from schedules and agent_states clipped to "
-            "the period"
+            "busy, hold, acw) ÷ scheduled work time, from schedules and agent_states; only time "
+            "inside the period (and the KPI's hours, where it has them) counts, each part in its "
+            "own day or interval"
         ),
         "forecast_accuracy": (
             f"{accuracy}, over the forecast's {p('interval_minutes')}-minute intervals in the "
