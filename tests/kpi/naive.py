@@ -340,6 +340,14 @@ def _us(d: timedelta) -> int:
     return d // timedelta(microseconds=1)
 
 
+def _ratios(num: dict[str | None, timedelta], den: dict[str | None, timedelta]) -> Buckets:
+    """Per bucket of ``den``: num ÷ den and den in whole seconds."""
+    return {
+        label: (_us(num.get(label, timedelta(0))) / _us(d), _us(d) // 1_000_000)
+        for label, d in den.items()
+    }
+
+
 def naive_occupancy(
     tables: dict[str, list[Row]],
     month: str,
@@ -362,10 +370,7 @@ def naive_occupancy(
             staffed[label] = staffed.get(label, timedelta(0)) + (b - a)
             if s["state"] in HANDLING_STATES:
                 handling[label] = handling.get(label, timedelta(0)) + (b - a)
-    return {
-        label: (_us(handling.get(label, timedelta(0))) / _us(d), _us(d) // 1_000_000)
-        for label, d in staffed.items()
-    }
+    return _ratios(handling, staffed)
 
 
 def naive_adherence(
@@ -380,19 +385,18 @@ def naive_adherence(
     scheduled: dict[str | None, timedelta] = {}
     adhered: dict[str | None, timedelta] = {}
     states = [s for s in tables.get("agent_states", []) if s["state"] in WORKING_STATES]
+
+    def add(into: dict[str | None, timedelta], start: datetime, stop: datetime) -> None:
+        for label, a, b in counted_parts(start, stop, month, zone, hours=hours, by=by):
+            into[label] = into.get(label, timedelta(0)) + (b - a)
+
     for block in tables.get("schedules", []):
         if block["activity"] != "work":
             continue
         b0, b1 = block["starts_at"], block["ends_at"]
-        for label, a, b in counted_parts(b0, b1, month, zone, hours=hours, by=by):
-            scheduled[label] = scheduled.get(label, timedelta(0)) + (b - a)
+        add(scheduled, b0, b1)
         for s in states:
             s0, s1 = max(s["started_at"], b0), min(s["ended_at"], b1)
-            if s["agent_id"] != block["agent_id"] or s1 <= s0:
-                continue
-            for label, a, b in counted_parts(s0, s1, month, zone, hours=hours, by=by):
-                adhered[label] = adhered.get(label, timedelta(0)) + (b - a)
-    return {
-        label: (_us(adhered.get(label, timedelta(0))) / _us(d), _us(d) // 1_000_000)
-        for label, d in scheduled.items()
-    }
+            if s["agent_id"] == block["agent_id"] and s0 < s1:
+                add(adhered, s0, s1)
+    return _ratios(adhered, scheduled)
