@@ -53,8 +53,8 @@ def test_a_clean_history_verifies_and_each_hash_follows_the_rule(world: World) -
     report = audit.verify(world.session)
     assert report.ok, report.problems
     entries = world.session.query(AuditEntry).order_by(AuditEntry.seq).all()
-    # 3 organizations + 6 users + 1 contract + 1 staff member
-    assert len(entries) == report.entries == 11
+    # 3 organizations + 6 users + 1 contract and its 1 version of terms + 1 staff member
+    assert len(entries) == report.entries == 12
     previous = "0" * 64
     for entry in entries:
         assert entry.prev_hash == previous

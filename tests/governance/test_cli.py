@@ -55,9 +55,11 @@ def test_seeded_history_reads_as_the_demo_promises(cli) -> None:  # type: ignore
         ("unreported", "1000"),
     ]
     measures = json.loads(cli("aht-plan", "list", "--as-of", AS_OF, "--format", "json").output)
+    # the amendment of 2027-07-01 adds callback-offer (due 2027-08-31) to the plan
     assert {m["measure"]: m["overdue"] for m in measures} == {
         "kb-search": False,
         "acw-macros": True,
+        "callback-offer": False,
     }
     documents = json.loads(cli("document", "list", "--as-of", AS_OF, "--format", "json").output)
     assert {d["document"]: d["status"] for d in documents} == {
@@ -147,7 +149,7 @@ def test_verify_knows_every_table_without_the_caller_importing_them() -> None:
         "print(len(Base.metadata.tables))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert int(out.stdout) == len(models.Base.metadata.tables) == 19
+    assert int(out.stdout) == len(models.Base.metadata.tables) == 20
 
 
 def test_aht_trajectory_measures_actual_aht_with_the_kpi_engine(  # type: ignore[no-untyped-def]

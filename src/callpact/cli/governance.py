@@ -26,7 +26,7 @@ from callpact.cli.contract import load_contract_or_exit
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
-    from callpact.contracts import ContractVersion
+    from callpact.contracts import Contract, ContractVersion
 
 ACTING_USER_ENV = "CALLPACT_USER"
 
@@ -302,6 +302,14 @@ def governance_terms(version: ContractVersion) -> Any:
     return terms_from_annex(version.model_dump(mode="python", exclude_none=True))
 
 
+def governance_versions(contract: Contract) -> list[Any]:
+    """The governance terms of every version of a contract (base annex and each amendment),
+    each with the date it takes effect."""
+    from callpact.governance.terms import TermsVersion
+
+    return [TermsVersion(v.effective_from, governance_terms(v)) for v in contract.versions]
+
+
 @governance_app.command("register")
 def governance_register(
     contract_file: Annotated[Path, typer.Option("--contract-file", help="annex YAML")],
@@ -310,22 +318,27 @@ def governance_register(
     as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Register (or amend) a contract: its parties, its terms, its required documents and
-    planned AHT measures. A client admin of the contract's client does this."""
+    """Register (or amend) a contract: its parties, the terms of every version of the annex
+    (base and amendments), its required documents and planned AHT measures. A client admin of
+    the contract's client does this; registering an amended annex again adds its new
+    versions."""
     from callpact.governance.aht_plan.service import sync_planned_measures
     from callpact.governance.contract.service import register_contract
     from callpact.governance.document.service import sync_required_documents
 
-    terms = governance_terms(load_contract_or_exit(contract_file).first)
+    versions = governance_versions(load_contract_or_exit(contract_file))
     now = datetime.now(UTC)
     with unit_of_work(database_url) as session:
         actor = acting(session, as_user)
-        contract = register_contract(session, actor, terms, client=client, vendor=vendor, now=now)
+        contract = register_contract(
+            session, actor, versions, client=client, vendor=vendor, now=now
+        )
         documents = sync_required_documents(session, actor, contract.contract_id, now=now)
         measures = sync_planned_measures(session, actor, contract.contract_id, now=now)
         typer.echo(
-            f"contract {contract.contract_id} registered: {len(documents)} required "
-            f"document(s), {len(measures)} AHT measure(s) added"
+            f"contract {contract.contract_id} registered with {len(versions)} version(s) of "
+            f"its terms: {len(documents)} required document(s), {len(measures)} AHT "
+            "measure(s) added"
         )
 
 
@@ -383,8 +396,9 @@ def governance_seed(
     from callpact.governance.database import make_engine, upgrade
     from callpact.governance.seed import seed_demo_history
 
-    version = load_contract_or_exit(contract_file).first
-    terms = governance_terms(version)
+    annex = load_contract_or_exit(contract_file)
+    version = annex.first
+    versions = governance_versions(annex)
     agents = agent_ids_from(data) if data is not None else []
     engine = make_engine(database_url)
     upgrade(engine)
@@ -392,7 +406,7 @@ def governance_seed(
     with unit_of_work(database_url) as session:
         result = seed_demo_history(
             session,
-            terms,
+            versions,
             client=version.contract.client,
             vendor=version.contract.vendor,
             agent_ids=agents,

@@ -234,7 +234,9 @@ def staff_check(  # noqa: PLR0917 - typer maps each option to a parameter
     if data is not None or agent:
         agents = list(agent or []) + (agent_ids_from(data) if data is not None else [])
     with unit_of_work(database_url) as session:
-        findings = admission_check(session, acting(session, as_user), contract, agents)
+        findings = admission_check(
+            session, acting(session, as_user), contract, agents, as_of=parse_instant(None)
+        )
     emit(
         [
             {

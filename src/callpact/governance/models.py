@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from callpact.governance.aht_plan.models import AhtMeasure
 from callpact.governance.audit.models import AuditEntry
-from callpact.governance.contract.models import GovernedContract
+from callpact.governance.contract.models import GovernedContract, GovernedContractTerms
 from callpact.governance.database import Base
 from callpact.governance.dispute.models import Dispute
 from callpact.governance.document.models import RequiredDocumentRecord
@@ -31,6 +31,7 @@ __all__ = [
     "CurriculumVersion",
     "Dispute",
     "GovernedContract",
+    "GovernedContractTerms",
     "Incident",
     "Organization",
     "RemovalRequest",

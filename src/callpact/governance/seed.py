@@ -25,7 +25,7 @@ from callpact.governance.notice import service as notices
 from callpact.governance.organization.service import actor_for, add_organization, add_user
 from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
-from callpact.governance.terms import GovernanceTerms
+from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
 from callpact.governance.training import service as training
 
 SEED_AS_OF_DAYS = 104  # 2027-04-15 for a contract starting 2027-01-01
@@ -45,7 +45,7 @@ def _slug(name: str) -> str:
 
 def seed_demo_history(
     session: Session,
-    terms: GovernanceTerms,
+    terms: GovernanceTerms | Sequence[TermsVersion],
     *,
     client: str,
     vendor: str,
@@ -56,7 +56,14 @@ def seed_demo_history(
     """Organizations, one user per role, the registered contract and a few months of history:
     a removal request answered late and one overdue, a 2-of-3 training group (inconclusive), an
     incident reported late and one never reported, an AHT measure past its due date, documents
-    on time and late, a breach notice with a cure period, a resolved dispute."""
+    on time and late, a breach notice with a cure period, a resolved dispute.
+
+    ``terms``: every version of the contract's terms (base annex and amendments), or the base
+    terms alone; the history is laid out from the first version's start."""
+    versions = terms
+    terms = TermsSchedule.of(
+        [TermsVersion(terms.start, terms)] if isinstance(terms, GovernanceTerms) else terms
+    ).first
     zone = ZoneInfo(terms.time_zone)
     start = datetime.combine(terms.start, time(9), tzinfo=zone)
 
@@ -92,7 +99,7 @@ def seed_demo_history(
     va = actor_for(session, users["vendor_admin"][0])
     vm = actor_for(session, users["vendor_manager"][0])
     cid = terms.contract_id
-    register_contract(session, ca, terms, client=client, vendor=vendor, now=start)
+    register_contract(session, ca, versions, client=client, vendor=vendor, now=start)
     documents.sync_required_documents(session, ca, cid, now=start)
     if terms.aht_measures:
         aht.sync_planned_measures(session, ca, cid, now=start)

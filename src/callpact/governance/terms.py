@@ -1,18 +1,21 @@
 """The governance terms of a contract, as plain values the services and deadline rules need.
 
 These are copied from the contract annex when a contract is registered for governance (see
-:func:`terms_from_contract`) and stored with it, so every deadline is computed from the terms the
-parties signed, even before or without the annex file at hand.
+:func:`callpact.governance.annex.terms_from_annex`) and stored with it, one set per version of the
+annex (the base terms and each amendment, :class:`TermsVersion`), so every deadline is computed
+from the terms the parties signed and in force on the day the rule is about, even before or
+without the annex file at hand.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from callpact.governance.deadlines import parse_deadline
+from callpact.governance.deadlines import local_date, parse_deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +200,64 @@ class GovernanceTerms:
             cure_period_days=int(data.get("cure_period_days", 30)),
             holidays=tuple(date.fromisoformat(d) for d in data.get("holidays") or ()),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TermsVersion:
+    """The governance terms of one version of the annex, in force from ``effective_from`` (a
+    local date in the contract's time zone) until the next version takes effect."""
+
+    effective_from: date
+    terms: GovernanceTerms
+
+
+@dataclass(frozen=True, slots=True)
+class TermsSchedule:
+    """Every version of a contract's governance terms, oldest first: which one governs a day."""
+
+    versions: tuple[TermsVersion, ...]
+
+    def __post_init__(self) -> None:
+        if not self.versions:
+            raise ValueError("a contract has at least one version of its terms")
+        days = [v.effective_from for v in self.versions]
+        if days != sorted(set(days)):
+            raise ValueError("versions must have strictly increasing effective_from dates")
+        ids = {v.terms.contract_id for v in self.versions}
+        if len(ids) > 1:
+            raise ValueError(f"versions of different contracts: {', '.join(sorted(ids))}")
+
+    @classmethod
+    def of(cls, versions: Sequence[TermsVersion]) -> TermsSchedule:
+        return cls(tuple(sorted(versions, key=lambda v: v.effective_from)))
+
+    @property
+    def first(self) -> GovernanceTerms:
+        """The terms as first signed."""
+        return self.versions[0].terms
+
+    def on(self, day: date) -> GovernanceTerms:
+        """The terms in force on the local date ``day``: the last version effective on or before
+        it; before the first version takes effect, the first (the contract's own start)."""
+        if isinstance(day, datetime):
+            raise TypeError("terms_on takes a local date, not a datetime")
+        governing = self.versions[0]
+        for version in self.versions[1:]:
+            if version.effective_from > day:
+                break
+            governing = version
+        return governing.terms
+
+    def at(self, moment: datetime) -> GovernanceTerms:
+        """The terms in force at an instant: on its local date in the contract's time zone (the
+        zone of the version in force then, should an amendment ever move it)."""
+        terms = self.on(local_date(moment, self.first.time_zone))
+        if terms.time_zone != self.first.time_zone:
+            terms = self.on(local_date(moment, terms.time_zone))
+        return terms
+
+    def for_month(self, month: str) -> GovernanceTerms:
+        """The terms governing ``YYYY-MM``: those in force on the month's first day (an amendment
+        effective mid-month applies from the next month, as in settlement)."""
+        year, _, number = month.partition("-")
+        return self.on(date(int(year), int(number), 1))

@@ -13,6 +13,7 @@ from callpact.governance.aht_plan.models import AhtMeasure
 from callpact.governance.aht_plan.rules import (
     TrajectoryPoint,
     measure_overdue,
+    month_index,
     month_of,
     trajectory_report,
 )
@@ -22,6 +23,7 @@ from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError
 from callpact.governance.organization.models import OrganizationKind
 from callpact.governance.organization.permissions import Action, Actor, require_side
+from callpact.governance.terms import PlannedMeasure
 
 OWNERS = ("client", "vendor", "both")
 STATUSES = ("planned", "in_progress", "done", "dropped")
@@ -69,10 +71,15 @@ def add_measure(
 def sync_planned_measures(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[AhtMeasure]:
-    """Add the measures the annex lists that are not in the plan yet."""
+    """Add the measures the annex lists that are not in the plan yet: those of every version
+    (an amendment that adds a measure adds it to the plan; a later version's wording of a
+    measure wins)."""
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
+    listed: dict[str, PlannedMeasure] = {}
+    for version in contract.schedule.versions:
+        listed.update((m.measure_id, m) for m in version.terms.aht_measures)
     added = []
-    for planned in contract.terms.aht_measures:
+    for planned in listed.values():
         if find_record(session, AhtMeasure, contract, "measure_ref", planned.measure_id) is None:
             added.append(
                 add_measure(
@@ -125,7 +132,7 @@ def update_status(
     before = audit.entity_state(measure)
     measure.status = status
     if status == "done":
-        measure.completed_on = completed_on or local_date(now, contract.terms.time_zone)
+        measure.completed_on = completed_on or local_date(now, contract.terms_at(now).time_zone)
     audit.record(session, actor=actor.email, at=now, entity=measure, action="status", before=before)
     return measure
 
@@ -134,7 +141,7 @@ def list_measures(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[MeasureView]:
     contract = get_contract(session, actor, contract_id)
-    today = local_date(now, contract.terms.time_zone)
+    today = local_date(now, contract.terms_at(now).time_zone)
     measures = session.scalars(
         select(AhtMeasure)
         .where(AhtMeasure.contract_pk == contract.id)
@@ -153,15 +160,23 @@ def trajectory(
     actuals: Mapping[str, float],
     months: list[str] | None = None,
 ) -> list[TrajectoryPoint]:
-    """Target AHT against the actual monthly AHT given (e.g. from the KPI engine)."""
+    """Target AHT against the actual monthly AHT given (e.g. from the KPI engine); each month's
+    target from the plan of the terms governing that month (in force on its first day)."""
     contract = get_contract(session, actor, contract_id)
-    terms = contract.terms
-    if terms.aht_baseline_s is None:
+    schedule = contract.schedule
+    chosen = sorted(set(months or []) | set(actuals), key=month_index)
+    points: list[TrajectoryPoint] = []
+    for month in chosen:
+        terms = schedule.for_month(month)
+        if terms.aht_baseline_s is None:
+            raise GovernanceError(f"contract {contract_id} has no AHT plan baseline in {month}")
+        points += trajectory_report(
+            {month: actuals[month]} if month in actuals else {},
+            start_month=month_of(schedule.first.start),
+            baseline_s=terms.aht_baseline_s,
+            trajectory=terms.aht_trajectory,
+            months=[month],
+        )
+    if not chosen and schedule.first.aht_baseline_s is None:
         raise GovernanceError(f"contract {contract_id} has no AHT plan baseline")
-    return trajectory_report(
-        actuals,
-        start_month=month_of(terms.start),
-        baseline_s=terms.aht_baseline_s,
-        trajectory=terms.aht_trajectory,
-        months=months,
-    )
+    return points

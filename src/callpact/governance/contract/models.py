@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callpact.governance.database import Base, UtcDateTime
 from callpact.governance.organization.models import Organization
-from callpact.governance.terms import GovernanceTerms
+from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
+
+
+class GovernedContractTerms(Base):
+    """One version of a contract's governance terms: the base annex or an amendment, in force
+    from ``effective_from`` (a local date) until the next version."""
+
+    __tablename__ = "governed_contract_terms"
+    __table_args__ = (UniqueConstraint("contract_pk", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_pk: Mapped[int] = mapped_column(ForeignKey("governed_contracts.id"), index=True)
+    effective_from: Mapped[date] = mapped_column(Date)
+    terms_json: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    @property
+    def version(self) -> TermsVersion:
+        return TermsVersion(self.effective_from, GovernanceTerms.from_json(self.terms_json))
 
 
 class GovernedContract(Base):
@@ -20,12 +37,38 @@ class GovernedContract(Base):
     contract_id: Mapped[str] = mapped_column(String(200), unique=True)
     client_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     vendor_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # The first version's terms, as registered; every version is in ``terms_versions``.
     terms_json: Mapped[dict[str, Any]] = mapped_column(JSON)
     registered_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     client: Mapped[Organization] = relationship(foreign_keys=[client_org_id], lazy="joined")
     vendor: Mapped[Organization] = relationship(foreign_keys=[vendor_org_id], lazy="joined")
+    terms_versions: Mapped[list[GovernedContractTerms]] = relationship(
+        order_by=GovernedContractTerms.effective_from,
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def schedule(self) -> TermsSchedule:
+        """Every version of the terms, oldest first (the first alone if none is stored yet)."""
+        if not self.terms_versions:
+            first = GovernanceTerms.from_json(self.terms_json)
+            return TermsSchedule((TermsVersion(first.start, first),))
+        return TermsSchedule.of([row.version for row in self.terms_versions])
 
     @property
     def terms(self) -> GovernanceTerms:
+        """The terms as first signed (the base annex, before any amendment): what holds for
+        the contract as a whole (its id, parties' currency, start). A rule about a day reads
+        :meth:`terms_on` or :meth:`terms_at` instead."""
         return GovernanceTerms.from_json(self.terms_json)
+
+    def terms_on(self, day: date) -> GovernanceTerms:
+        """The terms in force on the local date ``day`` (the last version effective on or
+        before it; before the first version, the first)."""
+        return self.schedule.on(day)
+
+    def terms_at(self, moment: datetime) -> GovernanceTerms:
+        """The terms in force at an instant, read on its local date in the contract's zone."""
+        return self.schedule.at(moment)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -9,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
-from callpact.governance.contract.models import GovernedContract
+from callpact.governance.contract.models import GovernedContract, GovernedContractTerms
 from callpact.governance.errors import GovernanceError, NotFound, PermissionDenied
 from callpact.governance.organization.models import OrganizationKind, Role
 from callpact.governance.organization.permissions import Action, Actor, require
 from callpact.governance.organization.service import organization_by_name
-from callpact.governance.terms import GovernanceTerms
+from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
 
 #: a record of a governed contract (a table with ``contract_pk``)
 R = TypeVar("R")
@@ -23,17 +24,26 @@ R = TypeVar("R")
 def register_contract(
     session: Session,
     actor: Actor,
-    terms: GovernanceTerms,
+    terms: GovernanceTerms | Sequence[TermsVersion],
     *,
     client: str,
     vendor: str,
     now: datetime,
 ) -> GovernedContract:
-    """Bind a contract to its client and vendor organizations and store its governance terms.
+    """Bind a contract to its client and vendor organizations and store its governance terms:
+    every version of the annex (the base terms and each amendment, by ``effective_from``), or
+    one set of terms, in force from their start.
 
-    Only a client admin of the contract's own client may register it. Registering again with
-    changed terms (an amendment) updates the stored terms, logged like any other change.
+    Only a client admin of the contract's own client may register it. Registering again with an
+    amended annex adds the new versions and updates the changed ones, each logged like any other
+    change; a stored version the annex no longer lists is kept (an amendment is withdrawn by a
+    later one, not by forgetting it).
     """
+    schedule = TermsSchedule.of(
+        [TermsVersion(terms.start, terms)] if isinstance(terms, GovernanceTerms) else terms
+    )
+    first = schedule.first
+    contract_id = first.contract_id
     client_org = organization_by_name(session, client)
     vendor_org = organization_by_name(session, vendor)
     if client_org.kind != OrganizationKind.CLIENT.value:
@@ -43,36 +53,67 @@ def register_contract(
     if actor.organization_id != client_org.id or actor.role is not Role.CLIENT_ADMIN:
         raise PermissionDenied(
             actor.describe(),
-            f"register contract {terms.contract_id}",
+            f"register contract {contract_id}",
             f"only a client_admin of {client} may register the contracts it signs",
         )
     existing = session.scalars(
-        select(GovernedContract).where(GovernedContract.contract_id == terms.contract_id)
+        select(GovernedContract).where(GovernedContract.contract_id == contract_id)
     ).first()
     if existing is not None:
         require(actor, existing, Action.REGISTER_CONTRACT)
         if (existing.client_org_id, existing.vendor_org_id) != (client_org.id, vendor_org.id):
             raise GovernanceError(
-                f"contract {terms.contract_id} is already registered between other parties"
+                f"contract {contract_id} is already registered between other parties"
             )
         before = audit.entity_state(existing)
-        existing.terms_json = terms.to_json()
+        existing.terms_json = first.to_json()
         audit.record(
             session, actor=actor.email, at=now, entity=existing, action="amend_terms", before=before
         )
+        _store_versions(session, actor, existing, schedule, now=now)
         return existing
     contract = GovernedContract(
-        contract_id=terms.contract_id,
+        contract_id=contract_id,
         client_org_id=client_org.id,
         vendor_org_id=vendor_org.id,
-        terms_json=terms.to_json(),
+        terms_json=first.to_json(),
         registered_at=now,
     )
     session.add(contract)
     audit.record(
         session, actor=actor.email, at=now, entity=contract, action="register", before=None
     )
+    _store_versions(session, actor, contract, schedule, now=now)
     return contract
+
+
+def _store_versions(
+    session: Session,
+    actor: Actor,
+    contract: GovernedContract,
+    schedule: TermsSchedule,
+    *,
+    now: datetime,
+) -> None:
+    """Add each version not stored yet and update each whose terms changed, with an audit entry
+    for every one (an unchanged version is left alone and unlogged)."""
+    stored = {row.effective_from: row for row in contract.terms_versions}
+    for version in schedule.versions:
+        data = version.terms.to_json()
+        row = stored.get(version.effective_from)
+        if row is None:
+            row = GovernedContractTerms(effective_from=version.effective_from, terms_json=data)
+            contract.terms_versions.append(row)
+            audit.record(
+                session, actor=actor.email, at=now, entity=row, action="add_terms", before=None
+            )
+        elif row.terms_json != data:
+            before = audit.entity_state(row)
+            row.terms_json = data
+            audit.record(
+                session, actor=actor.email, at=now, entity=row, action="amend_terms", before=before
+            )
+    contract.terms_versions.sort(key=lambda row: row.effective_from)
 
 
 def get_contract(

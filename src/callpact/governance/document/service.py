@@ -27,9 +27,10 @@ class DocumentView:
 def sync_required_documents(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[RequiredDocumentRecord]:
-    """Create a record, with its due date, for each document the annex requires (idempotent)."""
+    """Create a record, with its due date, for each document the annex requires (idempotent):
+    the documents of the terms in force at the contract's start, due some days after it."""
     contract = get_contract(session, actor, contract_id, Action.REGISTER_CONTRACT)
-    terms = contract.terms
+    terms = contract.terms_on(contract.terms.start)
     existing = {
         d.document_ref
         for d in session.scalars(
@@ -110,7 +111,7 @@ def list_documents(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[DocumentView]:
     contract = get_contract(session, actor, contract_id)
-    time_zone = contract.terms.time_zone
+    time_zone = contract.terms_at(now).time_zone
     records = session.scalars(
         select(RequiredDocumentRecord)
         .where(RequiredDocumentRecord.contract_pk == contract.id)

@@ -23,6 +23,7 @@ from callpact.governance.incident.rules import (
     assess_reporting,
 )
 from callpact.governance.organization.permissions import Action, Actor
+from callpact.governance.terms import GovernanceTerms
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +41,10 @@ def _check(
     detected_at: datetime,
     reported_at: datetime | None,
 ) -> list[tuple[str, str, str]]:
-    """Problems as (field, code, message): the contract's categories and severities, and
-    occurred ≤ detected ≤ reported."""
-    terms = contract.terms
+    """Problems as (field, code, message): the categories and severities of the terms in
+    force when it was detected (its reporting clock's start), and occurred ≤ detected ≤
+    reported."""
+    terms = contract.terms_at(detected_at)
     problems: list[tuple[str, str, str]] = []
     if terms.incident_categories and category not in terms.incident_categories:
         problems.append(
@@ -159,7 +161,7 @@ def _record_of(incident: Incident) -> IncidentRecord:
 def _incidents(session: Session, contract: GovernedContract, month: str | None) -> list[Incident]:
     query = select(Incident).where(Incident.contract_pk == contract.id)
     if month is not None:
-        start, end = month_bounds(month, contract.terms.time_zone)
+        start, end = month_bounds(month, contract.schedule.for_month(month).time_zone)
         query = query.where(Incident.detected_at >= start, Incident.detected_at < end)
     return list(session.scalars(query.order_by(Incident.detected_at, Incident.incident_ref)))
 
@@ -179,24 +181,30 @@ def incident_records(
 def list_incidents(
     session: Session, actor: Actor, contract_id: str, *, now: datetime, month: str | None = None
 ) -> list[IncidentView]:
-    """Incidents with their reporting status and liability as of ``now``."""
+    """Incidents with their reporting status and liability as of ``now``, each judged on the
+    terms in force when it was detected (an amendment changes the deadline and the liability of
+    the incidents detected from its effective date on, not of those before)."""
     contract = get_contract(session, actor, contract_id)
-    terms = contract.terms
+    schedule = contract.schedule
     return [
-        IncidentView(
-            incident,
-            assess_reporting(
-                _record_of(incident),
-                notification_deadlines=terms.notification_deadlines,
-                time_zone=terms.time_zone,
-                liability_per_late_report=terms.liability_per_late_report,
-                liability_per_unreported_case=terms.liability_per_unreported_case,
-                now=now,
-                holidays=terms.holidays,
-            ),
-        )
+        IncidentView(incident, assess_incident(incident, schedule.at(incident.detected_at), now))
         for incident in _incidents(session, contract, month)
     ]
+
+
+def assess_incident(
+    incident: Incident, terms: GovernanceTerms, now: datetime
+) -> ReportingAssessment:
+    """The incident's reporting status and liability under ``terms`` as of ``now``."""
+    return assess_reporting(
+        _record_of(incident),
+        notification_deadlines=terms.notification_deadlines,
+        time_zone=terms.time_zone,
+        liability_per_late_report=terms.liability_per_late_report,
+        liability_per_unreported_case=terms.liability_per_unreported_case,
+        now=now,
+        holidays=terms.holidays,
+    )
 
 
 INCIDENT_COLUMNS = ("incident_id", "category", "severity", "occurred_at")

@@ -29,7 +29,7 @@ class NoticeView:
 
 
 def _facts(contract: GovernedContract, notice: BreachNotice) -> list[DecisionFact]:
-    zone = contract.terms.time_zone
+    zone = contract.terms_at(notice.issued_at).time_zone
     return [
         DecisionFact(d.decision, d.days, local_date(d.decided_at, zone)) for d in notice.decisions
     ]
@@ -80,7 +80,8 @@ def decide_cure(
     if why is not None:
         raise GovernanceError(f"notice {notice_id}: {why}")
     if decision == "grant" and days is None:
-        days = contract.terms.cure_period_days
+        # the cure period of the terms in force when the breach was notified
+        days = contract.terms_at(notice.issued_at).cure_period_days
     record = CureDecision(
         notice_id=notice.id,
         decision=decision,
@@ -99,7 +100,8 @@ def list_notices(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[NoticeView]:
     contract = get_contract(session, actor, contract_id)
-    today = local_date(now, contract.terms.time_zone)
+    schedule = contract.schedule
+    today = local_date(now, schedule.at(now).time_zone)
     notices = session.scalars(
         select(BreachNotice)
         .where(BreachNotice.contract_pk == contract.id)
@@ -109,7 +111,9 @@ def list_notices(
         NoticeView(
             n,
             cure_clock(
-                _facts(contract, n), default_days=contract.terms.cure_period_days, today=today
+                _facts(contract, n),
+                default_days=schedule.at(n.issued_at).cure_period_days,
+                today=today,
             ),
         )
         for n in notices

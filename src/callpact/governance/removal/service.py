@@ -32,7 +32,8 @@ def _find(session: Session, contract: GovernedContract, request_id: int) -> Remo
 
 
 def clock_of(contract: GovernedContract, request: RemovalRequest, now: datetime) -> RemovalClock:
-    terms = contract.terms
+    """The request's clock under the terms in force on the day it was made."""
+    terms = contract.terms_at(request.requested_at)
     return removal_clock(
         requested_at=request.requested_at,
         response_days=terms.removal_response_days,

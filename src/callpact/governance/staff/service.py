@@ -171,13 +171,20 @@ def snapshot(member: StaffMember) -> StaffSnapshot:
 
 
 def admission_check(
-    session: Session, actor: Actor, contract_id: str, agent_ids: Iterable[str] | None = None
+    session: Session,
+    actor: Actor,
+    contract_id: str,
+    agent_ids: Iterable[str] | None = None,
+    *,
+    as_of: datetime | None = None,
 ) -> list[AdmissionFinding]:
-    """Everyone working on the program without their role's qualifications or admission.
+    """Everyone working on the program without their role's qualifications or admission, by the
+    role rules in force at ``as_of`` (the moment of the check; None: the rules first signed).
 
     ``agent_ids``: the agents who actually handled contacts (from the contact data), so that an
     unlisted or inactive agent who took calls is found too.
     """
     contract = get_contract(session, actor, contract_id)
     members = roster(session, actor, contract_id)
-    return program_staff_findings([snapshot(m) for m in members], contract.terms.roles, agent_ids)
+    terms = contract.terms if as_of is None else contract.terms_at(as_of)
+    return program_staff_findings([snapshot(m) for m in members], terms.roles, agent_ids)

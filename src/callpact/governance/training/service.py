@@ -138,7 +138,7 @@ def schedule_session(
     """Schedule a session: the curriculum version in force on its day (or the one named), a
     trainer the client approved and not revoked, trainees from the roster."""
     contract = get_contract(session, actor, contract_id, Action.SCHEDULE_TRAINING)
-    terms = contract.terms
+    terms = contract.terms_at(starts_at)
     day = local_date(starts_at, terms.time_zone)
     query = select(CurriculumVersion).where(
         CurriculumVersion.contract_pk == contract.id,
@@ -253,12 +253,13 @@ def session_outcome(
     session: Session, actor: Actor, contract_id: str, session_ref: str
 ) -> tuple[TrainingSession, GroupOutcome]:
     """The group's outcome: trainees who sat the exam are the group; a score at or above the
-    session's pass score is a pass."""
+    session's pass score is a pass; the outcome rule is the one in force on the session's day."""
     contract = get_contract(session, actor, contract_id)
     training = _session(session, contract, session_ref)
     scores = [t.exam_score for t in training.trainees if t.exam_score is not None]
     passed = sum(1 for score in scores if score >= training.exam_pass_score)
-    return training, judge_group(passed, len(scores), contract.terms.training_outcome)
+    rule = contract.terms_at(training.starts_at).training_outcome
+    return training, judge_group(passed, len(scores), rule)
 
 
 def list_sessions(session: Session, actor: Actor, contract_id: str) -> list[TrainingSession]:
