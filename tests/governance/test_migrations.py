@@ -1,10 +1,16 @@
-"""Migrations build the schema from an empty SQLite file and match the models exactly."""
+"""Migrations build the schema from an empty SQLite file and match the models exactly; a
+database holding contracts upgrades with their data (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect
+import pytest
+from governance_world import annex_terms
+from sqlalchemy import JSON, Engine, column, insert, inspect, select, table, text
+from sqlalchemy.orm import Session
 
 from callpact.governance.database import (
     current_revision,
@@ -13,7 +19,7 @@ from callpact.governance.database import (
     schema_differences,
     upgrade,
 )
-from callpact.governance.models import Base
+from callpact.governance.models import Base, GovernedContract
 
 
 def test_migrations_run_from_an_empty_sqlite_file(tmp_path: Path) -> None:
@@ -33,3 +39,69 @@ def test_migrations_run_from_an_empty_sqlite_file(tmp_path: Path) -> None:
         assert schema_differences(engine) == []
     finally:
         engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A database with no table yet: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "postgres":
+        factory: Callable[[], Engine] = request.getfixturevalue("postgres_schema_factory")
+        yield factory()
+        return
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    yield engine
+    engine.dispose()
+
+
+def test_upgrading_makes_a_registered_contracts_terms_its_first_version(
+    empty_engine: Engine,
+) -> None:
+    """A contract registered before versions existed keeps its terms, as version 1 effective
+    from their start, and every rule reads them as before."""
+    upgrade(empty_engine, "0001")
+    terms = annex_terms()
+    at = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        organizations = table(
+            "organizations", column("id"), column("name"), column("kind"), column("created_at")
+        )
+        connection.execute(
+            insert(organizations),
+            [
+                {"id": 1, "name": "Northwind Health Plan", "kind": "client", "created_at": at},
+                {"id": 2, "name": "Harbor Contact Solutions", "kind": "vendor", "created_at": at},
+            ],
+        )
+        contracts = table(
+            "governed_contracts",
+            column("id"),
+            column("contract_id"),
+            column("client_org_id"),
+            column("vendor_org_id"),
+            column("terms_json", JSON()),
+            column("registered_at"),
+        )
+        connection.execute(
+            insert(contracts).values(
+                id=7,
+                contract_id=terms.contract_id,
+                client_org_id=1,
+                vendor_org_id=2,
+                terms_json=terms.to_json(),
+                registered_at=at,
+            )
+        )
+    upgrade(empty_engine)
+    assert schema_differences(empty_engine) == []
+    with Session(empty_engine) as session:
+        contract = session.scalars(select(GovernedContract)).one()
+        [version] = contract.terms_versions
+        assert (version.contract_pk, version.effective_from) == (7, date(2027, 1, 1))
+        assert version.terms_json == terms.to_json()
+        assert contract.terms_on(date(2027, 9, 1)) == terms
+        assert contract.terms == terms
+    downgrade(empty_engine, "0001")
+    assert "governed_contract_terms" not in inspect(empty_engine).get_table_names()
+    with Session(empty_engine) as session:
+        stored = session.execute(text("SELECT count(*) FROM governed_contracts")).scalar_one()
+        assert stored == 1

@@ -1,0 +1,255 @@
+"""An amendment that changes governance terms mid-term, on SQLite and PostgreSQL: every version is
+stored and audited, and each rule reads the version in force on the day it is about (an incident
+by its detection, a removal request by its request, a breach notice by its issue)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from governance_world import T0, World, annex_terms
+from sqlalchemy import select
+
+from callpact.governance.audit import service as audit
+from callpact.governance.audit.models import AuditEntry
+from callpact.governance.contract.service import register_contract
+from callpact.governance.errors import GovernanceError
+from callpact.governance.incident import service as incidents
+from callpact.governance.incident.rules import ReportingStatus
+from callpact.governance.notice import service as notices
+from callpact.governance.removal import service as removals
+from callpact.governance.staff import service as staff
+from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
+
+CID = "northwind-harbor-2027"
+CHICAGO = ZoneInfo("America/Chicago")
+AMENDED_ON = date(2027, 7, 1)
+CLIENT, VENDOR = "Northwind Health Plan", "Harbor Contact Solutions"
+
+
+def _amended() -> GovernanceTerms:
+    """From 2027-07-01: major incidents within 2h (was 4h) at 500 per late report (was 250),
+    removal answers within 3 days (was 5), a 15-day cure (was 30)."""
+    base = annex_terms()
+    return dataclasses.replace(
+        base,
+        notification_deadlines={**base.notification_deadlines, "major": "2h"},
+        liability_per_late_report=Decimal(500),
+        removal_response_days=3,
+        cure_period_days=15,
+    )
+
+
+def _versions() -> list[TermsVersion]:
+    return [TermsVersion(date(2027, 1, 1), annex_terms()), TermsVersion(AMENDED_ON, _amended())]
+
+
+def _amend(world: World, now: datetime = T0) -> None:
+    register_contract(
+        world.session, world.client_admin, _versions(), client=CLIENT, vendor=VENDOR, now=now
+    )
+
+
+def _actions(world: World, entity_type: str) -> list[str]:
+    return list(
+        world.session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.entity_type == entity_type)
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+def test_terms_on_picks_the_version_in_force(world: World) -> None:
+    _amend(world)
+    contract = world.contract
+    assert [row.effective_from for row in contract.terms_versions] == [date(2027, 1, 1), AMENDED_ON]
+    assert contract.terms_on(date(2026, 12, 1)).removal_response_days == 5  # before: the first
+    assert contract.terms_on(date(2027, 6, 30)).removal_response_days == 5
+    assert contract.terms_on(AMENDED_ON).removal_response_days == 3
+    assert contract.terms_on(date(2028, 12, 31)).removal_response_days == 3
+    assert contract.terms.removal_response_days == 5  # the terms as first signed
+    # an instant reads its local date: 23:30 in Chicago on June 30 is July 1 in UTC
+    late_june = datetime(2027, 6, 30, 23, 30, tzinfo=CHICAGO)
+    assert contract.terms_at(late_june).removal_response_days == 5
+    assert contract.terms_at(late_june + timedelta(hours=1)).removal_response_days == 3
+    assert contract.schedule.for_month("2027-07").cure_period_days == 15
+    with pytest.raises(TypeError, match="local date"):
+        contract.terms_on(late_june)
+
+
+def test_registering_an_amendment_adds_its_version_and_logs_it(world: World) -> None:
+    assert _actions(world, "governed_contract_terms") == ["add_terms"]
+    _amend(world)
+    assert _actions(world, "governed_contract_terms") == ["add_terms", "add_terms"]
+    assert _actions(world, "governed_contracts") == ["register", "amend_terms"]
+    # the same annex again changes no version: nothing more is logged for them
+    _amend(world)
+    assert _actions(world, "governed_contract_terms") == ["add_terms", "add_terms"]
+    # a corrected amendment updates its version, logged with the terms before
+    corrected = dataclasses.replace(_amended(), removal_response_days=4)
+    register_contract(
+        world.session,
+        world.client_admin,
+        [TermsVersion(date(2027, 1, 1), annex_terms()), TermsVersion(AMENDED_ON, corrected)],
+        client=CLIENT,
+        vendor=VENDOR,
+        now=T0,
+    )
+    assert _actions(world, "governed_contract_terms")[-1] == "amend_terms"
+    assert world.contract.terms_on(AMENDED_ON).removal_response_days == 4
+    world.session.commit()
+    report = audit.verify(world.session)
+    assert report.ok, report.problems
+
+
+def test_versions_must_be_of_one_contract_in_date_order() -> None:
+    with pytest.raises(ValueError, match="different contracts"):
+        TermsSchedule.of(
+            [
+                TermsVersion(date(2027, 1, 1), annex_terms()),
+                TermsVersion(AMENDED_ON, annex_terms("another-contract")),
+            ]
+        )
+    with pytest.raises(ValueError, match="increasing"):
+        TermsSchedule.of([TermsVersion(AMENDED_ON, annex_terms())] * 2)
+
+
+def test_an_amendment_cannot_be_registered_by_the_vendor(world: World) -> None:
+    with pytest.raises(GovernanceError, match="only a client_admin"):
+        register_contract(
+            world.session, world.vendor_admin, _versions(), client=CLIENT, vendor=VENDOR, now=T0
+        )
+
+
+def _major(world: World, incident_id: str, detected: datetime, reported_after: timedelta) -> None:
+    incidents.record_incident(
+        world.session,
+        world.vendor_manager,
+        CID,
+        incident_id=incident_id,
+        category="legal_threat",
+        severity="major",
+        occurred_at=detected - timedelta(minutes=10),
+        detected_at=detected,
+        reported_at=detected + reported_after,
+        now=T0,
+    )
+
+
+def test_an_incident_is_judged_on_the_terms_in_force_when_it_was_detected(world: World) -> None:
+    _amend(world)
+    before = datetime(2027, 6, 29, 10, 0, tzinfo=CHICAGO)
+    after = datetime(2027, 7, 6, 10, 0, tzinfo=CHICAGO)
+    _major(world, "OLD-3H", before, timedelta(hours=3))  # within the old 4h
+    _major(world, "OLD-5H", before + timedelta(hours=1), timedelta(hours=5))  # late at 250
+    _major(world, "NEW-3H", after, timedelta(hours=3))  # late under the new 2h, at 500
+    _major(world, "NEW-1H", after + timedelta(hours=1), timedelta(hours=1))  # within 2h
+    views = incidents.list_incidents(
+        world.session, world.client_viewer, CID, now=datetime(2027, 8, 1, tzinfo=CHICAGO)
+    )
+    assert [
+        (v.incident.incident_ref, v.assessment.status, v.assessment.liability, v.assessment.due_at)
+        for v in views
+    ] == [
+        ("OLD-3H", ReportingStatus.ON_TIME, Decimal(0), before + timedelta(hours=4)),
+        ("OLD-5H", ReportingStatus.LATE, Decimal(250), before + timedelta(hours=5)),
+        ("NEW-3H", ReportingStatus.LATE, Decimal(500), after + timedelta(hours=2)),
+        ("NEW-1H", ReportingStatus.ON_TIME, Decimal(0), after + timedelta(hours=3)),
+    ]
+    # the July list holds July's incidents only, still each on its own version
+    july = incidents.list_incidents(
+        world.session,
+        world.client_viewer,
+        CID,
+        now=datetime(2027, 8, 1, tzinfo=CHICAGO),
+        month="2027-07",
+    )
+    assert [v.assessment.liability for v in july] == [Decimal(500), Decimal(0)]
+
+
+def test_an_amendment_adding_a_severity_accepts_it_from_its_effective_date(world: World) -> None:
+    base = annex_terms()
+    amended = dataclasses.replace(
+        base, notification_deadlines={**base.notification_deadlines, "trivial": "5 days"}
+    )
+    register_contract(
+        world.session,
+        world.client_admin,
+        [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, amended)],
+        client=CLIENT,
+        vendor=VENDOR,
+        now=T0,
+    )
+
+    def trivial(incident_id: str, detected: datetime) -> None:
+        incidents.record_incident(
+            world.session,
+            world.vendor_manager,
+            CID,
+            incident_id=incident_id,
+            category="safety",
+            severity="trivial",
+            occurred_at=detected,
+            detected_at=detected,
+            now=T0,
+        )
+
+    with pytest.raises(GovernanceError, match="severity 'trivial'"):
+        trivial("T-JUNE", datetime(2027, 6, 15, 10, tzinfo=CHICAGO))
+    trivial("T-JULY", datetime(2027, 7, 15, 10, tzinfo=CHICAGO))
+
+
+def test_a_removal_request_runs_on_the_response_days_in_force_when_made(world: World) -> None:
+    _amend(world)
+    for person in ("A1", "A2"):
+        staff.add_staff_member(
+            world.session,
+            world.vendor_manager,
+            CID,
+            person_id=person,
+            name=f"Op {person}",
+            role="operator",
+            now=T0,
+        )
+    june = datetime(2027, 6, 28, 9, 0, tzinfo=CHICAGO)
+    july = datetime(2027, 7, 2, 9, 0, tzinfo=CHICAGO)
+    for person, at in (("A1", june), ("A2", july)):
+        removals.request_removal(
+            world.session, world.client_admin, CID, person, reason="rude to members", now=at
+        )
+    views = removals.list_removals(
+        world.session, world.vendor_admin, CID, now=july + timedelta(days=4)
+    )
+    assert [v.clock.response_due for v in views] == [
+        june + timedelta(days=5),  # asked before the amendment: 5 days, even if due after it
+        july + timedelta(days=3),
+    ]
+    assert [v.clock.overdue for v in views] == [True, True]
+
+
+def test_a_breach_notice_gets_the_cure_period_in_force_when_issued(world: World) -> None:
+    _amend(world)
+    june = datetime(2027, 6, 30, 9, 0, tzinfo=CHICAGO)
+    july = datetime(2027, 7, 5, 9, 0, tzinfo=CHICAGO)
+    made = [
+        notices.issue_notice(
+            world.session, world.client_admin, CID, kpi_id="sl-voice", month=month, now=at
+        )
+        for month, at in (("2027-05", june), ("2027-06", july))
+    ]
+    # both granted after the amendment: the notice's own date decides the default period
+    decided = datetime(2027, 7, 8, 9, 0, tzinfo=CHICAGO)
+    granted = [
+        notices.decide_cure(
+            world.session, world.client_admin, CID, notice.id, decision="grant", now=decided
+        )
+        for notice in made
+    ]
+    assert [g.days for g in granted] == [30, 15]
+    views = notices.list_notices(world.session, world.client_viewer, CID, now=decided)
+    # the day of the grant is the period's first day
+    assert [v.clock.cure_ends_on for v in views] == [date(2027, 8, 6), date(2027, 7, 22)]

@@ -1,0 +1,156 @@
+"""`governance register` with an amended annex, end to end on SQLite and PostgreSQL: every
+version of the file is registered, and incidents and removal requests made after the amendment
+run on its terms while those before keep the old ones (the cure period's change, whose CLI
+takes no date, is tested through the service in test_amendments.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from callpact.cli.main import _register, app
+from callpact.governance.database import make_engine
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "annex.yaml"
+ADMIN, MANAGER = "admin@northwind.example", "manager@harbor.example"
+CLIENT, VENDOR = "Northwind Health Plan", "Harbor Contact Solutions"
+
+# A second amendment to the example annex (which already amends the SL target and the AHT plan
+# from 2027-07-01): governance terms change from 2027-10-01.
+AMENDMENT = """\
+  - effective_from: 2027-10-01
+    note: major incidents reported faster; removal answers and cures shortened
+    changes:
+      contract:
+        cure: {period_days: 15}
+      incidents:
+        notify:
+          major: {within: 2h}
+        liability_per_late_report: 500
+      staff:
+        removal_requests: {vendor_response_days: 3}
+"""
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """The governance database the CLI uses (through its environment), seeded from the
+    example annex."""
+    if request.param == "postgres":
+        factory: Callable[[], Engine] = request.getfixturevalue("postgres_schema_factory")
+        engine = factory()
+        with engine.connect() as connection:
+            schema = connection.execute(text("SELECT current_schema()")).scalar_one()
+        monkeypatch.setenv(
+            "CALLPACT_DATABASE_URL", engine.url.render_as_string(hide_password=False)
+        )
+        monkeypatch.setenv("CALLPACT_DATABASE_SCHEMA", schema)
+    else:
+        url = f"sqlite:///{tmp_path / 'governance.db'}"
+        monkeypatch.setenv("CALLPACT_DATABASE_URL", url)
+        engine = make_engine(url)
+    monkeypatch.setenv("CALLPACT_CHEAP_PASSWORD_HASH", "1")
+    monkeypatch.setenv("CALLPACT_CONTRACT", "northwind-harbor-2027")
+    monkeypatch.delenv("CALLPACT_USER", raising=False)
+    _register()
+    seeded = CliRunner().invoke(app, ["governance", "seed", "--contract", str(EXAMPLE)])
+    assert seeded.exit_code == 0, seeded.output
+    yield engine
+    if request.param == "sqlite":
+        engine.dispose()
+
+
+def _cli(*args: str, user: str = ADMIN) -> Any:
+    result = CliRunner().invoke(app, [*args, "--as", user])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _json(*args: str, user: str = ADMIN) -> Any:
+    return json.loads(_cli(*args, "--format", "json", user=user).output)
+
+
+def _register_amended(tmp_path: Path) -> str:
+    amended = tmp_path / "annex-amended.yaml"
+    amended.write_text(EXAMPLE.read_text(encoding="utf-8") + AMENDMENT, encoding="utf-8")
+    return str(
+        _cli(
+            "governance",
+            "register",
+            "--contract-file",
+            str(amended),
+            "--client",
+            CLIENT,
+            "--vendor",
+            VENDOR,
+        ).output
+    )
+
+
+def _versions(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT effective_from FROM governed_contract_terms t "
+                "JOIN governed_contracts c ON c.id = t.contract_pk "
+                "WHERE c.contract_id = 'northwind-harbor-2027' ORDER BY effective_from"
+            )
+        )
+        return [str(day) for (day,) in rows]
+
+
+def test_register_stores_every_version_of_the_annex(database: Engine, tmp_path: Path) -> None:
+    # the seed registered the example annex: its base and its amendment of 2027-07-01
+    assert _versions(database) == ["2027-01-01", "2027-07-01"]
+    output = _register_amended(tmp_path)
+    assert "3 version(s)" in output
+    assert _versions(database) == ["2027-01-01", "2027-07-01", "2027-10-01"]
+    # registering the same file again adds nothing
+    _register_amended(tmp_path)
+    assert _versions(database) == ["2027-01-01", "2027-07-01", "2027-10-01"]
+    report = _json("audit", "verify", user="auditor@northwind.example")
+    assert report["ok"]
+
+
+def test_rules_after_the_amendment_run_on_its_terms(database: Engine, tmp_path: Path) -> None:
+    _register_amended(tmp_path)
+    for incident_id, detected, reported in (
+        ("SEP-1", "2027-09-28T10:00:00-05:00", "2027-09-28T13:00:00-05:00"),  # 3h of 4h
+        ("OCT-1", "2027-10-05T10:00:00-05:00", "2027-10-05T13:00:00-05:00"),  # 3h of 2h
+    ):
+        _cli(
+            "incident",
+            "record",
+            incident_id,
+            "--category",
+            "legal_threat",
+            "--severity",
+            "major",
+            "--occurred-at",
+            detected,
+            "--reported-at",
+            reported,
+            user=MANAGER,
+        )
+    listed = _json("incident", "list", "--as-of", "2027-11-01T00:00:00Z")
+    assert {i["incident_id"]: (i["status"], i["liability"]) for i in listed} == {
+        # the seeded history, in the first quarter: the base terms
+        "INC-0001": ("on_time", "0"),
+        "INC-0002": ("late", "250"),
+        "INC-0003": ("unreported", "1000"),
+        "SEP-1": ("on_time", "0"),
+        "OCT-1": ("late", "500"),
+    }
+    # a removal request after the amendment is due in 3 days, not 5
+    asked = _cli(
+        "removal", "request", "A001", "--reason", "rude to members", "--at", "2027-10-04T14:00:00Z"
+    ).output
+    assert "answer due 2027-10-07T14:00:00+00:00" in asked
