@@ -9,13 +9,15 @@ holidays are not business days) — the same reading as governance's reporting c
 
 An incident belongs to the statement of the month (contract time zone) in which its deadline
 falls: by then it is either reported on time, reported late, or unreported. One still unreported
-whose deadline lies after the month is *pending* and waits for a later statement.
+whose deadline lies after the month is *pending* and waits for a later statement. Its deadline
+and liability are those of the contract version in force on the local day it was detected (an
+amendment applies to the incidents detected from its effective date on), as in governance.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -105,17 +107,22 @@ def assess_incidents(
     period_start: datetime,
     period_end: datetime,
     holidays: Collection[date] = (),
+    terms_of: Callable[[Incident], IncidentTerms] | None = None,
 ) -> list[IncidentAssessment]:
     """The incidents whose deadline falls in ``[period_start, period_end)``, each assessed.
+
+    ``terms_of``: the incident protocol an incident is judged on (the version in force when it
+    was detected); None: ``terms`` for every incident.
 
     A severity without a deadline in the contract is a ``ValueError`` naming the incident (the
     loader reports it as a diagnostic before settlement runs).
     """
     out: list[IncidentAssessment] = []
     for incident in sorted(incidents, key=lambda i: (i.occurred_at, i.incident_id)):
-        rule = terms.deadlines.get(incident.severity)
+        protocol = terms if terms_of is None else terms_of(incident)
+        rule = protocol.deadlines.get(incident.severity)
         if rule is None:
-            known = ", ".join(terms.deadlines)
+            known = ", ".join(protocol.deadlines)
             raise ValueError(
                 f"incident {incident.incident_id}: severity {incident.severity!r} has no "
                 f"notification deadline in the contract ({known})"
@@ -127,10 +134,10 @@ def assess_incidents(
         label = f"Incident {incident.incident_id} ({incident.severity}, {incident.category})"
         due_text = due.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%d %H:%M")
         if incident.reported_at is None:
-            status, amount = ReportingStatus.UNREPORTED, terms.liability_per_unreported_case
+            status, amount = ReportingStatus.UNREPORTED, protocol.liability_per_unreported_case
             reason = f"{label} never reported; due {due_text} ({rule})"
         elif incident.reported_at > due:
-            status, amount = ReportingStatus.LATE, terms.liability_per_late_report
+            status, amount = ReportingStatus.LATE, protocol.liability_per_late_report
             late = incident.reported_at - due
             reason = f"{label} reported {_duration_words(late)} late; due {due_text} ({rule})"
         else:

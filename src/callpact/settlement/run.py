@@ -45,6 +45,7 @@ from callpact.settlement.service import (
     SettleInputs,
     SettleResult,
     VolumesFor,
+    incident_terms_of,
     settle_period,
 )
 from callpact.settlement.statement import outcome_from_json
@@ -320,6 +321,7 @@ def _incidents_by_month(
             period_start=start,
             period_end=end,
             holidays=terms.holidays,
+            terms_of=incident_terms_of(contract, terms),
         )
     return out
 

@@ -5,7 +5,8 @@ The contract and the KPI results come through two small seams so that settlement
 depend on how they are produced:
 
 * :class:`ContractSource` — settlement terms and the fingerprint of the version in force in a
-  month (:class:`AnnexContract`: the annex as ``callpact.contracts`` reads it);
+  month, and the incident protocol in force on a day (:class:`AnnexContract`: the annex as
+  ``callpact.contracts`` reads it);
 * ``results_for(month)`` — the KPI results of a month (from ``callpact.kpi.engine``, or from a
   results file).
 """
@@ -16,8 +17,10 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from callpact import __version__
 from callpact.contracts import Contract, ContractVersion
@@ -35,7 +38,7 @@ from callpact.settlement.ledger import MonthInput, MonthSettlement, settle_month
 from callpact.settlement.months import add_months, month_index, month_range
 from callpact.settlement.rules import KpiOutcome
 from callpact.settlement.statement import statement_json
-from callpact.settlement.terms import SettlementTerms, Volumes
+from callpact.settlement.terms import IncidentTerms, SettlementTerms, Volumes
 
 ResultsFor = Callable[[str], Mapping[str, KpiOutcome]]
 VolumesFor = Callable[[str, SettlementTerms], Volumes]
@@ -51,6 +54,26 @@ class ContractSource(Protocol):
     def fingerprint_on(self, month: str) -> str: ...
 
     def first_month(self) -> str: ...
+
+    def incident_terms_on(self, day: date) -> IncidentTerms | None: ...
+
+
+def incident_terms_of(
+    contract: ContractSource, terms: SettlementTerms
+) -> Callable[[Incident], IncidentTerms]:
+    """The incident protocol each incident is judged on: the version in force on the local day
+    it was detected (``terms``' own where that version has none)."""
+    zone = ZoneInfo(terms.time_zone)
+
+    def of(incident: Incident) -> IncidentTerms:
+        start = incident.detected_at or incident.occurred_at
+        found = contract.incident_terms_on(start.astimezone(zone).date())
+        if found is not None:
+            return found
+        assert terms.incidents is not None
+        return terms.incidents
+
+    return of
 
 
 def canonical_sha256(data: Any) -> str:
@@ -72,6 +95,9 @@ class AnnexContract:
 
     path: str
     contract: Contract
+    _incident_terms: dict[date, IncidentTerms | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def read(cls, path: Path) -> AnnexContract:
@@ -101,6 +127,17 @@ class AnnexContract:
 
     def first_month(self) -> str:
         return self.contract.versions[0].effective_from.strftime("%Y-%m")
+
+    def incident_terms_on(self, day: date) -> IncidentTerms | None:
+        """The incident protocol of the version in force on the local date ``day`` (the last
+        effective on or before it; before the contract's start, the first)."""
+        in_force = [v for v in self.contract.versions if v.effective_from <= day]
+        version = in_force[-1] if in_force else self.contract.first
+        if version.effective_from not in self._incident_terms:
+            annex = version.model_dump(mode="python", exclude_none=True)
+            terms = terms_from_annex(annex, version=version.effective_from.isoformat())
+            self._incident_terms[version.effective_from] = terms.incidents
+        return self._incident_terms[version.effective_from]
 
 
 @dataclass
@@ -198,6 +235,7 @@ def settle_period(
                 period_start=period_start,
                 period_end=period_end,
                 holidays=terms.holidays,
+                terms_of=incident_terms_of(contract, terms),
             )
         except ValueError as error:
             source = str(inputs.incidents_file or "incidents")
