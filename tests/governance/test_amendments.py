@@ -1,6 +1,7 @@
 """An amendment that changes governance terms mid-term, on SQLite and PostgreSQL: every version is
 stored and audited, and each rule reads the version in force on the day it is about (an incident
-by its detection, a removal request by its request, a breach notice by its issue)."""
+by its detection, a removal request by its request, a breach notice by its issue, a training
+group by its session's day, role rules by the check, an AHT target by its month)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from governance_world import T0, World, annex_terms
 from sqlalchemy import select
 
+from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
 from callpact.governance.audit.models import AuditEntry
 from callpact.governance.contract.service import register_contract
@@ -22,7 +24,15 @@ from callpact.governance.incident.rules import ReportingStatus
 from callpact.governance.notice import service as notices
 from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
-from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
+from callpact.governance.terms import (
+    GovernanceTerms,
+    RoleRule,
+    TermsSchedule,
+    TermsVersion,
+    TrainingOutcomeRule,
+)
+from callpact.governance.training import service as training
+from callpact.governance.training.outcome import Verdict
 
 CID = "northwind-harbor-2027"
 CHICAGO = ZoneInfo("America/Chicago")
@@ -253,3 +263,119 @@ def test_a_breach_notice_gets_the_cure_period_in_force_when_issued(world: World)
     views = notices.list_notices(world.session, world.client_viewer, CID, now=decided)
     # the day of the grant is the period's first day
     assert [v.clock.cure_ends_on for v in views] == [date(2027, 8, 6), date(2027, 7, 22)]
+
+
+def test_role_rules_and_aht_targets_follow_the_amendment(world: World) -> None:
+    """From 2027-07-01 an operator needs 0.90 at the admission exam (was 0.80) and the AHT
+    plan aims at 400 s in September (was 420 s)."""
+    base = annex_terms()
+    stricter = dataclasses.replace(
+        base,
+        roles={**base.roles, "operator": RoleRule(("product_training",), Decimal("0.90"))},
+        aht_trajectory={**base.aht_trajectory, "2027-09": 400},
+    )
+    register_contract(
+        world.session,
+        world.client_admin,
+        [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, stricter)],
+        client=CLIENT,
+        vendor=VENDOR,
+        now=T0,
+    )
+    staff.add_staff_member(
+        world.session,
+        world.vendor_manager,
+        CID,
+        person_id="A1",
+        name="Op A1",
+        role="operator",
+        now=T0,
+    )
+    for qualification in ("product_training", "hipaa_certificate"):
+        staff.add_qualification(
+            world.session,
+            world.vendor_manager,
+            CID,
+            "A1",
+            qualification=qualification,
+            obtained_on=date(2026, 12, 1),
+            now=T0,
+        )
+    staff.record_admission_exam(
+        world.session, world.vendor_manager, CID, "A1", score=Decimal("0.85"), taken_at=T0, now=T0
+    )
+
+    def findings(at: datetime) -> list[str]:
+        checked = staff.admission_check(world.session, world.client_viewer, CID, as_of=at)
+        return [f.person_id for f in checked]
+
+    assert findings(datetime(2027, 6, 30, 12, tzinfo=CHICAGO)) == []
+    assert findings(datetime(2027, 7, 1, 12, tzinfo=CHICAGO)) == ["A1"]
+    points = aht.trajectory(world.session, world.client_viewer, CID, {}, ["2027-06", "2027-09"])
+    assert [(p.month, p.target_s) for p in points] == [("2027-06", 440), ("2027-09", 400)]
+
+
+def test_a_training_group_is_judged_on_the_outcome_rule_of_its_day(world: World) -> None:
+    """From 2027-01-05 a group of 3 is judged and passes with a lower bound of 0.20: 2 of 3
+    (lower bound 0.254) passes on that day, and stays inconclusive the day before."""
+    base = annex_terms()
+    lenient = dataclasses.replace(
+        base, training_outcome=TrainingOutcomeRule(Decimal("0.20"), Decimal("0.90"), 3)
+    )
+    register_contract(
+        world.session,
+        world.client_admin,
+        [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 1, 5), lenient)],
+        client=CLIENT,
+        vendor=VENDOR,
+        now=T0,
+    )
+    for person in ("T1", "T2", "T3"):
+        staff.add_staff_member(
+            world.session,
+            world.vendor_manager,
+            CID,
+            person_id=person,
+            name=f"Op {person}",
+            role="operator",
+            now=T0,
+        )
+    training.publish_curriculum(
+        world.session,
+        world.client_admin,
+        CID,
+        curriculum_id="onboard",
+        title="Onboarding v1",
+        effective_on=date(2027, 1, 1),
+        now=T0,
+    )
+    training.approve_trainer(
+        world.session, world.client_admin, CID, trainer_name="Tess", side="vendor", now=T0
+    )
+    verdicts = []
+    for ref, starts_at in (("W-JAN4", T0), ("W-JAN5", T0 + timedelta(days=1))):
+        training.schedule_session(
+            world.session,
+            world.vendor_manager,
+            CID,
+            session_ref=ref,
+            curriculum_id="onboard",
+            trainer_name="Tess",
+            starts_at=starts_at,
+            trainees=["T1", "T2", "T3"],
+            now=T0,
+        )
+        for person, score in (("T1", "0.92"), ("T2", "0.80"), ("T3", "0.55")):
+            training.record_result(
+                world.session,
+                world.vendor_manager,
+                CID,
+                ref,
+                person,
+                attended=True,
+                exam_score=Decimal(score),
+                now=T0,
+            )
+        _, outcome = training.session_outcome(world.session, world.client_viewer, CID, ref)
+        verdicts.append(outcome.verdict)
+    assert verdicts == [Verdict.INCONCLUSIVE, Verdict.PASSED]
