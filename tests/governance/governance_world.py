@@ -17,6 +17,7 @@ from callpact.governance.organization.service import (
     add_user,
     cheap_password_hasher,
 )
+from callpact.governance.staff import service as staff
 from callpact.governance.terms import (
     GovernanceTerms,
     PlannedMeasure,
@@ -25,10 +26,11 @@ from callpact.governance.terms import (
     TrainingOutcomeRule,
 )
 
+CONTRACT_ID = "northwind-harbor-2027"
 T0 = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Chicago
 
 
-def annex_terms(contract_id: str = "northwind-harbor-2027") -> GovernanceTerms:
+def annex_terms(contract_id: str = CONTRACT_ID) -> GovernanceTerms:
     """The governance terms of examples/annex.yaml, written out by hand."""
     return GovernanceTerms(
         contract_id=contract_id,
@@ -117,3 +119,39 @@ def build_world(session: Session) -> World:
         now=T0,
     )
     return World(session, contract, *actors)
+
+
+def add_operator(
+    world: World, person_id: str, *, qualified: bool = True, contract_id: str = CONTRACT_ID
+) -> None:
+    """An operator on the vendor's staff; ``qualified``: with the qualifications and the
+    admission exam the annex's operator role asks for."""
+    staff.add_staff_member(
+        world.session,
+        world.vendor_manager,
+        contract_id,
+        person_id=person_id,
+        name=f"Op {person_id}",
+        role="operator",
+        now=T0,
+    )
+    if qualified:
+        for q in ("product_training", "hipaa_certificate"):
+            staff.add_qualification(
+                world.session,
+                world.vendor_manager,
+                contract_id,
+                person_id,
+                qualification=q,
+                obtained_on=date(2026, 12, 1),
+                now=T0,
+            )
+        staff.record_admission_exam(
+            world.session,
+            world.vendor_manager,
+            contract_id,
+            person_id,
+            score=Decimal("0.85"),
+            taken_at=T0,
+            now=T0,
+        )

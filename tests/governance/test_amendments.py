@@ -11,7 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from governance_world import T0, World, annex_terms
+from governance_world import T0, World, add_operator, annex_terms
 from sqlalchemy import select
 
 from callpact.governance.aht_plan import service as aht
@@ -216,15 +216,7 @@ def test_an_amendment_adding_a_severity_accepts_it_from_its_effective_date(world
 def test_a_removal_request_runs_on_the_response_days_in_force_when_made(world: World) -> None:
     _amend(world)
     for person in ("A1", "A2"):
-        staff.add_staff_member(
-            world.session,
-            world.vendor_manager,
-            CID,
-            person_id=person,
-            name=f"Op {person}",
-            role="operator",
-            now=T0,
-        )
+        add_operator(world, person, qualified=False)
     june = datetime(2027, 6, 28, 9, 0, tzinfo=CHICAGO)
     july = datetime(2027, 7, 2, 9, 0, tzinfo=CHICAGO)
     for person, at in (("A1", june), ("A2", july)):
@@ -282,28 +274,7 @@ def test_role_rules_and_aht_targets_follow_the_amendment(world: World) -> None:
         vendor=VENDOR,
         now=T0,
     )
-    staff.add_staff_member(
-        world.session,
-        world.vendor_manager,
-        CID,
-        person_id="A1",
-        name="Op A1",
-        role="operator",
-        now=T0,
-    )
-    for qualification in ("product_training", "hipaa_certificate"):
-        staff.add_qualification(
-            world.session,
-            world.vendor_manager,
-            CID,
-            "A1",
-            qualification=qualification,
-            obtained_on=date(2026, 12, 1),
-            now=T0,
-        )
-    staff.record_admission_exam(
-        world.session, world.vendor_manager, CID, "A1", score=Decimal("0.85"), taken_at=T0, now=T0
-    )
+    add_operator(world, "A1")
 
     def findings(at: datetime) -> list[str]:
         checked = staff.admission_check(world.session, world.client_viewer, CID, as_of=at)
@@ -331,15 +302,7 @@ def test_a_training_group_is_judged_on_the_outcome_rule_of_its_day(world: World)
         now=T0,
     )
     for person in ("T1", "T2", "T3"):
-        staff.add_staff_member(
-            world.session,
-            world.vendor_manager,
-            CID,
-            person_id=person,
-            name=f"Op {person}",
-            role="operator",
-            now=T0,
-        )
+        add_operator(world, person, qualified=False)
     training.publish_curriculum(
         world.session,
         world.client_admin,

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from governance_world import T0, World
+from governance_world import T0, World, add_operator
 
 from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
@@ -26,38 +26,6 @@ from callpact.governance.training.outcome import Verdict
 
 CID = "northwind-harbor-2027"
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-def _operator(world: World, person_id: str, *, qualified: bool = True) -> None:
-    staff.add_staff_member(
-        world.session,
-        world.vendor_manager,
-        CID,
-        person_id=person_id,
-        name=f"Op {person_id}",
-        role="operator",
-        now=T0,
-    )
-    if qualified:
-        for q in ("product_training", "hipaa_certificate"):
-            staff.add_qualification(
-                world.session,
-                world.vendor_manager,
-                CID,
-                person_id,
-                qualification=q,
-                obtained_on=date(2026, 12, 1),
-                now=T0,
-            )
-        staff.record_admission_exam(
-            world.session,
-            world.vendor_manager,
-            CID,
-            person_id,
-            score=Decimal("0.85"),
-            taken_at=T0,
-            now=T0,
-        )
 
 
 def _verified(world: World) -> None:
@@ -81,7 +49,7 @@ def test_a_stranger_organization_is_refused_by_name(world: World) -> None:
 @pytest.mark.parametrize(
     ("who", "call"),
     [
-        ("client_admin", lambda w: _operator(w, "X1")),  # the vendor staffs the program
+        ("client_admin", lambda w: add_operator(w, "X1")),  # the vendor staffs the program
         (
             "vendor_admin",
             lambda w: removals.request_removal(
@@ -138,7 +106,7 @@ def test_a_stranger_organization_is_refused_by_name(world: World) -> None:
 def test_roles_are_refused_what_the_contract_gives_the_other_side(
     world: World, who: str, call: object
 ) -> None:
-    _operator(world, "A1")
+    add_operator(world, "A1")
     if who == "client_admin":
         world = World(**{**world.__dict__, "vendor_manager": world.client_admin})
     with pytest.raises(PermissionDenied, match=f"the role {who} may not"):
@@ -149,8 +117,8 @@ def test_roles_are_refused_what_the_contract_gives_the_other_side(
 
 
 def test_admission_check_joins_the_roster_with_who_handled_contacts(world: World) -> None:
-    _operator(world, "A1")
-    _operator(world, "A2", qualified=False)
+    add_operator(world, "A1")
+    add_operator(world, "A2", qualified=False)
     staff.add_qualification(
         world.session,
         world.vendor_admin,
@@ -163,7 +131,7 @@ def test_admission_check_joins_the_roster_with_who_handled_contacts(world: World
     staff.record_admission_exam(
         world.session, world.vendor_admin, CID, "A2", score=Decimal("0.79"), taken_at=T0, now=T0
     )
-    _operator(world, "A3")
+    add_operator(world, "A3")
     staff.set_active(world.session, world.vendor_admin, CID, "A3", active=False, now=T0)
     staff.add_staff_member(
         world.session,
@@ -197,8 +165,8 @@ def test_admission_check_joins_the_roster_with_who_handled_contacts(world: World
 
 
 def test_removal_request_deadlines_and_replacement(world: World) -> None:
-    _operator(world, "A1")
-    _operator(world, "A2")
+    add_operator(world, "A1")
+    add_operator(world, "A2")
     request = removals.request_removal(
         world.session, world.client_admin, CID, "A1", reason="rude to members", now=T0
     )
@@ -238,7 +206,7 @@ def test_removal_request_deadlines_and_replacement(world: World) -> None:
 
 def _session_of_three(world: World) -> None:
     for person in ("T1", "T2", "T3"):
-        _operator(world, person)
+        add_operator(world, person)
     training.publish_curriculum(
         world.session,
         world.client_admin,
