@@ -90,9 +90,8 @@ def test_settle_charges_each_incident_on_its_own_version(case: Path) -> None:
                                  *_files(case), "--format", "json"])  # fmt: skip
     assert result.exit_code == 0, result.output
     statement = json.loads(result.stdout)
-    amounts = {
-        line["incident_id"]: line["amount"]
-        for line in statement["lines"]
-        if line.get("incident_id")
-    }
-    assert amounts == {"o1": "1000.00", "n1": "2000.00"}
+    lines = {line["incident_id"]: line for line in statement["lines"] if line.get("incident_id")}
+    assert {k: line["amount"] for k, line in lines.items()} == {"o1": "1000.00", "n1": "2000.00"}
+    # the line charged on the earlier version says so; the month's own needs no note
+    assert lines["o1"]["reason"].endswith("; terms of the version effective 2027-01-01")
+    assert "terms of the version" not in lines["n1"]["reason"]

@@ -207,6 +207,7 @@ def terms_from_annex(annex: Mapping[str, Any], *, version: str = "1") -> Settlem
                 incidents_raw.get("liability_per_unreported_case", 0),
                 "incidents.liability_per_unreported_case",
             ),
+            version=version,
         )
     rounding_raw = contract.get("rounding") or {}
     term = contract.get("term") or {}

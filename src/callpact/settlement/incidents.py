@@ -143,6 +143,9 @@ def assess_incidents(
         else:
             status, amount = ReportingStatus.ON_TIME, Decimal(0)
             reason = f"{label} reported on time (due {due_text}, {rule})"
+        if protocol.version != terms.version:
+            # detected under another version than the month's: say whose terms apply
+            reason += f"; terms of the version effective {protocol.version or 'first'}"
         out.append(IncidentAssessment(incident, due, status, amount, reason))
     return out
 

@@ -212,6 +212,9 @@ class IncidentTerms:
     deadlines: Mapping[str, str]
     liability_per_late_report: Decimal = Decimal(0)
     liability_per_unreported_case: Decimal = Decimal(0)
+    #: the contract version these come from (its effective date), named on a statement line
+    #: when an incident is judged on a version other than the month's
+    version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
