@@ -91,14 +91,22 @@ def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
     source = write_tables(tables, tmp_path / "data")
     program = Program("America/Chicago")
     definitions = _definitions()
-    # the whole set by month, and AHT, FCR and agent time by day (buckets computed the same way)
+    # the whole set by month, AHT, FCR and agent time by day (buckets computed the same way),
+    # and the contact KPIs and FCR per queue (FCR's groups numbered before its window)
     by_day = [d for d in definitions if d.kpi_id in ("aht", "fcr", "occ-hours", "adh")]
-    for by, chosen in ((None, definitions), ("day", by_day)):
-        duck = compute(program, chosen, source, "2027-11", by=by, backend=DuckDBBackend())
-        on_spark = compute(program, chosen, source, "2027-11", by=by, backend=SparkBackend(spark))
+    per_queue = [d for d in definitions if d.kpi_id in ("sl", "aht", "fcr", "fcr-queue")]
+    runs = ((None, definitions, False), ("day", by_day, False), (None, per_queue, True))
+    assert all(len(chosen) > 1 for _, chosen, _ in runs)
+    for by, chosen, queues in runs:
+        duck = compute(
+            program, chosen, source, "2027-11", by=by, backend=DuckDBBackend(), per_queue=queues
+        )
+        on_spark = compute(
+            program, chosen, source, "2027-11", by=by, backend=SparkBackend(spark), per_queue=queues
+        )
         assert on_spark.backend == "pyspark"
-        left = {(r.kpi_id, r.bucket): r for r in duck.results}
-        right = {(r.kpi_id, r.bucket): r for r in on_spark.results}
+        left = {(r.kpi_id, r.bucket, r.queue): r for r in duck.results}
+        right = {(r.kpi_id, r.bucket, r.queue): r for r in on_spark.results}
         assert left.keys() == right.keys()
         for key, a in left.items():
             b = right[key]
@@ -115,3 +123,5 @@ def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
                 assert math.isclose(a.value, b.value, rel_tol=1e-12, abs_tol=1e-15), key
         assert sum(r.sample for r in duck.results) > 0
         assert any(r.excluded for r in duck.results) or by == "day"
+        if queues:
+            assert len({r.queue for r in duck.results}) > 1
