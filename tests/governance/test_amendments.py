@@ -18,6 +18,7 @@ from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
 from callpact.governance.audit.models import AuditEntry
 from callpact.governance.contract.service import register_contract
+from callpact.governance.document import service as documents
 from callpact.governance.errors import GovernanceError
 from callpact.governance.incident import service as incidents
 from callpact.governance.incident.rules import ReportingStatus
@@ -26,6 +27,7 @@ from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
 from callpact.governance.terms import (
     GovernanceTerms,
+    RequiredDocument,
     RoleRule,
     TermsSchedule,
     TermsVersion,
@@ -342,3 +344,34 @@ def test_a_training_group_is_judged_on_the_outcome_rule_of_its_day(world: World)
         _, outcome = training.session_outcome(world.session, world.client_viewer, CID, ref)
         verdicts.append(outcome.verdict)
     assert verdicts == [Verdict.INCONCLUSIVE, Verdict.PASSED]
+
+
+def test_a_document_an_amendment_adds_is_due_its_days_after_the_amendment(world: World) -> None:
+    """The base terms' documents are due their days after the start (1 January); one the
+    amendment adds is required from 2027-07-01 and due 10 days later, not overdue at once."""
+    sync = documents.sync_required_documents
+    first = sync(world.session, world.client_admin, CID, now=T0)
+    base_due = {d.document_ref: d.due_on for d in first}
+    assert base_due == {
+        "staff-requirements": date(2027, 1, 31),
+        "training-evaluation-rules": date(2027, 1, 31),
+        "incident-procedure": date(2027, 1, 15),
+    }
+    base = annex_terms()
+    amended = dataclasses.replace(
+        _amended(), documents=(*base.documents, RequiredDocument("escalation-matrix", "vendor", 10))
+    )
+    versions = [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, amended)]
+    register_contract(
+        world.session, world.client_admin, versions, client=CLIENT, vendor=VENDOR, now=T0
+    )
+    created = sync(world.session, world.client_admin, CID, now=T0)
+    assert [(d.document_ref, d.due_on) for d in created] == [
+        ("escalation-matrix", date(2027, 7, 11))
+    ]
+    listed = documents.list_documents(world.session, world.client_viewer, CID, now=T0)
+    assert {v.document.document_ref: v.document.due_on for v in listed} == {
+        **base_due,
+        "escalation-matrix": date(2027, 7, 11),
+    }
+    assert sync(world.session, world.client_admin, CID, now=T0) == []

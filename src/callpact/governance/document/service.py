@@ -27,31 +27,37 @@ class DocumentView:
 def sync_required_documents(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[RequiredDocumentRecord]:
-    """Create a record, with its due date, for each document the annex requires (idempotent):
-    the documents of the terms in force at the contract's start, due some days after it."""
+    """Create a record, with its due date, for each document the annex requires (idempotent).
+
+    A document of the base terms is due its days after the contract's start; one that an
+    amendment adds, its days after the amendment takes effect (counted from the start it would
+    be overdue the day it became required).
+    """
     contract = get_contract(session, actor, contract_id, Action.REGISTER_CONTRACT)
-    terms = contract.terms_on(contract.terms.start)
-    existing = {
+    known = {
         d.document_ref
         for d in session.scalars(
             select(RequiredDocumentRecord).where(RequiredDocumentRecord.contract_pk == contract.id)
         )
     }
     created = []
-    for required in terms.documents:
-        if required.document_id in existing:
-            continue
-        record = RequiredDocumentRecord(
-            contract_pk=contract.id,
-            document_ref=required.document_id,
-            owner=required.owner,
-            due_on=due_date(terms.start, required.due_days_after_start),
-        )
-        session.add(record)
-        audit.record(
-            session, actor=actor.email, at=now, entity=record, action="require", before=None
-        )
-        created.append(record)
+    for version in contract.schedule.versions:
+        start = max(version.effective_from, version.terms.start)
+        for required in version.terms.documents:
+            if required.document_id in known:
+                continue
+            known.add(required.document_id)
+            record = RequiredDocumentRecord(
+                contract_pk=contract.id,
+                document_ref=required.document_id,
+                owner=required.owner,
+                due_on=due_date(start, required.due_days_after_start),
+            )
+            session.add(record)
+            audit.record(
+                session, actor=actor.email, at=now, entity=record, action="require", before=None
+            )
+            created.append(record)
     return created
 
 
