@@ -119,13 +119,25 @@ def time_pieces(span: Span, hours: OpenHours | None) -> tuple[Piece, ...]:
     return tuple(out)
 
 
+def _utc_days(piece: Piece) -> Iterator[Piece]:
+    """The piece cut at UTC midnights: each part lies in one UTC day (the joins' equality key)."""
+    lo = piece.lo_us
+    while lo < piece.hi_us:
+        hi = min(piece.hi_us, (lo // DAY_US + 1) * DAY_US)
+        yield Piece(lo, hi, piece.bucket)
+        lo = hi
+
+
 def pieces_table(pieces: tuple[Piece, ...]) -> pa.Table:
-    """The pieces as the small table the aggregates join: ``p_lo, p_hi, bucket`` (int64)."""
+    """The pieces as the small table the aggregates join: ``p_lo, p_hi, bucket`` and the UTC
+    day number ``day`` of each (int64), cut so that no piece spans two UTC days."""
+    cut = [part for piece in pieces for part in _utc_days(piece)]
     return pa.table(
         {
-            "p_lo": pa.array([p.lo_us for p in pieces], pa.int64()),
-            "p_hi": pa.array([p.hi_us for p in pieces], pa.int64()),
-            "bucket": pa.array([p.bucket for p in pieces], pa.int64()),
+            "p_lo": pa.array([p.lo_us for p in cut], pa.int64()),
+            "p_hi": pa.array([p.hi_us for p in cut], pa.int64()),
+            "bucket": pa.array([p.bucket for p in cut], pa.int64()),
+            "day": pa.array([p.lo_us // DAY_US for p in cut], pa.int64()),
         }
     )
 
@@ -133,8 +145,17 @@ def pieces_table(pieces: tuple[Piece, ...]) -> pa.Table:
 def _in_pieces(t: ir.Table, pieces: ir.Table) -> tuple[ir.Table, ir.IntegerValue]:
     """``t``'s intervals ``[a, b)`` joined with the pieces they overlap, and the overlap (µs).
 
-    One range join: a state meets the few pieces of its own hours and buckets."""
-    j = t.join(pieces, [t.b > pieces.p_lo, t.a < pieces.p_hi])
+    An interval first meets the UTC days it touches (a range join with the period's few dozen
+    days), then the pieces of each day on the day's number: an equality join. A range join
+    straight to the pieces tests every piece against every state (1,500 intervals a month by
+    interval: 2.6 s on DuckDB and 20 s on a local Spark for a million states).
+    """
+    days = pieces.select(d=pieces.day).distinct()
+    days = days.mutate(d_lo=days.d * DAY_US, d_hi=(days.d + 1) * DAY_US)
+    by_day = t.join(days, [t.b > days.d_lo, t.a < days.d_hi])
+    j = by_day.join(
+        pieces, [by_day.d == pieces.day, by_day.b > pieces.p_lo, by_day.a < pieces.p_hi]
+    )
     return j, ibis.least(j.b, j.p_hi) - ibis.greatest(j.a, j.p_lo)
 
 

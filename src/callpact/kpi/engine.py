@@ -53,6 +53,7 @@ CONTACT_METRICS = frozenset(
 )
 #: survey KPIs and QA: responses joined to the contacts, several KPIs per join
 RESPONSE_METRICS = frozenset({"csat", "nps", "ces", "qa_score"})
+AGENT_TIME_METRICS = frozenset({"occupancy", "schedule_adherence"})
 
 
 class KpiStatus(StrEnum):
@@ -610,7 +611,10 @@ class Computation:
             return self.fused_results([definition], rollup=rollup)
         passes = self.fcr_passes(definition) if definition.metric == "fcr" else 1
         aggregate, counts = self.expressions(definition, part=(0, passes))
-        rows = self.backend.execute(aggregate).to_pylist()
+        # agent time meets its UTC days before their pieces (see agent_time._in_pieces); left
+        # to reorder, DuckDB joined days to pieces first and tested every piece on every state
+        as_written = definition.metric in AGENT_TIME_METRICS
+        rows = self.backend.execute(aggregate, joins_as_written=as_written).to_pylist()
         for i in range(1, passes):
             more, _ = self.expressions(definition, part=(i, passes))
             rows += self.backend.execute(more).to_pylist()
