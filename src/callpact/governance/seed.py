@@ -45,7 +45,7 @@ def _slug(name: str) -> str:
 
 def seed_demo_history(
     session: Session,
-    terms: GovernanceTerms | Sequence[TermsVersion],
+    versions: GovernanceTerms | Sequence[TermsVersion],
     *,
     client: str,
     vendor: str,
@@ -58,12 +58,10 @@ def seed_demo_history(
     incident reported late and one never reported, an AHT measure past its due date, documents
     on time and late, a breach notice with a cure period, a resolved dispute.
 
-    ``terms``: every version of the contract's terms (base annex and amendments), or the base
-    terms alone; the history is laid out from the first version's start."""
-    versions = terms
-    terms = TermsSchedule.of(
-        [TermsVersion(terms.start, terms)] if isinstance(terms, GovernanceTerms) else terms
-    ).first
+    ``versions``: every version of the contract's terms (base annex and amendments), or the
+    base terms alone; the history is laid out from the first version's start."""
+    schedule = TermsSchedule.of(versions)
+    terms = schedule.first
     zone = ZoneInfo(terms.time_zone)
     start = datetime.combine(terms.start, time(9), tzinfo=zone)
 
@@ -99,7 +97,7 @@ def seed_demo_history(
     va = actor_for(session, users["vendor_admin"][0])
     vm = actor_for(session, users["vendor_manager"][0])
     cid = terms.contract_id
-    register_contract(session, ca, versions, client=client, vendor=vendor, now=start)
+    register_contract(session, ca, schedule.versions, client=client, vendor=vendor, now=start)
     documents.sync_required_documents(session, ca, cid, now=start)
     if terms.aht_measures:
         aht.sync_planned_measures(session, ca, cid, now=start)

@@ -228,7 +228,10 @@ class TermsSchedule:
             raise ValueError(f"versions of different contracts: {', '.join(sorted(ids))}")
 
     @classmethod
-    def of(cls, versions: Sequence[TermsVersion]) -> TermsSchedule:
+    def of(cls, versions: Sequence[TermsVersion] | GovernanceTerms) -> TermsSchedule:
+        """The versions in date order; one set of terms alone is in force from its start."""
+        if isinstance(versions, GovernanceTerms):
+            versions = [TermsVersion(versions.start, versions)]
         return cls(tuple(sorted(versions, key=lambda v: v.effective_from)))
 
     @property

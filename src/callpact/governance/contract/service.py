@@ -39,9 +39,7 @@ def register_contract(
     change; a stored version the annex no longer lists is kept (an amendment is withdrawn by a
     later one, not by forgetting it).
     """
-    schedule = TermsSchedule.of(
-        [TermsVersion(terms.start, terms)] if isinstance(terms, GovernanceTerms) else terms
-    )
+    schedule = TermsSchedule.of(terms)
     first = schedule.first
     contract_id = first.contract_id
     client_org = organization_by_name(session, client)
