@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
-from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError
 from callpact.governance.notice.models import BreachNotice, CureDecision
 from callpact.governance.notice.rules import CureClock, DecisionFact, check_decision, cure_clock
 from callpact.governance.organization.permissions import Action, Actor
+from callpact.governance.terms import GovernanceTerms
 
 DECISIONS_FORMAT = "callpact.cure-decisions/1"
 
@@ -28,10 +28,11 @@ class NoticeView:
     clock: CureClock
 
 
-def _facts(contract: GovernedContract, notice: BreachNotice) -> list[DecisionFact]:
-    zone = contract.terms_at(notice.issued_at).time_zone
+def _facts(terms: GovernanceTerms, notice: BreachNotice) -> list[DecisionFact]:
+    """The notice's decisions, dated in the zone of ``terms`` (those in force at its issue)."""
     return [
-        DecisionFact(d.decision, d.days, local_date(d.decided_at, zone)) for d in notice.decisions
+        DecisionFact(d.decision, d.days, local_date(d.decided_at, terms.time_zone))
+        for d in notice.decisions
     ]
 
 
@@ -76,12 +77,13 @@ def decide_cure(
     contract = get_contract(session, actor, contract_id, Action.DECIDE_CURE)
     missing = f"no breach notice {notice_id} on {contract_id}"
     notice = record_or_missing(session.get(BreachNotice, notice_id), contract, missing)
-    why = check_decision(_facts(contract, notice), decision, days)
+    # the terms in force when the breach was notified: its cure period and time zone
+    terms = contract.terms_at(notice.issued_at)
+    why = check_decision(_facts(terms, notice), decision, days)
     if why is not None:
         raise GovernanceError(f"notice {notice_id}: {why}")
     if decision == "grant" and days is None:
-        # the cure period of the terms in force when the breach was notified
-        days = contract.terms_at(notice.issued_at).cure_period_days
+        days = terms.cure_period_days
     record = CureDecision(
         notice_id=notice.id,
         decision=decision,
@@ -107,17 +109,12 @@ def list_notices(
         .where(BreachNotice.contract_pk == contract.id)
         .order_by(BreachNotice.issued_at, BreachNotice.id)
     )
-    return [
-        NoticeView(
-            n,
-            cure_clock(
-                _facts(contract, n),
-                default_days=schedule.at(n.issued_at).cure_period_days,
-                today=today,
-            ),
-        )
-        for n in notices
-    ]
+    views = []
+    for n in notices:
+        terms = schedule.at(n.issued_at)
+        clock = cure_clock(_facts(terms, n), default_days=terms.cure_period_days, today=today)
+        views.append(NoticeView(n, clock))
+    return views
 
 
 def export_decisions(
