@@ -117,8 +117,7 @@ class AnnexContract:
         return self.version_on(month).model_dump(mode="python", exclude_none=True)
 
     def terms_on(self, month: str) -> SettlementTerms:
-        version = self.version_on(month)
-        return terms_from_annex(self.annex_on(month), version=version.effective_from.isoformat())
+        return _settlement_terms(self.version_on(month))
 
     def fingerprint_on(self, month: str) -> str:
         """The governing version's terms, canonical: layout and comments of the file do not
@@ -131,13 +130,16 @@ class AnnexContract:
     def incident_terms_on(self, day: date) -> IncidentTerms | None:
         """The incident protocol of the version in force on the local date ``day`` (the last
         effective on or before it; before the contract's start, the first)."""
-        in_force = [v for v in self.contract.versions if v.effective_from <= day]
-        version = in_force[-1] if in_force else self.contract.first
+        version = self.contract.version_on(max(day, self.contract.first.effective_from))
         if version.effective_from not in self._incident_terms:
-            annex = version.model_dump(mode="python", exclude_none=True)
-            terms = terms_from_annex(annex, version=version.effective_from.isoformat())
-            self._incident_terms[version.effective_from] = terms.incidents
+            self._incident_terms[version.effective_from] = _settlement_terms(version).incidents
         return self._incident_terms[version.effective_from]
+
+
+def _settlement_terms(version: ContractVersion) -> SettlementTerms:
+    """A version's settlement terms, labelled with the date it takes effect."""
+    annex = version.model_dump(mode="python", exclude_none=True)
+    return terms_from_annex(annex, version=version.effective_from.isoformat())
 
 
 @dataclass
