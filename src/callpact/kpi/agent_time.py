@@ -12,9 +12,9 @@ in plain Python from the zone's offset segments (:func:`time_pieces`), with the 
 the engine applies to ``offered_at`` (:func:`callpact.kpi.expressions.local_us`,
 :func:`~callpact.kpi.expressions.bucket_of`, :func:`~callpact.kpi.expressions.in_hours`), so
 both kinds of KPI agree on every DST change and holiday. The engine registers them as a small
-table (``lo_us, hi_us, bucket``); each KPI joins its intervals to it once with a range condition
-and sums the clipped lengths. No backend time-zone function, only comparisons, integer
-arithmetic, CASE, a union and joins.
+table (``p_lo, p_hi, bucket, day``: cut at UTC midnights); each KPI joins its intervals to the
+UTC days they touch and then to those days' pieces, and sums the clipped lengths. No backend
+time-zone function, only comparisons, integer arithmetic, CASE, a union and joins.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from callpact.kpi.expressions import KEYS, OpenHours, Span, epoch_us
+from callpact.kpi.expressions import KEYS, OpenHours, Span, epoch_us, finish_aggregate
 from callpact.kpi.localtime import DAY_US, US
 
 #: states an agent handles contacts in (occupancy's numerator)
 HANDLING_STATES = ("busy", "hold", "acw")
 #: states that count as staffed (occupancy's denominator) and as adhering to a work block
 WORKING_STATES = ("available", *HANDLING_STATES)
+#: a ratio of times has no spread of values (``sq`` of the aggregate rows)
+_NO_SPREAD = ibis.literal(None, type="float64")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,15 +161,6 @@ def _in_pieces(t: ir.Table, pieces: ir.Table) -> tuple[ir.Table, ir.IntegerValue
     return j, ibis.least(j.b, j.p_hi) - ibis.greatest(j.a, j.p_lo)
 
 
-def _ratio(grouped: ir.Table) -> ir.Table:
-    return grouped.select(
-        *KEYS,
-        num=grouped.num.cast("float64"),
-        den=grouped.den.cast("int64"),
-        sq=ibis.literal(None, type="float64"),
-    )
-
-
 def occupancy_aggregate(states: ir.Table, pieces: ir.Table, span: Span) -> ir.Table:
     """Occupancy: time in ``busy``, ``hold`` or ``acw`` ÷ that time plus ``available`` time.
 
@@ -180,7 +173,8 @@ def occupancy_aggregate(states: ir.Table, pieces: ir.Table, span: Span) -> ir.Ta
     j, overlap = _in_pieces(s, pieces)
     j = j.mutate(dur=overlap, grp=ibis.literal(""))
     handling = ibis.ifelse(j.state.isin(list(HANDLING_STATES)), j.dur, 0)
-    return _ratio(j.group_by([*KEYS]).aggregate(num=handling.sum(), den=j.dur.sum()))
+    agg = j.group_by([*KEYS]).aggregate(num=handling.sum(), den=j.dur.sum(), sq=_NO_SPREAD)
+    return finish_aggregate(agg)
 
 
 def adherence_aggregate(
@@ -190,8 +184,8 @@ def adherence_aggregate(
     (``available``, ``busy``, ``hold``, ``acw``) ÷ scheduled ``work`` time.
 
     Each block's overlaps with the agent's working states are stacked under the blocks
-    themselves, and the stack meets the pieces in one range join: the numerator and the
-    denominator are clipped to the same period, hours and buckets. Microseconds.
+    themselves, and the stack meets the pieces once (:func:`_in_pieces`): the numerator and
+    the denominator are clipped to the same period, hours and buckets. Microseconds.
     """
     w = schedules.filter(schedules.activity == "work")
     w = w.select("agent_id", ws=epoch_us(w, "starts_at"), we=epoch_us(w, "ends_at"))
@@ -207,9 +201,9 @@ def adherence_aggregate(
     stacked = scheduled.union(adhered)  # UNION ALL: equal intervals all count
     j, overlap = _in_pieces(stacked, pieces)
     j = j.mutate(dur=overlap, grp=ibis.literal(""))
-    return _ratio(
-        j.group_by([*KEYS]).aggregate(
-            num=ibis.ifelse(j.adhered, j.dur, 0).sum(),
-            den=ibis.ifelse(j.adhered, 0, j.dur).sum(),
-        )
+    agg = j.group_by([*KEYS]).aggregate(
+        num=ibis.ifelse(j.adhered, j.dur, 0).sum(),
+        den=ibis.ifelse(j.adhered, 0, j.dur).sum(),
+        sq=_NO_SPREAD,
     )
+    return finish_aggregate(agg)

@@ -270,7 +270,9 @@ def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
     return ibis.ifelse(cond, 1, 0).sum().fill_null(0)
 
 
-def _finish(grouped: ir.Table) -> ir.Table:
+def finish_aggregate(grouped: ir.Table) -> ir.Table:
+    """The rows every aggregate returns: ``bucket, grp`` and ``num`` (float64), ``den`` (int64),
+    ``sq`` (float64)."""
     return grouped.select(
         *KEYS,
         num=grouped.num.cast("float64"),
@@ -383,7 +385,7 @@ def interval_service_level_aggregate(
     agg = counted.group_by([*KEYS]).aggregate(
         num=_count(passed), den=counted.count(), sq=ibis.literal(None, type="float64")
     )
-    return _finish(agg)
+    return finish_aggregate(agg)
 
 
 def fcr_aggregate(
@@ -490,7 +492,7 @@ def fcr_aggregate(
     )
     late = resolved.group_by([*KEYS]).aggregate(late=resolved.count())
     joined = decided.left_join(late, [decided[k] == late[k] for k in KEYS])
-    return _finish(
+    return finish_aggregate(
         joined.select(
             *KEYS,
             num=joined.num + joined.late.fill_null(0),
@@ -607,7 +609,7 @@ def verbatim_aggregate(judgements: ir.Table, span: Span) -> ir.Table:
         den=j.count(),
         sq=ibis.literal(None, type="float64"),
     )
-    return _finish(agg)
+    return finish_aggregate(agg)
 
 
 def actual_per_slot(t: ir.Table, grid: SlotGrid) -> ir.Table:
@@ -689,4 +691,4 @@ def forecast_accuracy_aggregate(
         agg = j.group_by([*KEYS]).aggregate(
             num=j.offered.sum() - error.sum(), den=j.count(), sq=j.offered.sum()
         )
-    return _finish(agg)
+    return finish_aggregate(agg)
