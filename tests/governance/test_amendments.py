@@ -55,13 +55,22 @@ def _amended() -> GovernanceTerms:
     )
 
 
-def _versions() -> list[TermsVersion]:
-    return [TermsVersion(date(2027, 1, 1), annex_terms()), TermsVersion(AMENDED_ON, _amended())]
+def _versions(amended: GovernanceTerms | None = None, on: date = AMENDED_ON) -> list[TermsVersion]:
+    """The base terms from 1 January and ``amended`` (default: :func:`_amended`) from ``on``."""
+    return [
+        TermsVersion(date(2027, 1, 1), annex_terms()),
+        TermsVersion(on, amended or _amended()),
+    ]
 
 
-def _amend(world: World, now: datetime = T0) -> None:
+def _amend(world: World, amended: GovernanceTerms | None = None, *, on: date = AMENDED_ON) -> None:
     register_contract(
-        world.session, world.client_admin, _versions(), client=CLIENT, vendor=VENDOR, now=now
+        world.session,
+        world.client_admin,
+        _versions(amended, on),
+        client=CLIENT,
+        vendor=VENDOR,
+        now=T0,
     )
 
 
@@ -103,14 +112,7 @@ def test_registering_an_amendment_adds_its_version_and_logs_it(world: World) -> 
     assert _actions(world, "governed_contract_terms") == ["add_terms", "add_terms"]
     # a corrected amendment updates its version, logged with the terms before
     corrected = dataclasses.replace(_amended(), removal_response_days=4)
-    register_contract(
-        world.session,
-        world.client_admin,
-        [TermsVersion(date(2027, 1, 1), annex_terms()), TermsVersion(AMENDED_ON, corrected)],
-        client=CLIENT,
-        vendor=VENDOR,
-        now=T0,
-    )
+    _amend(world, corrected)
     assert _actions(world, "governed_contract_terms")[-1] == "amend_terms"
     assert world.contract.terms_on(AMENDED_ON).removal_response_days == 4
     world.session.commit()
@@ -188,14 +190,7 @@ def test_an_amendment_adding_a_severity_accepts_it_from_its_effective_date(world
     amended = dataclasses.replace(
         base, notification_deadlines={**base.notification_deadlines, "trivial": "5 days"}
     )
-    register_contract(
-        world.session,
-        world.client_admin,
-        [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, amended)],
-        client=CLIENT,
-        vendor=VENDOR,
-        now=T0,
-    )
+    _amend(world, amended)
 
     def trivial(incident_id: str, detected: datetime) -> None:
         incidents.record_incident(
@@ -268,14 +263,7 @@ def test_role_rules_and_aht_targets_follow_the_amendment(world: World) -> None:
         roles={**base.roles, "operator": RoleRule(("product_training",), Decimal("0.90"))},
         aht_trajectory={**base.aht_trajectory, "2027-09": 400},
     )
-    register_contract(
-        world.session,
-        world.client_admin,
-        [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, stricter)],
-        client=CLIENT,
-        vendor=VENDOR,
-        now=T0,
-    )
+    _amend(world, stricter)
     add_operator(world, "A1")
 
     def findings(at: datetime) -> list[str]:
@@ -295,14 +283,7 @@ def test_a_training_group_is_judged_on_the_outcome_rule_of_its_day(world: World)
     lenient = dataclasses.replace(
         base, training_outcome=TrainingOutcomeRule(Decimal("0.20"), Decimal("0.90"), 3)
     )
-    register_contract(
-        world.session,
-        world.client_admin,
-        [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 1, 5), lenient)],
-        client=CLIENT,
-        vendor=VENDOR,
-        now=T0,
-    )
+    _amend(world, lenient, on=date(2027, 1, 5))
     for person in ("T1", "T2", "T3"):
         add_operator(world, person, qualified=False)
     training.publish_curriculum(
@@ -361,10 +342,7 @@ def test_a_document_an_amendment_adds_is_due_its_days_after_the_amendment(world:
     amended = dataclasses.replace(
         _amended(), documents=(*base.documents, RequiredDocument("escalation-matrix", "vendor", 10))
     )
-    versions = [TermsVersion(date(2027, 1, 1), base), TermsVersion(AMENDED_ON, amended)]
-    register_contract(
-        world.session, world.client_admin, versions, client=CLIENT, vendor=VENDOR, now=T0
-    )
+    _amend(world, amended)
     created = sync(world.session, world.client_admin, CID, now=T0)
     assert [(d.document_ref, d.due_on) for d in created] == [
         ("escalation-matrix", date(2027, 7, 11))
