@@ -25,6 +25,7 @@ from callpact.governance.terms import (
     RoleRule,
     TrainingOutcomeRule,
 )
+from callpact.governance.training import service as training
 
 CONTRACT_ID = "northwind-harbor-2027"
 T0 = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)  # a Monday, 09:00 in Chicago
@@ -155,3 +156,40 @@ def add_operator(
             taken_at=T0,
             now=T0,
         )
+
+
+TRAINEES = ("T1", "T2", "T3")
+
+
+def prepare_training(world: World, *, qualified: bool = True) -> None:
+    """Three operators to train, the "onboard" curriculum from 1 January and the vendor's
+    trainer Tess approved by the client."""
+    for person in TRAINEES:
+        add_operator(world, person, qualified=qualified)
+    training.publish_curriculum(
+        world.session,
+        world.client_admin,
+        CONTRACT_ID,
+        curriculum_id="onboard",
+        title="Onboarding v1",
+        effective_on=date(2027, 1, 1),
+        now=T0,
+    )
+    training.approve_trainer(
+        world.session, world.client_admin, CONTRACT_ID, trainer_name="Tess", side="vendor", now=T0
+    )
+
+
+def schedule_three(world: World, session_ref: str, starts_at: datetime) -> None:
+    """A session of the "onboard" curriculum with Tess for the three trainees."""
+    training.schedule_session(
+        world.session,
+        world.vendor_manager,
+        CONTRACT_ID,
+        session_ref=session_ref,
+        curriculum_id="onboard",
+        trainer_name="Tess",
+        starts_at=starts_at,
+        trainees=list(TRAINEES),
+        now=T0,
+    )

@@ -11,7 +11,14 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from governance_world import T0, World, add_operator, annex_terms
+from governance_world import (
+    T0,
+    World,
+    add_operator,
+    annex_terms,
+    prepare_training,
+    schedule_three,
+)
 from sqlalchemy import select
 
 from callpact.governance.aht_plan import service as aht
@@ -284,33 +291,10 @@ def test_a_training_group_is_judged_on_the_outcome_rule_of_its_day(world: World)
         base, training_outcome=TrainingOutcomeRule(Decimal("0.20"), Decimal("0.90"), 3)
     )
     _amend(world, lenient, on=date(2027, 1, 5))
-    for person in ("T1", "T2", "T3"):
-        add_operator(world, person, qualified=False)
-    training.publish_curriculum(
-        world.session,
-        world.client_admin,
-        CID,
-        curriculum_id="onboard",
-        title="Onboarding v1",
-        effective_on=date(2027, 1, 1),
-        now=T0,
-    )
-    training.approve_trainer(
-        world.session, world.client_admin, CID, trainer_name="Tess", side="vendor", now=T0
-    )
+    prepare_training(world, qualified=False)
     verdicts = []
     for ref, starts_at in (("W-JAN4", T0), ("W-JAN5", T0 + timedelta(days=1))):
-        training.schedule_session(
-            world.session,
-            world.vendor_manager,
-            CID,
-            session_ref=ref,
-            curriculum_id="onboard",
-            trainer_name="Tess",
-            starts_at=starts_at,
-            trainees=["T1", "T2", "T3"],
-            now=T0,
-        )
+        schedule_three(world, ref, starts_at)
         for person, score in (("T1", "0.92"), ("T2", "0.80"), ("T3", "0.55")):
             training.record_result(
                 world.session,

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from governance_world import T0, World, add_operator
+from governance_world import T0, World, add_operator, prepare_training, schedule_three
 
 from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
@@ -205,31 +205,8 @@ def test_removal_request_deadlines_and_replacement(world: World) -> None:
 
 
 def _session_of_three(world: World) -> None:
-    for person in ("T1", "T2", "T3"):
-        add_operator(world, person)
-    training.publish_curriculum(
-        world.session,
-        world.client_admin,
-        CID,
-        curriculum_id="onboard",
-        title="Onboarding v1",
-        effective_on=date(2027, 1, 1),
-        now=T0,
-    )
-    training.approve_trainer(
-        world.session, world.client_admin, CID, trainer_name="Tess", side="vendor", now=T0
-    )
-    training.schedule_session(
-        world.session,
-        world.vendor_manager,
-        CID,
-        session_ref="W1",
-        curriculum_id="onboard",
-        trainer_name="Tess",
-        starts_at=T0 + timedelta(days=1),
-        trainees=["T1", "T2", "T3"],
-        now=T0,
-    )
+    prepare_training(world)
+    schedule_three(world, "W1", T0 + timedelta(days=1))
 
 
 def test_two_of_three_passing_is_inconclusive(world: World) -> None:
