@@ -62,28 +62,6 @@ class TrajectoryPoint:
         return None if self.actual_s is None else self.actual_s <= self.target_s
 
 
-def trajectory_report(
-    actuals: Mapping[str, float],
-    *,
-    start_month: str,
-    baseline_s: int,
-    trajectory: Mapping[str, int],
-    months: list[str] | None = None,
-) -> list[TrajectoryPoint]:
-    """Target against actual for each month with an actual (or each month in ``months``)."""
-    chosen = sorted(set(months or []) | set(actuals), key=month_index)
-    return [
-        TrajectoryPoint(
-            m,
-            target_for_month(
-                m, start_month=start_month, baseline_s=baseline_s, trajectory=trajectory
-            ),
-            actuals.get(m),
-        )
-        for m in chosen
-    ]
-
-
 OPEN_STATUSES = ("planned", "in_progress")
 
 

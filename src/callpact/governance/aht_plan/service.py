@@ -15,7 +15,7 @@ from callpact.governance.aht_plan.rules import (
     measure_overdue,
     month_index,
     month_of,
-    trajectory_report,
+    target_for_month,
 )
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
@@ -166,17 +166,18 @@ def trajectory(
     schedule = contract.schedule
     chosen = sorted(set(months or []) | set(actuals), key=month_index)
     points: list[TrajectoryPoint] = []
+    start_month = month_of(schedule.first.start)
     for month in chosen:
         terms = schedule.for_month(month)
         if terms.aht_baseline_s is None:
             raise GovernanceError(f"contract {contract_id} has no AHT plan baseline in {month}")
-        points += trajectory_report(
-            {month: actuals[month]} if month in actuals else {},
-            start_month=month_of(schedule.first.start),
+        target = target_for_month(
+            month,
+            start_month=start_month,
             baseline_s=terms.aht_baseline_s,
             trajectory=terms.aht_trajectory,
-            months=[month],
         )
+        points.append(TrajectoryPoint(month, target, actuals.get(month)))
     if not chosen and schedule.first.aht_baseline_s is None:
         raise GovernanceError(f"contract {contract_id} has no AHT plan baseline")
     return points
