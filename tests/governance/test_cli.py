@@ -127,7 +127,8 @@ def test_incident_import_prints_located_diagnostics(cli, tmp_path: Path) -> None
     )
     result = cli("incident", "import", str(bad), user="manager@harbor.example")
     assert result.exit_code == 1
-    assert f"{bad}:2:0: error[G106]: occurred_at" in result.output
+    # the data layer's reading: file, line and column of the field, and what was expected
+    assert f"{bad}:2:4: error[R104]: '2027-03-01T10:00:00' has no UTC offset" in result.output
 
 
 def test_audit_verify_catches_raw_sql_changes(cli) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -390,44 +389,6 @@ def test_incident_statuses_records_and_month(world: World) -> None:
             detected_at=friday,
             now=T0,
         )
-    _verified(world)
-
-
-def test_incident_import_reports_every_bad_row_and_imports_nothing(
-    world: World, tmp_path: Path
-) -> None:
-    bad = tmp_path / "incidents.csv"
-    bad.write_text(
-        "incident_id,category,severity,occurred_at,detected_at,reported_at,description\n"
-        "I-1,legal_threat,critical,2027-01-05T10:00:00-06:00,,2027-01-05T10:30:00-06:00,ok\n"
-        "I-2,weather,critical,2027-01-05T10:00:00-06:00,,,\n"
-        "I-3,safety,minor,2027-01-05T10:00:00,,,\n"
-        "I-1,safety,minor,2027-01-05T10:00:00Z,,,\n",
-        encoding="utf-8",
-    )
-    count, diagnostics = incidents.import_incidents(
-        world.session, world.vendor_admin, CID, bad, now=T0
-    )
-    assert count == 0
-    assert [(d.line, d.field, d.code) for d in diagnostics] == [
-        (3, "category", "G101"),
-        (4, "occurred_at", "G106"),
-        (5, "incident_id", "G105"),
-    ]
-    good = tmp_path / "good.csv"
-    good.write_text(
-        bad.read_text(encoding="utf-8").splitlines()[0]
-        + "\n"
-        + bad.read_text(encoding="utf-8").splitlines()[1]
-        + "\n",
-        encoding="utf-8",
-    )
-    count, diagnostics = incidents.import_incidents(
-        world.session, world.vendor_admin, CID, good, now=T0
-    )
-    assert (count, diagnostics) == (1, [])
-    [record] = incidents.incident_records(world.session, world.client_admin, CID, "2027-01")
-    assert record.detected_at == record.occurred_at  # empty detected_at: detected at once
     _verified(world)
 
 

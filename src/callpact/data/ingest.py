@@ -25,6 +25,7 @@ import json
 import os
 import queue
 import shutil
+import tempfile
 import threading
 import time
 import uuid
@@ -332,36 +333,25 @@ class _MonthSplit:
     rows: dict[int, int]  # piece key → passing rows
 
 
-class _TableIngest:
-    """One table of one delivery, inside a workspace transaction."""
+class _TableCheck:
+    """The row rules over one table file: each row's typed values, which rows pass, and every
+    rule the others break (with the line and text of the record), in a scratch folder ``work``.
+    """
 
-    def __init__(  # noqa: PLR0917
-        self,
-        con: Any,
-        src: SourceFile,
-        txn: Transaction,
-        ingest_id: str,
-        replace: bool,
-        progress: Progress | None,
+    def __init__(
+        self, con: Any, src: SourceFile, work: Path, progress: Progress | None = None
     ) -> None:
         self.con = con
         self.src = src
         self.schema = TABLES[src.table]
-        self.txn = txn
-        self.ingest_id = ingest_id
-        self.replace = replace
         self.progress = progress
-        self.work = txn.scratch / src.table
-        self.work.mkdir()
+        self.work = work
         self.staged = self.work / "staged.parquet"
-        self.report = TableReport(src.table, src.display)
         # structural rejects found by the slow CSV path: (line, text, code, message)
         self.pre_rejects: list[tuple[int, str, str, str]] = []
         self.reader_file = src.path  # the CSV the fast pass reads (a cleaned copy if needed)
         self.line_of_ordinal: list[int] | None = None  # cleaned copy's ordinal → original line
         self.compiled = compile_table(self.schema, src.types)
-        self.sort_bounds: list[str] = []  # see _sort_bounds
-        self.null_bounds: list[int] = []
 
     # -- running a query with progress --------------------------------------------------------
 
@@ -556,6 +546,53 @@ class _TableIngest:
             )
             sql = self.compiled.reasons_pass(relation, "file_row_number")
         return [(int(o), c, f, m) for o, c, f, m in self.con.execute(sql).fetchall()]
+
+    def diagnostics(
+        self, faults: list[tuple[int, str, str, str]], located: _Located
+    ) -> tuple[list[Diagnostic], dict[tuple[str, int], str]]:
+        """One diagnostic per structural reject and per fault (ordinal, code, field, message),
+        and the original text of each rejected record by (source, line)."""
+        diagnostics: list[Diagnostic] = []
+        rows_text: dict[tuple[str, int], str] = {}
+        for line, text, code, message in self.pre_rejects:
+            diagnostics.append(Diagnostic(self.src.display, line, 0, Severity.ERROR, code, message))
+            rows_text[(self.src.display, line)] = text
+        for o, code, fld, message in sorted(faults, key=lambda f: (f[0], f[1])):
+            line = located.lines[o]
+            source = located.source[o]
+            column = self.src.columns.index(fld) + 1 if fld in self.src.columns else 0
+            diagnostics.append(
+                Diagnostic(source, line, column, Severity.ERROR, code, message, field=fld)
+            )
+            rows_text[(source, line)] = located.texts[o]
+        return diagnostics, rows_text
+
+    def _progress(self, stage: str) -> None:
+        if self.progress:
+            self.progress(self.schema.name, stage, None)
+
+
+class _TableIngest(_TableCheck):
+    """One table of one delivery, inside a workspace transaction."""
+
+    def __init__(  # noqa: PLR0917
+        self,
+        con: Any,
+        src: SourceFile,
+        txn: Transaction,
+        ingest_id: str,
+        replace: bool,
+        progress: Progress | None,
+    ) -> None:
+        work = txn.scratch / src.table
+        work.mkdir()
+        super().__init__(con, src, work, progress)
+        self.txn = txn
+        self.ingest_id = ingest_id
+        self.replace = replace
+        self.report = TableReport(src.table, src.display)
+        self.sort_bounds: list[str] = []  # see _sort_bounds
+        self.null_bounds: list[int] = []
 
     # -- pass 2: duplicates and conflicts ----------------------------------------------------
 
@@ -1225,20 +1262,7 @@ class _TableIngest:
         r.replaced = replaced
         if r.rows_read != r.accepted + r.rejected + r.duplicates:  # pragma: no cover
             raise RuntimeError(f"{self.schema.name}: row accounting does not add up: {r}")
-        diagnostics: list[Diagnostic] = []
-        for line, _text, code, message in self.pre_rejects:
-            diagnostics.append(Diagnostic(self.src.display, line, 0, Severity.ERROR, code, message))
-        rows_text: dict[tuple[str, int], str] = {}
-        for line, text, *_ in self.pre_rejects:
-            rows_text[(self.src.display, line)] = text
-        for o, code, fld, message in sorted(faults, key=lambda f: (f[0], f[1])):
-            line = located.lines[o]
-            source = located.source[o]
-            column = self.src.columns.index(fld) + 1 if fld in self.src.columns else 0
-            diagnostics.append(
-                Diagnostic(source, line, column, Severity.ERROR, code, message, field=fld)
-            )
-            rows_text[(source, line)] = located.texts[o]
+        diagnostics, rows_text = self.diagnostics(faults, located)
         if diagnostics:
             rel = f"rejects/{self.ingest_id}/{self.schema.name}.rejects.csv"
             path = self.txn.add_file(rel)
@@ -1269,10 +1293,6 @@ class _TableIngest:
         self._progress("writing")
         accepted = self.write(conflict_ord, skipped, replaced, int(rows_ok))
         return int(rows_in_stage), int(rows_ok), bad, skipped, conflicts, replaced, accepted
-
-    def _progress(self, stage: str) -> None:
-        if self.progress:
-            self.progress(self.schema.name, stage, None)
 
 
 def _prefetched(reader: pa.RecordBatchReader, depth: int = 1) -> Iterator[pa.RecordBatch]:
@@ -1542,6 +1562,65 @@ def ingest_path(
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class CheckedRow:
+    """A row that broke no row rule: its canonical values by column (a timestamp as an aware
+    UTC ``datetime``, a null as ``None`` or the column's default) and the physical line where
+    its record starts (Parquet: the 1-based row number)."""
+
+    line: int
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CheckedTable:
+    """One table file read and checked by :func:`check_table_file`."""
+
+    source: str
+    columns: tuple[str, ...]  # the header as delivered
+    rows: tuple[CheckedRow, ...]  # the rows that broke no rule, in file order
+    diagnostics: tuple[Diagnostic, ...]  # every broken rule, and any problem with the file
+
+    def column_of(self, name: str) -> int:
+        """The 1-based column of ``name`` in the file (0 when the file has no such column)."""
+        return self.columns.index(name) + 1 if name in self.columns else 0
+
+
+def check_table_file(table: str, path: Path, *, display: str | None = None) -> CheckedTable:
+    """Read one interchange table file (``.csv`` or ``.parquet``) and check every row against
+    the table's row rules, storing nothing.
+
+    The reading and the rules of :func:`ingest_path`: timestamps need an offset and come back in
+    UTC, an empty field is null (or the column's default), and each broken rule is a diagnostic
+    naming the file, line, field and what was expected (codes ``R0xx``-``R2xx``); a file that
+    cannot be read or lacks a required column gives its ``D0xx`` diagnostics and no rows. Keys
+    are not compared (there is no workspace): what a repeated key means is the caller's rule.
+    Everything is held in memory, for a small table a service takes whole (incidents).
+    """
+    kind = "parquet" if path.suffix.lower() == ".parquet" else "csv"
+    src = SourceFile(table, path, kind, display=display or str(path))
+    if not path.is_file():
+        return CheckedTable(src.display, (), (), (_diag(src.display, "D002", "no such file"),))
+    with tempfile.TemporaryDirectory(prefix="callpact-check-") as scratch:
+        con = _connect(Path(scratch))
+        try:
+            problems = inspect_source(src, con)
+            if problems:
+                return CheckedTable(src.display, tuple(src.columns), (), tuple(problems))
+            check = _TableCheck(con, src, Path(scratch))
+            check.fast_pass()
+            staged = pq.read_table(check.staged)
+            ok = np.asarray(staged.column("__ok").to_numpy(zero_copy_only=False), bool)
+            ordinals = np.arange(staged.num_rows, dtype=np.int64)
+            located = check.locate(ordinals)
+            diagnostics, _ = check.diagnostics(check.reasons(ordinals[~ok], located), located)
+            values = staged.select(list(check.schema.names)).to_pylist()
+        finally:
+            con.close()
+    rows = tuple(CheckedRow(located.lines[o], values[o]) for o in ordinals[ok].tolist())
+    return CheckedTable(src.display, tuple(src.columns), rows, tuple(diagnostics))
 
 
 def report_json(report: IngestReport) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -207,124 +206,89 @@ def assess_incident(
     )
 
 
-INCIDENT_COLUMNS = ("incident_id", "category", "severity", "occurred_at")
-
-
-def _parse_instant(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError("a timestamp needs an offset (e.g. -06:00) or Z")
-    return value
-
-
 def import_incidents(
     session: Session, actor: Actor, contract_id: str, path: Path, *, now: datetime
 ) -> tuple[int, list[Diagnostic]]:
-    """Import the interchange ``incidents`` table (CSV). Every bad row gives a diagnostic with
-    its line and field, and nothing is imported unless every row is good. An empty
-    ``detected_at`` means it was detected when it occurred; an empty ``reported_at``, never
-    reported. Rows already recorded (same ``incident_id``) are errors, not silent skips."""
-    contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
-    source = str(path)
-    diagnostics: list[Diagnostic] = []
+    """Import the interchange ``incidents`` table (CSV). Nothing is imported unless every row is
+    good; every bad row gives diagnostics with its line and field.
 
-    def problem(line: int, field: str, code: str, message: str, hint: str = "") -> None:
+    Rows are read and type-checked by the data layer, as ``callpact ingest`` reads them (its
+    ``D0xx``/``R0xx``-``R2xx`` codes: a missing column, an empty required value, a timestamp
+    without an offset, detected or reported before it occurred…); the rows that pass are then
+    held against the contract: a category and a severity its incident protocol knows, reported
+    no earlier than detected, and an ``incident_id`` neither repeated in the file nor already
+    recorded (a repeat is an error, not a silent skip). An empty ``detected_at`` means it was
+    detected when it occurred; an empty ``reported_at``, never reported."""
+    # the data layer brings pyarrow and DuckDB: only an import pays for loading them
+    from callpact.data.ingest import check_table_file
+    from callpact.data.validate import DELIVERY_CODES
+
+    contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
+    table = check_table_file("incidents", path)
+    diagnostics = list(table.diagnostics)
+    if any(d.code in DELIVERY_CODES for d in diagnostics):
+        return 0, diagnostics  # the file as a whole cannot be read: no row to judge
+
+    def problem(line: int, field: str, code: str, message: str) -> None:
+        column = table.column_of(field)
         diagnostics.append(
-            Diagnostic(source, line, 0, Severity.ERROR, code, message, hint=hint, field=field)
+            Diagnostic(table.source, line, column, Severity.ERROR, code, message, field=field)
         )
 
-    rows: list[Incident] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in INCIDENT_COLUMNS if c not in header]
-        if missing:
+    existing = set(
+        session.scalars(select(Incident.incident_ref).where(Incident.contract_pk == contract.id))
+    )
+    seen: dict[str, int] = {}
+    incidents: list[Incident] = []
+    for row in table.rows:
+        values = row.values
+        incident_id: str = values["incident_id"]
+        if incident_id in seen:
             problem(
-                1,
-                missing[0],
-                "G100",
-                f"missing column(s): {', '.join(missing)}",
-                "the incidents table needs incident_id, category, severity, occurred_at",
+                row.line,
+                "incident_id",
+                "G105",
+                f"incident {incident_id} repeats line {seen[incident_id]}",
             )
-            return 0, diagnostics
-        existing = {i.incident_ref for i in _incidents(session, contract, None)}
-        seen: dict[str, int] = {}
-        for raw in reader:
-            line = reader.line_num
-            values = {key: (value or "").strip() for key, value in raw.items() if key}
-            incident_id = values.get("incident_id", "")
-            if not incident_id:
-                problem(line, "incident_id", "G104", "incident_id is empty")
-                continue
-            if incident_id in seen:
-                problem(
-                    line,
-                    "incident_id",
-                    "G105",
-                    f"incident {incident_id} repeats line {seen[incident_id]}",
-                )
-                continue
-            seen[incident_id] = line
-            if incident_id in existing:
-                problem(line, "incident_id", "G105", f"incident {incident_id} is already recorded")
-                continue
-            instants: dict[str, datetime | None] = {}
-            bad = False
-            for field in ("occurred_at", "detected_at", "reported_at"):
-                text = values.get(field, "")
-                if not text:
-                    if field == "occurred_at":
-                        problem(line, field, "G104", "occurred_at is empty")
-                        bad = True
-                    instants[field] = None
-                    continue
-                try:
-                    instants[field] = _parse_instant(text)
-                except ValueError as error:
-                    problem(
-                        line,
-                        field,
-                        "G106",
-                        f"{field} {text!r}: {error}",
-                        "write ISO 8601 with an offset, e.g. 2027-01-31T23:59:58-06:00",
-                    )
-                    bad = True
-            if bad:
-                continue
-            occurred = instants["occurred_at"]
-            assert occurred is not None
-            detected = instants["detected_at"] or occurred
-            reported = instants["reported_at"]
-            checks = _check(
-                contract,
-                category=values.get("category", ""),
-                severity=values.get("severity", ""),
+            continue
+        seen[incident_id] = row.line
+        if incident_id in existing:
+            problem(row.line, "incident_id", "G105", f"incident {incident_id} is already recorded")
+            continue
+        occurred: datetime = values["occurred_at"]
+        detected: datetime = values["detected_at"] or occurred
+        reported: datetime | None = values["reported_at"]
+        checks = _check(
+            contract,
+            category=values["category"],
+            severity=values["severity"],
+            occurred_at=occurred,
+            detected_at=detected,
+            reported_at=reported,
+        )
+        for field, code, message in checks:
+            problem(row.line, field, code, message)
+        if checks:
+            continue
+        incidents.append(
+            Incident(
+                contract_pk=contract.id,
+                incident_ref=incident_id,
+                category=values["category"],
+                severity=values["severity"],
                 occurred_at=occurred,
                 detected_at=detected,
                 reported_at=reported,
+                description=values["description"] or "",
+                recorded_by=actor.email,
             )
-            for field, code, message in checks:
-                problem(line, field, code, message)
-            if checks:
-                continue
-            rows.append(
-                Incident(
-                    contract_pk=contract.id,
-                    incident_ref=incident_id,
-                    category=values["category"],
-                    severity=values["severity"],
-                    occurred_at=occurred,
-                    detected_at=detected,
-                    reported_at=reported,
-                    description=values.get("description", ""),
-                    recorded_by=actor.email,
-                )
-            )
+        )
     if diagnostics:
-        return 0, diagnostics
-    for incident in rows:
+        # the data layer's findings and the contract's, in the order of the file
+        return 0, sorted(diagnostics, key=lambda d: d.line)
+    for incident in incidents:
         session.add(incident)
         audit.record(
             session, actor=actor.email, at=now, entity=incident, action="import", before=None
         )
-    return len(rows), diagnostics
+    return len(incidents), diagnostics
