@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.settlement.cure import CureDecision
@@ -24,7 +24,8 @@ from callpact.settlement.rules import KpiOutcome
 from callpact.settlement.statement import FORMAT, outcome_from_json, volumes_from_json
 from callpact.settlement.terms import Volumes
 
-PRODUCTIVE_STATES = ("available", "busy", "hold", "acw")
+if TYPE_CHECKING:
+    from callpact.kpi.engine import Backend
 
 
 def _error(
@@ -49,60 +50,71 @@ def month_bounds_utc(month: str, time_zone: str) -> tuple[datetime, datetime]:
 
 
 def measure_volumes(
-    contacts_files: Sequence[str],
-    agent_states_files: Sequence[str],
+    source: Any,
+    month: str,
+    time_zone: str,
     *,
-    start: datetime,
-    end: datetime,
-    scope: Sequence[tuple[str, Sequence[str]]] = (),
+    scope: Sequence[tuple[str, tuple[str, ...] | None]] = (),
+    engine: str | Backend = "duckdb",
 ) -> Volumes:
-    """Handled contacts and handle time (inbound, answered, offered in the month, in one of the
-    contract's channels and that channel's queues, as the KPIs scope them) and productive agent
-    time (states available, busy, hold and after-call work, clipped to the month)."""
-    import duckdb
+    """The month's measured volumes, read from ``source`` (a data source's Parquet tables) by
+    the KPI engine's own expressions, so that a fee counts the contacts the KPIs count.
 
-    con = duckdb.connect()
+    * Handled contacts and handle time: the contacts an AHT KPI over ``scope`` samples, before
+      any exclusion or hours (:func:`callpact.kpi.expressions.contact_frame`: inbound, offered
+      in the local month, a ``(channel, queues)`` pair of the scope with ``None`` queues for
+      every queue of the channel and ``()`` for none, and answered with a ``talk_s``), and the
+      sum of their talk + hold + after-call work, added as whole microseconds like AHT's.
+    * Productive time: agent states ``available``, ``busy``, ``hold`` and ``acw`` (occupancy's
+      staffed time) clipped to the month, in whole microseconds.
+
+    ``engine`` is a backend name (``duckdb``, ``spark``) or a backend already open.
+    """
+    import ibis
+
+    from callpact.kpi import expressions as kx
+    from callpact.kpi.agent_time import WORKING_STATES
+    from callpact.kpi.definitions import KpiDefinition, Program
+    from callpact.kpi.engine import Backend, Computation, make_backend
+
+    backend = engine if isinstance(engine, Backend) else make_backend(engine)
     try:
-        con.execute("SET TimeZone = 'UTC'")
-        handled, handle_s, productive_s = 0, Decimal(0), Decimal(0)
-        if contacts_files:
-            where = ["answered_at IS NOT NULL", "coalesce(direction, 'inbound') = 'inbound'"]
-            where += ["offered_at >= $start", "offered_at < $end"]
-            params: dict[str, Any] = {"start": start, "end": end, "files": list(contacts_files)}
-            pairs = []
-            for i, (channel, queues) in enumerate(scope):
-                # a queue counts only under its own channel (a chat in a voice queue does not)
-                pairs.append(f"(channel = $c{i} AND queue IN (SELECT unnest($q{i})))")
-                params[f"c{i}"], params[f"q{i}"] = channel, list(queues)
-            if pairs:
-                where.append("(" + " OR ".join(pairs) + ")")
-            row = con.execute(
-                "SELECT count(*), CAST(coalesce(sum(coalesce(talk_s, 0) + coalesce(hold_s, 0) "
-                "+ coalesce(acw_s, 0)), 0) AS DECIMAL(38, 6)) FROM read_parquet($files, "
-                f"union_by_name = true) WHERE {' AND '.join(where)}",
-                params,
-            ).fetchone()
-            assert row is not None
-            handled, handle_s = int(row[0]), Decimal(row[1])
-        if agent_states_files:
-            row = con.execute(
-                "SELECT CAST(coalesce(sum(epoch_us(least(ended_at, $end)) - "
-                "epoch_us(greatest(started_at, $start))), 0) AS DECIMAL(38, 0)) "
-                "FROM read_parquet($files, union_by_name = true) "
-                "WHERE state IN (SELECT unnest($states)) "
-                "AND started_at < $end AND ended_at > $start",
-                {
-                    "start": start,
-                    "end": end,
-                    "files": list(agent_states_files),
-                    "states": list(PRODUCTIVE_STATES),
-                },
-            ).fetchone()
-            assert row is not None
-            productive_s = Decimal(row[0]) / Decimal(1_000_000)
+        # the month exactly as the engine reads it: local midnights of the contract's zone
+        computation = Computation(Program(time_zone), backend, source, month)
+        span = computation.span
+        handled = KpiDefinition("handled_contacts", "aht", scope=tuple(scope))
+        frame = kx.contact_frame(computation.table("contacts"), handled, span)
+        # AHT's value per contact (expressions.contact_measures): null unless answered with a
+        # talk_s, so the count is AHT's sample and the sum its numerator, in integers
+        handle = ibis.ifelse(frame.answered, _handle_us(frame), ibis.null("int64"))
+        contacts = frame.aggregate(handled=handle.count(), handle_us=handle.sum().fill_null(0))
+        states = computation.table("agent_states")
+        s = states.filter(states.state.isin(list(WORKING_STATES)))
+        s = s.select(a=kx.epoch_us(s, "started_at"), b=kx.epoch_us(s, "ended_at"))
+        s = s.filter(s.b > s.a, s.b > span.lo_us, s.a < span.hi_us)
+        clipped = ibis.least(s.b, span.hi_us) - ibis.greatest(s.a, span.lo_us)
+        productive = s.aggregate(productive_us=clipped.sum().fill_null(0))
+        (counted,) = backend.execute(contacts).to_pylist()
+        (staffed,) = backend.execute(productive).to_pylist()
     finally:
-        con.close()
-    return Volumes(handled, handle_s.normalize(), productive_s.normalize())
+        if not isinstance(engine, Backend):
+            backend.close()
+    return Volumes(
+        int(counted["handled"]),
+        _seconds(int(counted["handle_us"])),
+        _seconds(int(staffed["productive_us"])),
+    )
+
+
+def _handle_us(t: Any) -> Any:
+    """Talk + hold + after-call work in whole microseconds, as AHT adds it (null when
+    ``talk_s`` is; a null hold or after-call work is 0)."""
+    handle_s = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
+    return (handle_s * 1_000_000).round().cast("int64")
+
+
+def _seconds(us: int) -> Decimal:
+    return (Decimal(us) / Decimal(1_000_000)).normalize()
 
 
 # -- incidents ---------------------------------------------------------------------------------

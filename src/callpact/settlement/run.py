@@ -164,13 +164,11 @@ def _volumes_reader(contract: AnnexContract, source: Any) -> VolumesFor:
         if source is None:
             return Volumes()
         scope = contract.version_on(month).scope.channels
-        start, end = month_bounds_utc(month, terms.time_zone)
         return measure_volumes(
-            source.parquet_files("contacts"),
-            source.parquet_files("agent_states"),
-            start=start,
-            end=end,
-            scope=[(entry.channel, entry.queues) for entry in scope],
+            source,
+            month,
+            terms.time_zone,
+            scope=[(str(entry.channel), tuple(entry.queues)) for entry in scope],
         )
 
     return volumes_for
