@@ -1,7 +1,6 @@
 """`governance register` with an amended annex, end to end on SQLite and PostgreSQL: every
-version of the file is registered, and incidents and removal requests made after the amendment
-run on its terms while those before keep the old ones (the cure period's change, whose CLI
-takes no date, is tested through the service in test_amendments.py)."""
+version of the file is registered, and incidents, removal requests and breach notices made after
+the amendment run on its terms while those before keep the old ones."""
 
 from __future__ import annotations
 
@@ -154,3 +153,43 @@ def test_rules_after_the_amendment_run_on_its_terms(database: Engine, tmp_path: 
         "removal", "request", "A001", "--reason", "rude to members", "--at", "2027-10-04T14:00:00Z"
     ).output
     assert "answer due 2027-10-07T14:00:00+00:00" in asked
+
+
+def test_a_notice_issued_with_at_gets_the_cure_period_in_force_then(
+    database: Engine, tmp_path: Path
+) -> None:
+    _register_amended(tmp_path)  # cure 30 days, 15 from 2027-10-01
+    issued = {
+        # 23:30 in Chicago on 30 September is already 1 October in UTC: still the base terms
+        "2027-08": "2027-09-30T23:30:00-05:00",
+        "2027-09": "2027-10-01T00:30:00-05:00",
+    }
+    notice_ids = {}
+    for month, at in issued.items():
+        output = _cli("notice", "issue", "--kpi", "sl-voice", "--month", month, "--at", at).output
+        notice_ids[month] = output.split()[2]  # "breach notice N issued (…)"
+    # both granted on the same day, with no --days: each notice's own issue picks the period
+    for notice_id in notice_ids.values():
+        _cli(
+            "notice",
+            "decide",
+            notice_id,
+            "--decision",
+            "grant",
+            "--at",
+            "2027-10-06T10:00:00-05:00",
+        )
+    listed = {n["notice"]: n for n in _json("notice", "list", "--as-of", "2027-10-07T00:00:00Z")}
+    assert {month: listed[int(nid)]["cure_ends_on"] for month, nid in notice_ids.items()} == {
+        "2027-08": "2027-11-04",  # 6 October + 30 days - 1
+        "2027-09": "2027-10-20",  # 6 October + 15 days - 1
+    }
+    # the instants given are what was recorded; a grant without days stores the period applied
+    exported = json.loads(_cli("notice", "export", "--as-of", "2027-10-07T00:00:00Z").output)
+    by_id = {str(n["notice_id"]): n for n in exported["notices"]}
+    recorded = [by_id[nid] for nid in notice_ids.values()]
+    assert [(n["issued_at"], n["decisions"][0]["days"]) for n in recorded] == [
+        ("2027-10-01T04:30:00+00:00", 30),
+        ("2027-10-01T05:30:00+00:00", 15),
+    ]
+    assert {n["decisions"][0]["decided_at"] for n in recorded} == {"2027-10-06T15:00:00+00:00"}

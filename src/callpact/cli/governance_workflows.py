@@ -939,10 +939,12 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     kpi: Annotated[str, typer.Option("--kpi")],
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     note: Annotated[str, typer.Option("--note")] = "",
+    at: At = None,
     as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The client notifies the vendor of a breach."""
+    """The client notifies the vendor of a breach (at --at, default now: the terms in force
+    then give the notice its default cure period)."""
     from callpact.governance.notice.service import issue_notice
 
     with unit_of_work(database_url) as session:
@@ -953,7 +955,7 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
             kpi_id=kpi,
             month=month,
             note=note,
-            now=parse_instant(None),
+            now=parse_instant(at),
         )
         typer.echo(f"breach notice {notice.id} issued ({kpi}, {month})")
 
@@ -965,10 +967,12 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     decision: Annotated[str, typer.Option("--decision", help="grant, waive or extend")],
     days: Annotated[int | None, typer.Option("--days")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
+    at: At = None,
     as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The client's cure decision on a notice."""
+    """The client's cure decision on a notice (at --at, default now: a granted cure period
+    starts on its local date)."""
     from callpact.governance.notice.service import decide_cure
 
     with unit_of_work(database_url) as session:
@@ -980,7 +984,7 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
             decision=decision,
             days=days,
             note=note,
-            now=parse_instant(None),
+            now=parse_instant(at),
         )
         typer.echo(f"notice {notice_id}: {decision}")
 
