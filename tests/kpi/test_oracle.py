@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
+from callpact.data import ingest
+from callpact.data.ingest import ingest_path
+from callpact.data.workspace import open_source
 from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
 from callpact.kpi.engine import ByOption, Computation, DuckDBBackend, KpiResult, compute
 
@@ -154,21 +159,53 @@ def test_results_per_queue_agree_with_naive(
     assert checked > 2 * len(cases)
 
 
+@pytest.fixture(scope="module")
+def clustered(
+    program: tuple[dict[str, Any], FolderSource], tmp_path_factory: pytest.TempPathFactory
+) -> FolderSource:
+    """The same tables with the contacts laid out as a workspace partition: sorted by customer
+    and time, here in row groups of 20 contacts."""
+    _, source = program
+    root = Path(tmp_path_factory.mktemp("clustered"))
+    for path in source.root.glob("*.parquet"):
+        table = pq.read_table(path)
+        if path.stem == "contacts":
+            table = table.sort_by([("customer_id", "ascending"), ("offered_at", "ascending")])
+        pq.write_table(table, root / path.name, row_group_size=20)
+    return FolderSource(root)
+
+
+@pytest.mark.parametrize("layout", ["as-written", "clustered"])
 @pytest.mark.parametrize("partitioned", [False, True], ids=["one-order", "per-customer"])
 @pytest.mark.parametrize("month", ["2027-10", "2027-11"])
 def test_fcr_in_passes_over_customer_parts_agrees_with_naive(
-    program: tuple[dict[str, Any], FolderSource], month: str, partitioned: bool
+    program: tuple[dict[str, Any], FolderSource],
+    clustered: FolderSource,
+    month: str,
+    partitioned: bool,
+    layout: str,
 ) -> None:
     """With a window limit of 100 contacts FCR runs in several passes, each over a disjoint set
     of customers; the passes must add up to exactly the naive values. Both shapes of the LEAD
-    (one order over all contacts, DuckDB's; a partition per customer, Spark's) agree."""
-    tables, source = program
+    (one order over all contacts, DuckDB's; a partition per customer, Spark's) agree. Contacts
+    as written (in one row group) are split by a hash of the customer; clustered by customer,
+    into ranges of customer ids read off the row groups' statistics."""
+    tables, written = program
+    source = clustered if layout == "clustered" else written
     backend = DuckDBBackend()
     backend.window_rows = 100
     backend.partitioned_windows = partitioned
     fcr = [d for d in _definitions() if d.metric == "fcr"]
     computation = Computation(Program("America/Chicago"), backend, source, month, definitions=fcr)
-    assert computation.fcr_passes(fcr[0]) > 2
+    parts = computation.fcr_parts(fcr[0])
+    assert len(parts) > 2
+    if layout == "clustered":
+        assert all(p.buckets == 1 for p in parts)
+        assert [p.hi for p in parts[:-1]] == [p.lo for p in parts[1:]]
+        assert parts[0].lo is None
+        assert parts[-1].hi is None
+    else:
+        assert [p.bucket for p in parts] == list(range(len(parts)))
     card = compute(Program("America/Chicago"), fcr, source, month, backend=backend)
     assert len(card.results) == len(fcr)
     for result, definition in zip(card.results, fcr, strict=True):
@@ -317,3 +354,37 @@ def test_boundary_data_really_has_boundaries(program: tuple[dict[str, Any], Fold
     assert sample > 50
     assert value is not None
     assert 0 < value < 1
+
+
+def test_fcr_passes_over_an_ingested_workspace_are_customer_ranges(
+    program: tuple[dict[str, Any], FolderSource],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ingest stores each month sorted by customer and time, so FCR's passes over a workspace
+    are ranges of customer ids (here with row groups of 16 rows), and they add up to what one
+    pass over every customer gives."""
+    monkeypatch.setattr(ingest, "WRITE_BATCH_ROWS", 16)
+    _, written = program
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    for name in ("contacts", "outages"):  # what FCR reads
+        shutil.copy(written.root / f"{name}.parquet", delivery)
+    ingest_path(delivery, tmp_path / "ws")
+    source = open_source(tmp_path / "ws")
+    fcr = [d for d in _definitions() if d.metric == "fcr"]
+    in_passes = DuckDBBackend()
+    in_passes.window_rows = 100
+    computation = Computation(Program(ZONE.key), in_passes, source, "2027-11", definitions=fcr)
+    parts = computation.fcr_parts(fcr[0])
+    assert len(parts) > 2
+    assert all(p.buckets == 1 for p in parts)
+    one_pass = DuckDBBackend()
+    one_pass.window_rows = None
+    for by in ("period", "day"):
+        split = compute(Program(ZONE.key), fcr, source, "2027-11", by=by, backend=in_passes)
+        whole = compute(Program(ZONE.key), fcr, source, "2027-11", by=by, backend=one_pass)
+        assert [(r.kpi_id, r.bucket, r.sample, r.value) for r in split.results] == [
+            (r.kpi_id, r.bucket, r.sample, r.value) for r in whole.results
+        ]
+        assert sum(r.sample for r in whole.results) > 0

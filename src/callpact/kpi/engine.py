@@ -44,6 +44,7 @@ from callpact.kpi.localtime import (
     month_days,
     offset_segments,
 )
+from callpact.kpi.row_groups import customer_ranges, row_group_spans
 from callpact.kpi.stats import t_interval, wilson_interval
 
 BackendName = Literal["duckdb", "spark"]
@@ -492,10 +493,10 @@ class Computation:
     # -- one KPI ------------------------------------------------------------------------------
 
     def expressions(
-        self, definition: KpiDefinition, *, part: tuple[int, int] = (0, 1)
+        self, definition: KpiDefinition, *, part: kx.CustomerPart = kx.EVERY_CUSTOMER
     ) -> tuple[ir.Table, ir.Table | None]:
         """The KPI's aggregate and its exclusion counts (None when it declares none); FCR's
-        aggregate over one ``part`` (i, of n) of the customers (see :meth:`fcr_passes`)."""
+        aggregate over one ``part`` of the customers (see :meth:`fcr_parts`)."""
         definition.validate()
         metric = definition.metric
         span = self.span
@@ -609,14 +610,14 @@ class Computation:
         from the buckets (every aggregate column is additive), at no extra query."""
         if self.fusion_key(definition) is not None:
             return self.fused_results([definition], rollup=rollup)
-        passes = self.fcr_passes(definition) if definition.metric == "fcr" else 1
-        aggregate, counts = self.expressions(definition, part=(0, passes))
+        parts = self.fcr_parts(definition) if definition.metric == "fcr" else [kx.EVERY_CUSTOMER]
+        aggregate, counts = self.expressions(definition, part=parts[0])
         # agent time meets its UTC days before their pieces (see agent_time._in_pieces); left
         # to reorder, DuckDB joined days to pieces first and tested every piece on every state
         as_written = definition.metric in AGENT_TIME_METRICS
         rows = self.backend.execute(aggregate, joins_as_written=as_written).to_pylist()
-        for i in range(1, passes):
-            more, _ = self.expressions(definition, part=(i, passes))
+        for part in parts[1:]:
+            more, _ = self.expressions(definition, part=part)
             rows += self.backend.execute(more).to_pylist()
         excluded = self.excluded_counts(definition, counts)
         by_bucket: dict[tuple[int, str], dict[str, Any]] = {}
@@ -650,22 +651,32 @@ class Computation:
         """End of FCR's look-ahead: the window and two days for any offset change."""
         return self.span.hi_us + (int(definition.param("window_days")) + 2) * DAY_US
 
-    def fcr_passes(self, definition: KpiDefinition) -> int:
-        """How many passes over disjoint sets of customers FCR's window makes.
+    def fcr_parts(self, definition: KpiDefinition) -> list[kx.CustomerPart]:
+        """The disjoint sets of customers FCR's window takes in turn, one pass each.
 
         DuckDB's window holds its whole input in memory: at 50M contacts a month that is more
-        than the machine should give one query. Split by a hash of the customer, each pass
-        holds at most ``backend.window_rows`` contacts and the parts add up (every repeat is
-        a contact of the same customer). Spark spills its sorts: one pass.
+        than the machine should give one query. Each pass holds at most ``backend.window_rows``
+        contacts and the parts add up (every repeat is a contact of the same customer). Where
+        the files are clustered by customer, as a workspace's are, the parts are ranges of ids
+        at row-group edges, so each pass reads only its own row groups; otherwise hash buckets
+        of the id, each pass reading every row. Spark spills its sorts: one pass.
         """
         limit = self.backend.window_rows
         if limit is None:
-            return 1
+            return [kx.EVERY_CUSTOMER]
+        until = self.fcr_until_us(definition)
         c = self.table("contacts")
         off = kx.epoch_us(c, "offered_at")
-        in_span = c.filter(off >= self.span.lo_us, off < self.fcr_until_us(definition))
+        in_span = c.filter(off >= self.span.lo_us, off < until)
         (counted,) = self.backend.execute(in_span.aggregate(n=in_span.count())).to_pylist()
-        return max(1, -(-int(counted["n"]) // limit))
+        if int(counted["n"]) <= limit:
+            return [kx.EVERY_CUSTOMER]
+        spans = row_group_spans(self.source.parquet_files("contacts"), self.span.lo_us, until)
+        ranges = customer_ranges(spans, limit) if spans is not None else None
+        if ranges is not None:
+            return [kx.CustomerPart(lo, hi) for lo, hi in ranges]
+        buckets = -(-int(counted["n"]) // limit)
+        return [kx.CustomerPart(bucket=i, buckets=buckets) for i in range(buckets)]
 
     def _assemble(
         self,

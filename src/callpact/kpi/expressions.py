@@ -84,6 +84,33 @@ class ExclusionData:
     over_forecast: tuple[tuple[SlotGrid, ir.Table], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class CustomerPart:
+    """One of several disjoint sets of customers that FCR's window takes in turn: the ids in
+    ``[lo, hi)`` (``None``: unbounded), and of those the ``bucket``-th of ``buckets`` hash
+    buckets. ``EVERY_CUSTOMER`` is every customer."""
+
+    lo: str | None = None
+    hi: str | None = None
+    bucket: int = 0
+    buckets: int = 1
+
+    def conditions(self, customer_id: ir.StringValue) -> list[ir.BooleanValue]:
+        out = []
+        if self.lo is not None:
+            out.append(customer_id >= self.lo)
+        if self.hi is not None:
+            out.append(customer_id < self.hi)
+        if self.buckets > 1:
+            # a hash may be negative on some backends
+            n = self.buckets
+            out.append((customer_id.hash() % n + n) % n == self.bucket)
+        return out
+
+
+EVERY_CUSTOMER = CustomerPart()
+
+
 def epoch_us(table: ir.Table, column: str) -> ir.IntegerValue:
     """Exact epoch microseconds of a timestamp column (integers, never float seconds).
 
@@ -394,15 +421,15 @@ def fcr_aggregate(
     span: Span,
     windows: OpenHours | None,
     *,
-    part: tuple[int, int] = (0, 1),
+    part: CustomerPart = EVERY_CUSTOMER,
     partitioned: bool = True,
 ) -> ir.Table:
     """FCR: answered contacts with a customer whose customer made no repeat contact.
 
     ``candidates`` are the KPI's contacts from the period start to past the look-ahead, flagged
     for exclusions. A repeat b of a: same customer, not a short abandon, b.off_us > a.off_us and
-    local(b) ≤ local(a) + window. ``part`` (i, n) keeps the i-th of n disjoint sets of customers
-    only: the n aggregates add up to the whole.
+    local(b) ≤ local(a) + window. ``part`` keeps one of several disjoint sets of customers
+    only: the parts' aggregates add up to the whole.
 
     ``partitioned`` picks the window's shape, never its result: a LEAD per customer
     (``PARTITION BY``), or one LEAD over all contacts ordered by customer and instant whose
@@ -421,11 +448,11 @@ def fcr_aggregate(
     window_us = int(definition.param("window_days")) * DAY_US
     offsets = [s.offset_us for s in span.segments]
     slack = max(offsets) - min(offsets)
-    c = candidates.filter(~candidates.short, candidates.customer_id.notnull())
-    index, parts = part
-    if parts > 1:
-        # one of ``parts`` disjoint sets of customers (a hash may be negative on some backends)
-        c = c.filter((c.customer_id.hash() % parts + parts) % parts == index)
+    c = candidates.filter(
+        ~candidates.short,
+        candidates.customer_id.notnull(),
+        *part.conditions(candidates.customer_id),
+    )
     keys = ["customer_id"]
     if definition.param("same_queue") is True:
         keys.append("queue")
