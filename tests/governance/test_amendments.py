@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
 from callpact.governance.audit.models import AuditEntry
-from callpact.governance.contract.service import register_contract
+from callpact.governance.contract.service import get_contract, register_contract
 from callpact.governance.document import service as documents
 from callpact.governance.errors import GovernanceError
 from callpact.governance.incident import service as incidents
@@ -125,6 +126,43 @@ def test_registering_an_amendment_adds_its_version_and_logs_it(world: World) -> 
     world.session.commit()
     report = audit.verify(world.session)
     assert report.ok, report.problems
+
+
+def test_the_schedule_is_parsed_once_until_a_version_is_registered(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    from_json = GovernanceTerms.from_json
+
+    def counted(data: dict[str, Any]) -> GovernanceTerms:
+        parsed.append(data["contract_id"])
+        return from_json(data)
+
+    monkeypatch.setattr(GovernanceTerms, "from_json", counted)
+    contract = world.contract
+    august, june = datetime(2027, 8, 2, 9, tzinfo=CHICAGO), datetime(2027, 6, 30, 9, tzinfo=CHICAGO)
+    assert contract.terms_at(august).cure_period_days == 30  # the base terms alone
+    _amend(world)  # a new version registered on this very object: the next read sees it
+    assert contract.terms_at(august).cure_period_days == 15
+    parsed.clear()
+    for _ in range(3):  # as a list asks once per item
+        assert contract.terms_at(june).cure_period_days == 30
+        assert contract.terms_on(AMENDED_ON).cure_period_days == 15
+    # a service looking the contract up again (its permission check) gets the same parsed one
+    assert get_contract(world.session, world.client_viewer, CID) is contract
+    assert contract.terms_at(august).cure_period_days == 15
+    assert parsed == []  # parsed once for the object, not per call
+    # and so does a corrected version
+    _amend(world, dataclasses.replace(_amended(), cure_period_days=20))
+    assert contract.terms_at(august).cure_period_days == 20
+    assert contract.terms_at(june).cure_period_days == 30
+    assert len(parsed) == 2  # both versions, parsed once more
+    # the row read again from the database (a commit, another session): parsed again
+    world.session.expire(contract)
+    assert contract.terms_at(august).cure_period_days == 20
+    world.session.refresh(contract)
+    assert contract.terms_at(june).cure_period_days == 30
+    assert len(parsed) == 6
 
 
 def test_versions_must_be_of_one_contract_in_date_order() -> None:

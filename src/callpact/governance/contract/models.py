@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from callpact.governance.database import Base, UtcDateTime
@@ -49,13 +51,22 @@ class GovernedContract(Base):
         cascade="all, delete-orphan",
     )
 
-    @property
+    @cached_property
     def schedule(self) -> TermsSchedule:
-        """Every version of the terms, oldest first (the first alone if none is stored yet)."""
+        """Every version of the terms, oldest first (the first alone if none is stored yet).
+
+        Parsed from the stored JSON once per loaded row, not on every :meth:`terms_at` (a list
+        asks it once per item): registering a version forgets it
+        (:meth:`forget_schedule`), and so does the row being expired or refreshed from the
+        database (a commit, another session's change)."""
         if not self.terms_versions:
             first = GovernanceTerms.from_json(self.terms_json)
             return TermsSchedule((TermsVersion(first.start, first),))
         return TermsSchedule.of([row.version for row in self.terms_versions])
+
+    def forget_schedule(self) -> None:
+        """Drop the parsed :attr:`schedule`: the next read parses the stored versions again."""
+        self.__dict__.pop("schedule", None)
 
     @property
     def terms(self) -> GovernanceTerms:
@@ -72,3 +83,23 @@ class GovernedContract(Base):
     def terms_at(self, moment: datetime) -> GovernanceTerms:
         """The terms in force at an instant, read on its local date in the contract's zone."""
         return self.schedule.at(moment)
+
+
+# A row read again from the database may hold other versions than those parsed before. A query
+# that merely returns the row again (every permission check does) reloads nothing the schedule
+# is made of, so it keeps the parsed one.
+_SCHEDULE_SOURCES = frozenset({"terms_json", "terms_versions"})
+
+
+@event.listens_for(GovernedContract, "expire")
+def _forget_expired_schedule(target: GovernedContract, attrs: Iterable[str] | None) -> None:
+    if attrs is None or not _SCHEDULE_SOURCES.isdisjoint(attrs):
+        target.forget_schedule()
+
+
+@event.listens_for(GovernedContract, "refresh")
+def _forget_refreshed_schedule(
+    target: GovernedContract, context: object, attrs: Iterable[str] | None
+) -> None:
+    if attrs is None or not _SCHEDULE_SOURCES.isdisjoint(attrs):
+        target.forget_schedule()

@@ -112,6 +112,7 @@ def _store_versions(
                 session, actor=actor.email, at=now, entity=row, action="amend_terms", before=before
             )
     contract.terms_versions.sort(key=lambda row: row.effective_from)
+    contract.forget_schedule()  # the next rule reads the versions as they are now
 
 
 def get_contract(
