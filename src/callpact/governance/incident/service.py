@@ -221,13 +221,10 @@ def import_incidents(
     detected when it occurred; an empty ``reported_at``, never reported."""
     # the data layer brings pyarrow and DuckDB: only an import pays for loading them
     from callpact.data.ingest import check_table_file
-    from callpact.data.validate import DELIVERY_CODES
 
     contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
-    table = check_table_file("incidents", path)
+    table = check_table_file("incidents", path)  # a file it cannot read at all has no rows
     diagnostics = list(table.diagnostics)
-    if any(d.code in DELIVERY_CODES for d in diagnostics):
-        return 0, diagnostics  # the file as a whole cannot be read: no row to judge
 
     def problem(line: int, field: str, code: str, message: str) -> None:
         column = table.column_of(field)
