@@ -293,6 +293,14 @@ def flag_exclusions(t: ir.Table, definition: KpiDefinition, data: ExclusionData)
     return t.mutate(excluded=any_flag)
 
 
+def handle_us(t: ir.Table) -> ir.IntegerValue:
+    """A contact's handle time, talk + hold + after-call work, in whole microseconds (a null
+    hold or after-call work is 0). Null where ``talk_s`` is: AHT samples, and settlement bills
+    as handled, the answered contacts where it is not."""
+    handle_s = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
+    return (handle_s * US).round().cast("int64")
+
+
 def _count(cond: ir.BooleanValue) -> ir.IntegerScalar:
     return ibis.ifelse(cond, 1, 0).sum().fill_null(0)
 
@@ -351,8 +359,7 @@ def contact_measures(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, 
         if metric == "asa":
             x_us = ibis.ifelse(answered, t.wait_us, ibis.null("int64"))
         else:
-            handle_s = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
-            x_us = ibis.ifelse(answered, (handle_s * US).round().cast("int64"), ibis.null("int64"))
+            x_us = ibis.ifelse(answered, handle_us(t), ibis.null("int64"))
         x = x_us.cast("float64") / US
         # Integer microseconds add up exactly: the mean does not depend on the order in which a
         # parallel engine adds the rows, so it is the same to the last digit on every run.

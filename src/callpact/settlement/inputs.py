@@ -86,7 +86,7 @@ def measure_volumes(
         frame = kx.contact_frame(computation.table("contacts"), handled, span)
         # AHT's value per contact (expressions.contact_measures): null unless answered with a
         # talk_s, so the count is AHT's sample and the sum its numerator, in integers
-        handle = ibis.ifelse(frame.answered, _handle_us(frame), ibis.null("int64"))
+        handle = ibis.ifelse(frame.answered, kx.handle_us(frame), ibis.null("int64"))
         contacts = frame.aggregate(handled=handle.count(), handle_us=handle.sum().fill_null(0))
         states = computation.table("agent_states")
         s = states.filter(states.state.isin(list(WORKING_STATES)))
@@ -104,13 +104,6 @@ def measure_volumes(
         _seconds(int(counted["handle_us"])),
         _seconds(int(staffed["productive_us"])),
     )
-
-
-def _handle_us(t: Any) -> Any:
-    """Talk + hold + after-call work in whole microseconds, as AHT adds it (null when
-    ``talk_s`` is; a null hold or after-call work is 0)."""
-    handle_s = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
-    return (handle_s * 1_000_000).round().cast("int64")
 
 
 def _seconds(us: int) -> Decimal:
