@@ -1,5 +1,6 @@
 """Measured volumes count the contacts the KPIs count: the handled contacts are exactly the
-sample of an AHT KPI over the same scope and month, their handle time its numerator.
+sample of a transfer-rate KPI over the same scope and month (its answered contacts), the handle
+time an AHT KPI's numerator.
 
 Both tests go through the real path: interchange Parquet files validated by ingest into a
 temporary workspace (``open_source``), then :func:`measure_volumes` and the KPI engine over it.
@@ -132,7 +133,7 @@ HAND_CONTACTS = [
     _contact("h8", MONTH_START + timedelta(days=3), answered=False),
     # out: offered exactly at the month's local end (1 April 00:00, in April)
     _contact("h9", MONTH_END, talk=500),
-    # out: answered without a talk_s: no handle time, so not in AHT's sample either
+    # handled but no handle time: answered without a talk_s (AHT leaves it out)
     _contact("h10", MONTH_START + timedelta(days=4), hold=10),
     # out: a channel the scope does not have
     _contact("h11", MONTH_START + timedelta(days=4), channel="sms", queue="texts", talk=500),
@@ -154,11 +155,13 @@ HAND_STATES = [
 ]
 
 
-def test_hand_worked_volumes_and_the_aht_sample(workspace: Any) -> None:
+def test_hand_worked_volumes_and_the_kpis_samples(workspace: Any) -> None:
     source = workspace({"contacts": HAND_CONTACTS, "agent_states": HAND_STATES})
     volumes = measure_volumes(source, MONTH, ZONE, scope=SCOPE)
-    # handled: h1, h2, h3, h4 = 4; handle time 300 + 119.75 + 60.000001 + 1 = 480.750001 s
-    assert volumes.handled_contacts == 4
+    # handled: h1, h2, h3, h4, h10 = 5; handle time (h10 has none)
+    # 300 + 119.75 + 60.000001 + 1 = 480.750001 s
+    assert volumes.handled_contacts == 5
+    assert _kpi(source, "transfer_rate").sample == 5
     assert volumes.handle_seconds == D("480.750001")
     # productive: 1 h + 2 h + 0.5 h = 3.5 h = 12,600 s
     assert volumes.productive_seconds == D(12600)
@@ -201,7 +204,8 @@ def _generated(seed: int, n: int) -> list[dict[str, Any]]:
                 first + rng.randrange(span_us) * US,
                 channel=channel,
                 queue=queue,
-                talk=round(rng.uniform(20, 900), 3) if answered else None,
+                # one answered contact in twenty comes without its talk time
+                talk=round(rng.uniform(20, 900), 3) if answered and rng.random() > 0.05 else None,
                 hold=rng.choice([0.0, 0.0, 12.25]) if answered else 0.0,
                 acw=round(rng.uniform(0, 60), 3) if answered else 0.0,
                 answered=answered,
@@ -214,9 +218,9 @@ def _generated(seed: int, n: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _expected(rows: list[dict[str, Any]]) -> dict[str, int]:
-    """The handled contacts by hand, each with its handle time in µs: plain Python over the
-    rows, with the local month read by ``astimezone``."""
+def _expected(rows: list[dict[str, Any]]) -> dict[str, int | None]:
+    """The handled contacts by hand, each with its handle time in µs (None without talk_s):
+    plain Python over the rows, with the local month read by ``astimezone``."""
     out = {}
     for c in rows:
         queues = dict(SCOPE).get(c["channel"], ())
@@ -227,13 +231,17 @@ def _expected(rows: list[dict[str, Any]]) -> dict[str, int]:
             and c["direction"] == "inbound"
             and local.strftime("%Y-%m") == MONTH
             and c["answered_at"] is not None
-            and c["talk_s"] is not None
         ):
-            out[c["contact_id"]] = round((c["talk_s"] + c["hold_s"] + c["acw_s"]) * 1_000_000)
+            talk = c["talk_s"]
+            out[c["contact_id"]] = (
+                None if talk is None else round((talk + c["hold_s"] + c["acw_s"]) * 1_000_000)
+            )
     return out
 
 
-def test_handled_contacts_are_the_aht_sample_on_generated_data(workspace: Any) -> None:
+def test_handled_contacts_and_handle_time_are_the_kpis_on_generated_data(
+    workspace: Any,
+) -> None:
     rows = _generated(seed=20270301, n=3000)
     expected = _expected(rows)
     # the data holds every case the scope decides: boundaries, chats in voice queues, …
@@ -244,11 +252,14 @@ def test_handled_contacts_are_the_aht_sample_on_generated_data(workspace: Any) -
     assert ("voice", "members", "outbound") in kinds
     assert any(c["answered_at"] is None for c in rows)
     assert any(c["queue"] == "billing-mail" and c["contact_id"] in expected for c in rows)
+    timed = [us for us in expected.values() if us is not None]
+    assert 0 < len(timed) < len(expected)  # some handled contacts come without talk time
 
     source = workspace({"contacts": rows})
     volumes = measure_volumes(source, MONTH, ZONE, scope=SCOPE)
+    assert volumes.handled_contacts == _kpi(source, "transfer_rate").sample == len(expected)
     aht = _kpi(source, "aht")
-    assert volumes.handled_contacts == aht.sample == len(expected)
+    assert aht.sample == len(timed)
     # the exact sum of distinct millisecond times: the same contacts, not only as many
-    assert volumes.handle_seconds == D(sum(expected.values())) / D(1_000_000)
-    assert aht.value == pytest.approx(float(volumes.handle_seconds) / len(expected), rel=1e-12)
+    assert volumes.handle_seconds == D(sum(timed)) / D(1_000_000)
+    assert aht.value == pytest.approx(float(volumes.handle_seconds) / len(timed), rel=1e-12)

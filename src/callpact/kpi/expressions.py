@@ -295,8 +295,8 @@ def flag_exclusions(t: ir.Table, definition: KpiDefinition, data: ExclusionData)
 
 def handle_us(t: ir.Table) -> ir.IntegerValue:
     """A contact's handle time, talk + hold + after-call work, in whole microseconds (a null
-    hold or after-call work is 0). Null where ``talk_s`` is: AHT samples, and settlement bills
-    as handled, the answered contacts where it is not."""
+    hold or after-call work is 0). Null where ``talk_s`` is: AHT's sample and settlement's
+    billed handle time take the answered contacts where it is not."""
     handle_s = t.talk_s + t.hold_s.fill_null(0.0) + t.acw_s.fill_null(0.0)
     return (handle_s * US).round().cast("int64")
 

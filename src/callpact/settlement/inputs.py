@@ -60,11 +60,13 @@ def measure_volumes(
     """The month's measured volumes, read from ``source`` (a data source's Parquet tables) by
     the KPI engine's own expressions, so that a fee counts the contacts the KPIs count.
 
-    * Handled contacts and handle time: the contacts an AHT KPI over ``scope`` samples, before
-      any exclusion or hours (:func:`callpact.kpi.expressions.contact_frame`: inbound, offered
-      in the local month, a ``(channel, queues)`` pair of the scope with ``None`` queues for
-      every queue of the channel and ``()`` for none, and answered with a ``talk_s``), and the
-      sum of their talk + hold + after-call work, added as whole microseconds like AHT's.
+    * Handled contacts: the answered contacts of ``scope``, before any exclusion or hours
+      (:func:`callpact.kpi.expressions.contact_frame`: inbound, offered in the local month, a
+      ``(channel, queues)`` pair of the scope with ``None`` queues for every queue of the
+      channel and ``()`` for none): a transfer-rate KPI's sample. Handle time: talk + hold +
+      after-call work of those with a ``talk_s``, added as whole microseconds: an AHT KPI's
+      numerator. An answered contact without ``talk_s`` was handled (billed per contact) but
+      its handle time is unknown (not billed per minute), as AHT leaves it out.
     * Productive time: agent states ``available``, ``busy``, ``hold`` and ``acw`` (occupancy's
       staffed time) clipped to the month, in whole microseconds.
 
@@ -85,9 +87,11 @@ def measure_volumes(
         handled = KpiDefinition("handled_contacts", "aht", scope=tuple(scope))
         frame = kx.contact_frame(computation.table("contacts"), handled, span)
         # AHT's value per contact (expressions.contact_measures): null unless answered with a
-        # talk_s, so the count is AHT's sample and the sum its numerator, in integers
+        # talk_s, so the sum is AHT's numerator, in integers
         handle = ibis.ifelse(frame.answered, kx.handle_us(frame), ibis.null("int64"))
-        contacts = frame.aggregate(handled=handle.count(), handle_us=handle.sum().fill_null(0))
+        contacts = frame.aggregate(
+            handled=frame.answered.sum().fill_null(0), handle_us=handle.sum().fill_null(0)
+        )
         states = computation.table("agent_states")
         s = states.filter(states.state.isin(list(WORKING_STATES)))
         s = s.select(a=kx.epoch_us(s, "started_at"), b=kx.epoch_us(s, "ended_at"))
