@@ -1,5 +1,6 @@
 # ruff: noqa: E501  (CSV fixtures and CLI argument lists read best on one line)
-"""Every tier shape, cap and rule read from the annex's own YAML shape, then settled by hand.
+"""Every tier shape, cap and rule read from an annex (through the contract loader), then settled
+by hand.
 
 The annex below: fee per contact (2.50 × 10,000 handled = 25,000), a fixed at-risk pool of
 1,000 and bonus pool of 350, rounding to whole units half-even, no cure clause, chronic breach
@@ -18,19 +19,23 @@ from datetime import date
 from decimal import Decimal as D  # noqa: N817 (hand-worked amounts read better short)
 from pathlib import Path
 
-from ruamel.yaml import YAML
+import pytest
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
-from callpact.settlement.from_contract import terms_from_annex
+from callpact.contracts import load_contract_text
+from callpact.contracts.model import ContractVersion
+from callpact.settlement.from_contract import terms_from_version
 from callpact.settlement.ledger import MonthInput, MonthSettlement, settle_months
 from callpact.settlement.months import add_months
 from callpact.settlement.rules import KpiOutcome, KpiStatus
-from callpact.settlement.terms import Volumes
+from callpact.settlement.terms import SettlementTerms, Volumes
 
 ANNEX = """
 contract:
   id: shapes
+  client: Acme
+  vendor: Contact Co
   currency: EUR
   time_zone: Europe/Paris
   term: {start: 2027-01-01, end: 2027-12-31}
@@ -39,10 +44,14 @@ contract:
   bonus_pool: {amount: 350}
   rounding: {unit: 1, mode: half_even}
   termination:
-    chronic_breach: {months_in_window: [2, 3], notice_days: 60}
+    chronic_breach: {or_months_in_window: [2, 3], notice_days: 60}
+scope:
+  channels:
+    - {channel: voice, queues: [members]}
 kpis:
   - id: sl
     metric: service_level
+    params: {threshold_s: 20}
     target: 0.80
     weight: 0.5
     penalties: [{below: 0.80, credit: 0.10, linear_to: {value: 0.60, credit: 0.90}}]
@@ -58,8 +67,18 @@ kpis:
 """
 
 
+def _version() -> ContractVersion:
+    contract, found = load_contract_text(ANNEX)
+    assert contract is not None, [d.format() for d in found]
+    return contract.first
+
+
+def _terms() -> SettlementTerms:
+    return terms_from_version(_version())
+
+
 def _settle(values: list[tuple[str, str]]) -> list[MonthSettlement]:
-    contract = terms_from_annex(YAML(typ="safe").load(ANNEX))
+    contract = _terms()
     months = []
     for i, (sl, aht) in enumerate(values):
         outcomes = {}
@@ -117,6 +136,23 @@ def test_chronic_in_window_rule_from_the_annex() -> None:
     assert (right.kpi_id, right.rule) == ("sl", "2 of the last 3 months missed")
     assert right.notice_from == date(2027, 4, 1)
     assert right.earliest_effective == date(2027, 5, 31)  # 1 April + 60 days
+
+
+def test_a_tier_settlement_cannot_read_names_kpi_and_field() -> None:
+    # The loader refuses a linear tier that ends at its own threshold (CP010); a version built
+    # around it (here: copied with the tier changed) reaches settlement, which says where.
+    version = _version()
+    sl = version.kpi("sl")
+    tier = sl.penalties[0]
+    assert tier.linear_to is not None
+    flat = tier.model_copy(
+        update={"linear_to": tier.linear_to.model_copy(update={"value": tier.below})}
+    )
+    broken = version.model_copy(
+        update={"kpis": (sl.model_copy(update={"penalties": (flat,)}), *version.kpis[1:])}
+    )
+    with pytest.raises(ValueError, match=r"^kpis\[sl\]\.penalties\[0\]: a linear tier's end"):
+        terms_from_version(broken)
 
 
 CONTACTS = """contact_id,channel,direction,queue,offered_at,answered_at,ended_at,talk_s,hold_s,acw_s,agent_id,customer_id,transferred,disposition

@@ -26,7 +26,7 @@ from callpact import __version__
 from callpact.contracts import Contract, ContractVersion
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.settlement.cure import CureDecision
-from callpact.settlement.from_contract import terms_from_annex
+from callpact.settlement.from_contract import terms_from_version
 from callpact.settlement.incidents import Incident, assess_incidents
 from callpact.settlement.inputs import (
     month_bounds_utc,
@@ -113,11 +113,11 @@ class AnnexContract:
         return self.contract.version_for_month(month)
 
     def annex_on(self, month: str) -> dict[str, Any]:
-        """The governing version in the annex's own shape (what settlement's terms read)."""
+        """The governing version in the annex's own shape (what its fingerprint hashes)."""
         return self.version_on(month).model_dump(mode="python", exclude_none=True)
 
     def terms_on(self, month: str) -> SettlementTerms:
-        return _settlement_terms(self.version_on(month))
+        return terms_from_version(self.version_on(month))
 
     def fingerprint_on(self, month: str) -> str:
         """The governing version's terms, canonical: layout and comments of the file do not
@@ -132,14 +132,8 @@ class AnnexContract:
         effective on or before it; before the contract's start, the first)."""
         version = self.contract.version_on(max(day, self.contract.first.effective_from))
         if version.effective_from not in self._incident_terms:
-            self._incident_terms[version.effective_from] = _settlement_terms(version).incidents
+            self._incident_terms[version.effective_from] = terms_from_version(version).incidents
         return self._incident_terms[version.effective_from]
-
-
-def _settlement_terms(version: ContractVersion) -> SettlementTerms:
-    """A version's settlement terms, labelled with the date it takes effect."""
-    annex = version.model_dump(mode="python", exclude_none=True)
-    return terms_from_annex(annex, version=version.effective_from.isoformat())
 
 
 @dataclass
