@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from callpact.contracts import ContractVersion, load_contract_text
+from callpact.kpi.definitions import definitions_from_version
 from callpact.settlement.feasibility import (
     chance_excluded_share,
     feasibility_warnings,
@@ -36,30 +38,46 @@ def textbook_agents(load: float, aht_s: float, target: float, threshold_s: float
     return n
 
 
-def annex(fee: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "contract": {
-            "id": "t",
-            "time_zone": "America/Chicago",
-            "fee": fee or {"model": "fixed_monthly", "amount": 60000},
-        },
-        "scope": {
-            "channels": [
-                {"channel": "voice", "queues": ["q1", "q2"]},
-                {"channel": "chat", "queues": ["chat"]},
-            ]
-        },
-        "kpis": [
-            {
-                "id": "sl-voice",
-                "metric": "service_level",
-                "params": {"threshold_s": 20},
-                "scope": {"channels": ["voice"]},
-                "target": 0.80,
-            },
-            {"id": "aht", "metric": "aht", "target": {"at_most": 420}},
-        ],
-    }
+ANNEX = """\
+contract:
+  id: t
+  client: Acme
+  vendor: Contact Co
+  currency: USD
+  time_zone: America/Chicago
+  term: {start: 2027-01-01, end: 2027-12-31}
+  fee: FEE
+scope:
+  channels:
+    - {channel: voice, queues: [q1, q2]}
+    - {channel: chat, queues: [chat]}
+kpis:
+  - id: sl-voice
+    metric: service_level
+    params: {threshold_s: 20}
+    scope: {channels: [voice]}
+    target: 0.80
+    exclusions: EXCLUSIONS
+  - id: aht
+    metric: aht
+    target: {at_most: 420}
+"""
+
+
+def version(text: str) -> ContractVersion:
+    contract, found = load_contract_text(text)
+    assert contract is not None, [d.format() for d in found]
+    return contract.first
+
+
+def annex_text(fee: str = "{model: fixed_monthly, amount: 60000}", exclusions: str = "[]") -> str:
+    return ANNEX.replace("FEE", fee).replace("EXCLUSIONS", exclusions)
+
+
+def annex(
+    fee: str = "{model: fixed_monthly, amount: 60000}", exclusions: str = "[]"
+) -> ContractVersion:
+    return version(annex_text(fee, exclusions))
 
 
 def forecast(start: str = "2027-01-04T09:00:00-06:00", scale: int = 1) -> list[dict[str, Any]]:
@@ -87,6 +105,34 @@ def test_kpi_scope_pools_the_voice_queues_only() -> None:
     assert kpi.queues == frozenset({"q1", "q2"})
     (interval,) = pooled_intervals(forecast(), kpi.queues)
     assert (interval.calls, interval.aht_s, interval.seconds) == (100, 180, 1800)
+
+
+def test_staffing_covers_the_queues_the_kpi_engine_measures() -> None:
+    # One reading of a KPI's queues: by channel only (the contract's voice queues), by a queue
+    # list (q2 and chat, across both channels), and unscoped (every queue of the contract; the
+    # forecast's "other" queue is outside it, so no KPI is staffed for it).
+    more_kpis = (
+        "  - {id: sl-queues, metric: service_level, params: {threshold_s: 20},"
+        " scope: {queues: [q2, chat]}, target: 0.80}\n"
+        "  - {id: sl-all, metric: service_level, params: {threshold_s: 20}, target: 0.80}\n"
+    )
+    terms = version(annex_text() + more_kpis)
+    by_hand = {
+        "sl-voice": frozenset({"q1", "q2"}),
+        "sl-queues": frozenset({"q2", "chat"}),
+        "sl-all": frozenset({"q1", "q2", "chat"}),
+    }
+    staffed = {kpi.kpi_id: kpi.queues for kpi in service_level_kpis(terms)}
+    _, definitions = definitions_from_version(terms)
+    measured = {
+        d.kpi_id: frozenset(q for _, queues in d.scope for q in queues or ())
+        for d in definitions
+        if d.metric == "service_level"
+    }
+    assert staffed == measured == by_hand
+    rows = [*forecast(), {**forecast()[0], "queue": "other", "offered": 7}]
+    pooled = {k: pooled_intervals(rows, staffed[k])[0].calls for k in by_hand}
+    assert pooled == {"sl-voice": 100, "sl-queues": 1040, "sl-all": 1100}
 
 
 def test_scheduled_agents_average_over_the_interval() -> None:
@@ -144,19 +190,17 @@ def test_a_short_interval_in_a_month_that_holds() -> None:
     [
         # needed: the voice agents for half an hour, plus the chat queue's handling time,
         # 1,000 × 360 s = 100 h; a fixed 60,000 at 30 an hour buys 2,000 h
-        ({"model": "fixed_monthly", "amount": 60000}, "30", False),
-        ({"model": "fixed_monthly", "amount": 3000}, "30", True),  # 100 h < 100 h + voice
+        ("{model: fixed_monthly, amount: 60000}", "30", False),
+        ("{model: fixed_monthly, amount: 3000}", "30", True),  # 100 h < 100 h + voice
         # per contact: 1,100 forecast contacts × 5 = 5,500 → 183 h ≥ 107 h
-        ({"model": "per_contact", "amount": 5}, "30", False),
+        ("{model: per_contact, amount: 5}", "30", False),
         # per minute: (100 × 180 + 1,000 × 360) / 60 = 6,300 min × 0.40 = 2,520 → 84 h
-        ({"model": "per_minute", "amount": 0.40}, "30", True),
+        ("{model: per_minute, amount: 0.40}", "30", True),
         # paid by the productive hour: never too low by this test
-        ({"model": "per_productive_hour", "amount": 1}, "30", False),
+        ("{model: per_productive_hour, amount: 1}", "30", False),
     ],
 )
-def test_price_against_the_productive_hours_needed(
-    fee: dict[str, Any], cost: str, warns: bool
-) -> None:
+def test_price_against_the_productive_hours_needed(fee: str, cost: str, warns: bool) -> None:
     found = feasibility_warnings(annex(fee), forecast(), [], cost_per_productive_hour=D(cost))
     assert [w.code for w in found] == (["FEA003"] if warns else [])
     if warns:
@@ -184,8 +228,7 @@ def test_chance_exclusion_matches_a_term_by_term_sum(means: list[float], toleran
 
 
 def test_small_queue_intervals_make_the_volume_clause_a_lottery() -> None:
-    terms = annex()
-    terms["kpis"][0]["exclusions"] = [{"volume_above_forecast": 0.15}]
+    terms = annex(exclusions="[{volume_above_forecast: 0.15}]")
     # Ten contacts per queue and interval: chance alone takes about a third above +15 %.
     rows = [
         {"queue": q, "interval_start": f"2027-01-04T{h:02d}:00:00-06:00", "interval_minutes": 30,

@@ -1,14 +1,16 @@
 """Staffing feasibility of a contract: can the staffing on record meet the service-level targets,
 and does the price pay for the productive hours the forecast volume needs?
 
-Pure: the caller reads the annex, the ``forecast`` rows and the ``schedules`` rows (interchange
-columns) and passes them in; the answer is a list of warnings (:class:`Diagnostic`).
+Pure: the caller reads the contract version (:class:`ContractVersion`), the ``forecast`` rows
+and the ``schedules`` rows (interchange columns) and passes them in; the answer is a list of
+warnings (:class:`Diagnostic`).
 
 How it reads the inputs (see docs/settlement.md, "Staffing feasibility"):
 
-* A **service-level KPI** (metric ``service_level``) covers the forecast queues of its scope:
-  its own ``scope.queues``, else the queues of the contract's scope entries whose channel is in
-  its ``scope.channels``, else every queue. Its queues are pooled per interval: the calls add
+* A **service-level KPI** (metric ``service_level``) covers the forecast queues the KPI engine
+  measures it on (:func:`definitions_from_version`'s ``scope``: the contract's queues of the
+  KPI's channels, narrowed to its ``scope.queues`` when it lists some), so staffing is judged on
+  the same contacts the KPI is settled on. Its queues are pooled per interval: the calls add
   up, the AHT is their call-weighted mean (agents are taken to serve all of them).
 * **Agents needed** in an interval: the smallest staffing meeting the KPI's target within its
   ``threshold_s`` (Erlang C; Erlang A when a customer patience is given).
@@ -38,7 +40,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callpact.contracts.model import ContractVersion, Fee, Scope
 from callpact.diagnostics import Diagnostic, Severity
+from callpact.kpi.definitions import KpiDefinition, definitions_from_version
 from callpact.staffing.erlang import StaffingInputError, staff_interval, staffing_figures
 
 WORK_ACTIVITIES = frozenset({"work"})
@@ -64,18 +68,6 @@ class Interval:
     aht_s: float
 
 
-def _get(data: Any, key: str, default: Any = None) -> Any:
-    if isinstance(data, Mapping):
-        return data.get(key, default)
-    return getattr(data, key, default)
-
-
-def _as_mapping(annex: Any) -> Any:
-    # The typed contract model (pydantic) dumps to the annex's own shape.
-    dump = getattr(annex, "model_dump", None)
-    return dump(mode="python") if callable(dump) else annex
-
-
 def _instant(value: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
@@ -86,47 +78,37 @@ def _instant(value: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
-def service_level_kpis(annex: Any) -> list[ServiceLevelKpi]:
-    """The annex's service-level KPIs with the forecast queues each covers."""
-    annex = _as_mapping(annex)
-    by_channel = _queues_by_channel(annex)
+def kpi_queues(definition: KpiDefinition, scope: Scope) -> frozenset[str] | None:
+    """The forecast queues a KPI covers, read off the KPI engine's scope (the contacts the KPI
+    is measured on): each ``(channel, queues)`` pair's queues, a channel without a queue list
+    standing for all of the contract's queues of that channel; None (every queue) for an empty
+    scope. The forecast names queues only, so a queue name is matched whatever its channel."""
+    if not definition.scope:
+        return None
+    queues: set[str] = set()
+    for channel, listed in definition.scope:
+        queues.update(listed if listed is not None else scope.queues_of(channel))
+    return frozenset(queues)
+
+
+def service_level_kpis(version: ContractVersion) -> list[ServiceLevelKpi]:
+    """The version's service-level KPIs with the forecast queues each covers."""
+    _, definitions = definitions_from_version(version)
     out = []
-    for kpi in _get(annex, "kpis") or []:
-        if str(_get(kpi, "metric")) != "service_level":
+    for definition in definitions:
+        if definition.metric != "service_level":
             continue
-        target = _get(kpi, "target")
-        if isinstance(target, Mapping) or hasattr(target, "at_least"):
-            target = _get(target, "at_least")
-        threshold = _get(_get(kpi, "params") or {}, "threshold_s")
-        if target is None or threshold is None:
-            continue  # the contract linter reports a service level without target or threshold
+        if definition.target is None or definition.direction != "at_least":
+            continue  # only a floor on the service level asks for staff
         out.append(
             ServiceLevelKpi(
-                str(_get(kpi, "id")), float(target), float(threshold), kpi_queues(kpi, by_channel)
+                definition.kpi_id,
+                float(definition.target),
+                float(definition.param("threshold_s")),
+                kpi_queues(definition, version.scope),
             )
         )
     return out
-
-
-def _queues_by_channel(annex: Any) -> dict[str, set[str]]:
-    by_channel: dict[str, set[str]] = {}
-    for entry in _get(_get(annex, "scope") or {}, "channels") or []:
-        channel = str(_get(entry, "channel"))
-        by_channel.setdefault(channel, set()).update(str(q) for q in _get(entry, "queues") or [])
-    return by_channel
-
-
-def kpi_queues(kpi: Any, by_channel: Mapping[str, set[str]]) -> frozenset[str] | None:
-    """The forecast queues a KPI covers: its own, else its channels' (None: every queue)."""
-    scope = _get(kpi, "scope") or {}
-    if _get(scope, "queues"):
-        return frozenset(str(q) for q in _get(scope, "queues"))
-    if _get(scope, "channels"):
-        queues: set[str] = set()
-        for channel in _get(scope, "channels"):
-            queues |= by_channel.get(str(channel), set())
-        return frozenset(queues)
-    return None
 
 
 #: Above this share of contacts excluded by chance alone, the volume clause is worth a question.
@@ -152,22 +134,21 @@ def chance_excluded_share(forecast: Sequence[float], tolerance: float) -> float:
 
 
 def volume_clause_warnings(
-    annex: Any,
+    version: ContractVersion,
     forecast_rows: Sequence[Mapping[str, Any]],
     warn: Callable[[str, str, str, str], None],
 ) -> None:
     """``FEA005``: a ``volume_above_forecast`` tolerance that randomness alone trips often,
     because the forecast volume per queue and interval is small (the clause is judged there)."""
-    annex = _as_mapping(annex)
-    by_channel = _queues_by_channel(annex)
-    for kpi in _get(annex, "kpis") or []:
+    _, definitions = definitions_from_version(version)
+    for definition in definitions:
         tolerance = None
-        for exclusion in _get(kpi, "exclusions") or []:
-            if isinstance(exclusion, Mapping) and "volume_above_forecast" in exclusion:
-                tolerance = float(exclusion["volume_above_forecast"])
+        for exclusion in definition.exclusions:
+            if exclusion.kind == "volume_above_forecast":
+                tolerance = exclusion.tolerance
         if tolerance is None:
             continue
-        queues = kpi_queues(kpi, by_channel)
+        queues = kpi_queues(definition, version.scope)
         forecast = [
             float(row["offered"])
             for row in forecast_rows
@@ -175,7 +156,7 @@ def volume_clause_warnings(
         ]
         share = chance_excluded_share(forecast, tolerance)
         if share >= CHANCE_EXCLUSION_WARNING and forecast:
-            kpi_id = str(_get(kpi, "id"))
+            kpi_id = definition.kpi_id
             mean = sum(forecast) / len(forecast)
             warn(
                 "FEA005",
@@ -237,19 +218,13 @@ def _month(moment: datetime, zone: ZoneInfo) -> str:
     return f"{local.year:04d}-{local.month:02d}"
 
 
-def _fee_for(annex: Any, calls: float, handle_s: float) -> Decimal | None:
-    fee = _get(_get(annex, "contract") or {}, "fee") or {}
-    model = str(_get(fee, "model"))
-    rate = _get(fee, "amount", _get(fee, "rate"))
-    if rate is None:
-        return None
-    amount = Decimal(str(rate))
-    if model == "fixed_monthly":
-        return amount
-    if model == "per_contact":
-        return amount * Decimal(repr(calls))
-    if model == "per_minute":
-        return amount * Decimal(repr(handle_s)) / 60
+def _fee_for(fee: Fee, calls: float, handle_s: float) -> Decimal | None:
+    if fee.model == "fixed_monthly":
+        return fee.amount
+    if fee.model == "per_contact":
+        return fee.amount * Decimal(repr(calls))
+    if fee.model == "per_minute":
+        return fee.amount * Decimal(repr(handle_s)) / 60
     return None  # per productive hour: every hour worked is paid
 
 
@@ -267,7 +242,7 @@ def _needed(kpi: ServiceLevelKpi, interval: Interval, patience_s: float | None) 
 
 
 def feasibility_warnings(
-    annex: Any,
+    version: ContractVersion,
     forecast_rows: Sequence[Mapping[str, Any]],
     schedule_rows: Sequence[Mapping[str, Any]],
     *,
@@ -279,13 +254,12 @@ def feasibility_warnings(
     """Warnings when a service-level target is out of reach with the staffing on record, or
     the price pays for fewer productive hours than the forecast needs (see the module doc).
 
-    ``annex``: the annex mapping (or the typed contract, dumped to that shape);
+    ``version``: the contract version governing the forecast;
     ``forecast_rows``/``schedule_rows``: interchange ``forecast`` and ``schedules`` rows;
     ``source``/``kpi_lines``: where to point the warnings (the contract file, a KPI's line).
     """
-    annex = _as_mapping(annex)
     lines = kpi_lines or {}
-    zone = ZoneInfo(str(_get(_get(annex, "contract") or {}, "time_zone") or "UTC"))
+    zone = version.contract.zone
     out: list[Diagnostic] = []
 
     def warn(code: str, message: str, hint: str, kpi_id: str = "") -> None:
@@ -293,7 +267,7 @@ def feasibility_warnings(
         line = lines.get(kpi_id, 0) if kpi_id else lines.get("contract.fee", 0)
         out.append(Diagnostic(source, line, 0, Severity.WARNING, code, message, hint, field))
 
-    kpis = service_level_kpis(annex)
+    kpis = service_level_kpis(version)
     # month → interval start → {kpi_id: agents needed}, for the price check
     needed_by_interval: dict[datetime, dict[str, int]] = {}
     interval_seconds: dict[datetime, float] = {}
@@ -370,10 +344,10 @@ def feasibility_warnings(
                     kpi.kpi_id,
                 )
 
-    volume_clause_warnings(annex, forecast_rows, warn)
+    volume_clause_warnings(version, forecast_rows, warn)
     if cost_per_productive_hour is not None and cost_per_productive_hour > 0:
         _price_check(
-            annex,
+            version.contract.fee,
             forecast_rows=forecast_rows,
             kpis=kpis,
             needed_by_interval=needed_by_interval,
@@ -386,7 +360,7 @@ def feasibility_warnings(
 
 
 def _price_check(
-    annex: Any,
+    fee_terms: Fee,
     *,
     forecast_rows: Sequence[Mapping[str, Any]],
     kpis: Sequence[ServiceLevelKpi],
@@ -418,7 +392,7 @@ def _price_check(
             hours[month] = hours.get(month, 0.0) + work_s / 3600
     for month, needed in sorted(hours.items()):
         calls, handle_s = volume.get(month, [0.0, 0.0])
-        fee = _fee_for(annex, calls, handle_s)
+        fee = _fee_for(fee_terms, calls, handle_s)
         if fee is None:
             continue
         affordable = float(fee / cost)
