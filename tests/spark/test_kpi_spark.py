@@ -125,3 +125,20 @@ def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
         assert any(r.excluded for r in duck.results) or by == "day"
         if queues:
             assert len({r.queue for r in duck.results}) > 1
+
+
+def test_settlement_volumes_on_spark_are_duckdbs(spark: Any, tmp_path: Path) -> None:
+    """A fee's measured volumes run through the same expressions on Spark: the same handled
+    contacts, handle time and productive time to the microsecond."""
+    from callpact.settlement.inputs import measure_volumes
+
+    source = write_tables(boundary_program(seed=29, n_contacts=300), tmp_path / "data")
+    scope = [(channel, queues) for channel, queues in BOTH]
+    duck = measure_volumes(source, "2027-11", "America/Chicago", scope=scope)
+    on_spark = measure_volumes(
+        source, "2027-11", "America/Chicago", scope=scope, engine=SparkBackend(spark)
+    )
+    assert on_spark == duck
+    assert duck.handled_contacts > 0
+    assert duck.handle_seconds > 0
+    assert duck.productive_seconds > 0
