@@ -203,3 +203,49 @@ def test_fee_per_productive_hour_from_measured_volumes(tmp_path: Path) -> None:
 
 
 _register()
+
+
+def test_notice_periods_read_zero_days_as_set() -> None:
+    # chronic breach's own notice, else the for-convenience notice, else 30 days; a notice of
+    # 0 days is a right that takes effect at once, not an unset one
+    for chronic, convenience, expected in (
+        (0, 90, 0),
+        (None, 0, 0),
+        (None, 90, 90),
+        (None, None, 30),
+    ):
+        annex = ANNEX.replace(
+            "notice_days: 60", "" if chronic is None else f"notice_days: {chronic}"
+        )
+        if convenience is not None:
+            annex = annex.replace(
+                "  termination:\n",
+                f"  termination:\n    for_convenience_notice_days: {convenience}\n",
+            )
+        contract, found = load_contract_text(annex)
+        assert contract is not None, [d.format() for d in found]
+        terms = terms_from_version(contract.first)
+        assert terms.chronic is not None
+        assert terms.chronic.notice_days == expected, (chronic, convenience)
+
+
+def test_settlement_holidays_are_the_contract_calendars() -> None:
+    # us-federal from the contracts' own calendar: Juneteenth from 2021 on, observed days
+    annex = ANNEX.replace(
+        "scope:\n",
+        "scope:\n"
+        "  hours:\n"
+        "    line:\n"
+        "      calendar: ['mon-fri 08:00-20:00']\n"
+        "      holidays: [us-federal, 2027-08-15]\n",
+    ).replace(
+        "{channel: voice, queues: [members]}", "{channel: voice, queues: [members], hours: line}"
+    )
+    contract, found = load_contract_text(annex)
+    assert contract is not None, [d.format() for d in found]
+    terms = terms_from_version(contract.first)
+    assert date(2027, 6, 18) in terms.holidays  # 19 June 2027 is a Saturday: observed Friday
+    assert date(2027, 7, 5) in terms.holidays  # 4 July 2027 is a Sunday: observed Monday
+    assert date(2027, 8, 15) in terms.holidays
+    assert date(2028, 12, 25) in terms.holidays  # a year past the term's end: deadlines
+    assert date(2029, 1, 1) not in terms.holidays

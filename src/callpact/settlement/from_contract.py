@@ -18,10 +18,10 @@ linear tier ending at its own threshold) raises ``ValueError`` naming the KPI an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from callpact.contracts.hours import holiday_dates
 from callpact.contracts.model import ContractVersion, KpiSpec, PenaltyTier, RewardTier
 from callpact.contracts.model import Pool as PoolSpec
 from callpact.settlement.money import Rounding
@@ -87,6 +87,11 @@ def kpi_terms(spec: KpiSpec) -> KpiTerms:
     )
 
 
+def _first_set(*days: int | None) -> int:
+    """The first notice period the annex sets: 0 days is set (an immediate right)."""
+    return next(d for d in days if d is not None)
+
+
 def _or_zero(amount: Decimal | None) -> Decimal:
     return amount if amount is not None else Decimal(0)
 
@@ -97,23 +102,6 @@ def _pool(spec: PoolSpec | None) -> Pool:
     if spec.share_of_fee is not None:
         return Pool(share_of_fee=spec.share_of_fee)
     return Pool(amount=spec.amount)
-
-
-def holiday_dates(names: Iterable[str], years: Iterable[int]) -> frozenset[date]:
-    """The holidays a contract's hours name (``us-federal`` or ISO dates)."""
-    from callpact.data.synth.calendar import us_federal_holidays
-
-    out: set[date] = set()
-    wanted = list(years)
-    for name in names:
-        if name == "us-federal":
-            out |= us_federal_holidays(wanted)
-        else:
-            try:
-                out.add(date.fromisoformat(str(name)))
-            except ValueError as error:
-                raise ValueError(f"unknown holiday calendar {name!r}") from error
-    return frozenset(out)
 
 
 def terms_from_version(version: ContractVersion) -> SettlementTerms:
@@ -134,8 +122,9 @@ def terms_from_version(version: ContractVersion) -> SettlementTerms:
         chronic = ChronicRule(
             consecutive_months=chronic_spec.consecutive_months,
             in_window=chronic_spec.or_months_in_window,
-            # A notice of 0 days reads as unset, as the annex has always been read.
-            notice_days=chronic_spec.notice_days or termination.for_convenience_notice_days or 30,
+            notice_days=_first_set(
+                chronic_spec.notice_days, termination.for_convenience_notice_days, 30
+            ),
         )
     incidents = None
     if version.incidents is not None:
@@ -147,13 +136,9 @@ def terms_from_version(version: ContractVersion) -> SettlementTerms:
             version=label,
         )
     term = contract.term
-    years = range(term.start.year, (term.end.year if term.end is not None else 2100) + 2)
-    holidays = {
-        # holiday_dates reads a set's name or an ISO date
-        name.isoformat() if isinstance(name, date) else name
-        for hours in version.scope.hours.values()
-        for name in hours.holidays
-    }
+    # incident deadlines count business days up to a year past the term's end
+    last_year = (term.end.year if term.end is not None else 2100) + 1
+    holidays = {name for hours in version.scope.hours.values() for name in hours.holidays}
     return SettlementTerms(
         contract_id=contract.id,
         version=label,
@@ -167,5 +152,7 @@ def terms_from_version(version: ContractVersion) -> SettlementTerms:
         cure=cure,
         chronic=chronic,
         incidents=incidents,
-        holidays=holiday_dates(sorted(holidays), years) if holidays else frozenset(),
+        holidays=holiday_dates(
+            sorted(holidays, key=str), date(term.start.year, 1, 1), date(last_year, 12, 31)
+        ),
     )

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from callpact.contracts import hours as contract_hours
+
 INTERVAL_MINUTES = 30
 INTERVAL_US = INTERVAL_MINUTES * 60 * 1_000_000
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -47,43 +49,10 @@ def parse_calendar(rules: Iterable[str]) -> tuple[tuple[int, int, int], ...]:
     return tuple((d, o, c) for d, (o, c) in sorted(out.items()))
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
-    first = date(year, month, 1)
-    offset = (weekday - first.weekday()) % 7
-    if n > 0:
-        return first + timedelta(days=offset + 7 * (n - 1))
-    # last such weekday of the month
-    following = date(year + (month == 12), month % 12 + 1, 1)
-    back = (following.weekday() - weekday - 1) % 7 + 1
-    return following - timedelta(days=back)
-
-
-def _observed(day: date) -> date:
-    if day.weekday() == 5:
-        return day - timedelta(days=1)
-    if day.weekday() == 6:
-        return day + timedelta(days=1)
-    return day
-
-
 def us_federal_holidays(years: Iterable[int]) -> frozenset[date]:
-    """US federal holidays (observed dates) of the given years."""
-    days: set[date] = set()
-    for y in years:
-        days |= {
-            _observed(date(y, 1, 1)),
-            _nth_weekday(y, 1, 0, 3),  # Martin Luther King Jr. Day
-            _nth_weekday(y, 2, 0, 3),  # Washington's Birthday
-            _nth_weekday(y, 5, 0, -1),  # Memorial Day
-            _observed(date(y, 6, 19)),
-            _observed(date(y, 7, 4)),
-            _nth_weekday(y, 9, 0, 1),  # Labor Day
-            _nth_weekday(y, 10, 0, 2),  # Columbus Day
-            _observed(date(y, 11, 11)),
-            _nth_weekday(y, 11, 3, 4),  # Thanksgiving
-            _observed(date(y, 12, 25)),
-        }
-    return frozenset(days)
+    """US federal holidays (observed dates) of the given years: the contracts' own calendar,
+    so generated programs close on the days the KPIs and settlement call holidays."""
+    return frozenset(day for year in years for day in contract_hours.us_federal_holidays(year))
 
 
 @dataclass(frozen=True, slots=True)
