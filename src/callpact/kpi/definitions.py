@@ -14,8 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from callpact.contracts.model import ContractVersion
 
 ParamValue = int | float | str | bool | Decimal
 Direction = Literal["at_least", "at_most"]
@@ -196,8 +199,10 @@ def _plain(value: Any) -> ParamValue:
     return str(value)
 
 
-def definitions_from_version(version: Any) -> tuple[Program, tuple[KpiDefinition, ...]]:
-    """Read a ``callpact.contracts.ContractVersion`` into engine definitions.
+def definitions_from_version(
+    version: ContractVersion,
+) -> tuple[Program, tuple[KpiDefinition, ...]]:
+    """Read a contract version into engine definitions.
 
     A KPI's scope narrows the contract's: its channels (default all of the contract's), each
     with the contract's queues for that channel intersected with the KPI's queues; hours only
@@ -210,8 +215,8 @@ def definitions_from_version(version: Any) -> tuple[Program, tuple[KpiDefinition
     for channel_scope in version.scope.channels:
         contract_channels.setdefault(str(channel_scope.channel), ())
         contract_channels[str(channel_scope.channel)] += tuple(channel_scope.queues)
-    training = getattr(version, "training", None)
-    exemption_days = int(getattr(training, "trainee_sla_exemption_days", 0) or 0)
+    training = version.training
+    exemption_days = (training.trainee_sla_exemption_days if training is not None else None) or 0
     out: list[KpiDefinition] = []
     for spec in version.kpis:
         kpi_scope = spec.scope
