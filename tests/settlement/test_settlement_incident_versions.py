@@ -14,6 +14,7 @@ import json
 from datetime import date
 from decimal import Decimal as D  # noqa: N817 (hand-worked amounts read better short)
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -95,3 +96,34 @@ def test_settle_charges_each_incident_on_its_own_version(case: Path) -> None:
     # the line charged on the earlier version says so; the month's own needs no note
     assert lines["o1"]["reason"].endswith("; terms of the version effective 2027-01-01")
     assert "terms of the version" not in lines["n1"]["reason"]
+
+
+def test_the_statement_fingerprints_every_version_it_read(case: Path) -> None:
+    """March settles on the amended version, but its history months and incident o1 read the
+    first version: a change there changes the statement's fingerprints, not only its amounts."""
+    from test_settlement_cli import CONTACTS
+
+    data = case / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text(CONTACTS, "utf-8")
+
+    def fingerprints() -> dict[str, Any]:
+        args = ["settle", str(case / "annex.yaml"), "--data", str(data), "--period", "2027-03"]
+        result = runner.invoke(app, [*args, *_files(case), "--format", "json"])
+        assert result.exit_code == 0, result.output
+        found: dict[str, Any] = json.loads(result.stdout)["fingerprints"]
+        return found
+
+    before = fingerprints()
+    assert sorted(before["contract_versions"]) == ["2027-01-01", "2027-03-01"]
+    assert before["contract_versions"]["2027-03-01"] == before["contract_version"]
+    annex = case / "annex.yaml"
+    text = annex.read_text("utf-8")
+    assert text.count("liability_per_unreported_case: 1000") == 1
+    old, new = "liability_per_unreported_case: 1000", "liability_per_unreported_case: 1500"
+    annex.write_text(text.replace(old, new), "utf-8")
+    after = fingerprints()
+    # the amendment's own terms are untouched (it sets 2,000); the first version's changed
+    assert after["contract_version"] == before["contract_version"]
+    assert after["contract_versions"]["2027-03-01"] == before["contract_versions"]["2027-03-01"]
+    assert after["contract_versions"]["2027-01-01"] != before["contract_versions"]["2027-01-01"]

@@ -61,6 +61,8 @@ class IncidentAssessment:
     status: ReportingStatus
     liability: Decimal
     reason: str
+    #: the contract version whose incident protocol judged it (its effective date)
+    terms_version: str = ""
 
 
 def parse_deadline(text: str | int) -> tuple[int, str]:
@@ -146,7 +148,7 @@ def assess_incidents(
         if protocol.version != terms.version:
             # detected under another version than the month's: say whose terms apply
             reason += f"; terms of the version effective {protocol.version or 'first'}"
-        out.append(IncidentAssessment(incident, due, status, amount, reason))
+        out.append(IncidentAssessment(incident, due, status, amount, reason, protocol.version))
     return out
 
 

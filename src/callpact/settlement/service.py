@@ -53,9 +53,16 @@ class ContractSource(Protocol):
 
     def fingerprint_on(self, month: str) -> str: ...
 
+    def fingerprint_of(self, version: str) -> str: ...
+
     def first_month(self) -> str: ...
 
     def incident_terms_on(self, day: date) -> IncidentTerms | None: ...
+
+
+def _fingerprint(version: ContractVersion) -> str:
+    """A version's terms in the annex's own shape, as canonical JSON, hashed."""
+    return canonical_sha256(version.model_dump(mode="python", exclude_none=True))
 
 
 def incident_terms_of(
@@ -112,17 +119,18 @@ class AnnexContract:
     def version_on(self, month: str) -> ContractVersion:
         return self.contract.version_for_month(month)
 
-    def annex_on(self, month: str) -> dict[str, Any]:
-        """The governing version in the annex's own shape (what its fingerprint hashes)."""
-        return self.version_on(month).model_dump(mode="python", exclude_none=True)
-
     def terms_on(self, month: str) -> SettlementTerms:
         return terms_from_version(self.version_on(month))
 
     def fingerprint_on(self, month: str) -> str:
         """The governing version's terms, canonical: layout and comments of the file do not
         count, any change of a term does."""
-        return canonical_sha256(self.annex_on(month))
+        return _fingerprint(self.version_on(month))
+
+    def fingerprint_of(self, version: str) -> str:
+        """The fingerprint of the version effective on ``version`` (YYYY-MM-DD)."""
+        (found,) = (v for v in self.contract.versions if v.effective_from.isoformat() == version)
+        return _fingerprint(found)
 
     def first_month(self) -> str:
         return self.contract.versions[0].effective_from.strftime("%Y-%m")
@@ -241,8 +249,12 @@ def settle_period(
         return SettleResult(None, [], replayed, problems)
 
     settlements = settle_months(months, decisions=decisions, incidents=assessed)
+    # every version whose terms the statement read: each replayed month's, and those the
+    # incidents were judged on (the version in force when each was detected)
+    used = {m.terms.version for m in months} | {a.terms_version for a in assessed}
     fingerprints = {
         "contract_version": contract.fingerprint_on(period),
+        "contract_versions": {v: contract.fingerprint_of(v) for v in sorted(used) if v},
         "tables": dict(sorted(inputs.table_fingerprints.items())),
         "inputs": fingerprints_inputs,
         "callpact_version": __version__,
