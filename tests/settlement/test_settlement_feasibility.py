@@ -201,7 +201,11 @@ def test_a_short_interval_in_a_month_that_holds() -> None:
     ],
 )
 def test_price_against_the_productive_hours_needed(fee: str, cost: str, warns: bool) -> None:
-    found = feasibility_warnings(annex(fee), forecast(), [], cost_per_productive_hour=D(cost))
+    # a queue the client keeps in house is in its forecast but no part of the vendor's price
+    kept = {"queue": "in-house", "interval_start": "2027-01-04T09:00:00-06:00",
+            "interval_minutes": 30, "offered": 50_000, "aht_s": 600}  # fmt: skip
+    rows = [*forecast(), kept]
+    found = feasibility_warnings(annex(fee), rows, [], cost_per_productive_hour=D(cost))
     assert [w.code for w in found] == (["FEA003"] if warns else [])
     if warns:
         needed_hours = textbook_agents(10.0, 180, 0.80, 20) * 0.5 + 100
