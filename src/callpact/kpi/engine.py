@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.backends.duckdb  # the default backend: loaded with the engine, not by its first query
@@ -46,6 +46,9 @@ from callpact.kpi.localtime import (
 )
 from callpact.kpi.row_groups import customer_ranges, row_group_spans
 from callpact.kpi.stats import t_interval, wilson_interval
+
+if TYPE_CHECKING:
+    from callpact.contracts.model import ContractVersion
 
 BackendName = Literal["duckdb", "spark"]
 ByOption = Literal["period", "week", "day", "interval"]
@@ -851,7 +854,7 @@ def compute(
 
 
 def compute_scorecard(
-    version: Any,
+    version: ContractVersion,
     source: Any,
     month: str,
     *,
