@@ -375,3 +375,164 @@ def test_a_document_an_amendment_adds_is_due_its_days_after_the_amendment(world:
         "escalation-matrix": date(2027, 7, 11),
     }
     assert sync(world.session, world.client_admin, CID, now=T0) == []
+
+
+# -- an amendment that removes an AHT measure ---------------------------------------------------
+
+JUNE_30_NOON = datetime(2027, 6, 30, 12, tzinfo=CHICAGO)
+# 23:30 in Chicago on 30 June: already 1 July in UTC, still June on the contract's calendar
+JUNE_30_LATE = datetime(2027, 6, 30, 23, 30, tzinfo=CHICAGO)
+JULY_1_NOON = datetime(2027, 7, 1, 12, tzinfo=CHICAGO)
+
+
+def _without_acw_macros() -> GovernanceTerms:
+    """From 2027-07-01 the plan no longer lists acw-macros (the vendor's wrap-up macros); it
+    keeps kb-search and the trajectory."""
+    base = annex_terms()
+    return dataclasses.replace(
+        base,
+        aht_measures=tuple(m for m in base.aht_measures if m.measure_id != "acw-macros"),
+    )
+
+
+def _plan_with_a_hand_added_measure(world: World) -> None:
+    """The annex's two measures in the plan, acw-macros under way, and a measure the vendor
+    added by hand that no version of the annex lists."""
+    synced = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [m.measure_ref for m in synced.added] == ["kb-search", "acw-macros"]
+    aht.update_status(
+        world.session, world.vendor_manager, CID, "acw-macros", status="in_progress", now=T0
+    )
+    aht.add_measure(
+        world.session,
+        world.vendor_admin,
+        CID,
+        measure_id="coaching",
+        what="side-by-side coaching of the slowest decile",
+        owner="vendor",
+        due_on=date(2027, 6, 15),
+        expected_s=-8,
+        now=T0,
+    )
+
+
+def _plan(world: World, at: datetime) -> dict[str, tuple[str, bool, date | None]]:
+    """Each measure's status, overdue flag and withdrawal date, as the plan read at ``at``."""
+    return {
+        v.measure.measure_ref: (v.status, v.overdue, v.measure.withdrawn_on)
+        for v in aht.list_measures(world.session, world.client_viewer, CID, now=at)
+    }
+
+
+def _measure_history(world: World, measure_ref: str) -> list[AuditEntry]:
+    [measure] = [
+        v.measure
+        for v in aht.list_measures(world.session, world.client_viewer, CID, now=T0)
+        if v.measure.measure_ref == measure_ref
+    ]
+    return audit.history(world.session, "aht_measures", str(measure.id))
+
+
+def test_a_measure_an_amendment_removes_is_withdrawn_from_its_effective_date(
+    world: World,
+) -> None:
+    _plan_with_a_hand_added_measure(world)
+    months = ["2027-05", "2027-06", "2027-07", "2027-08"]
+    actuals = {"2027-05": 451.0, "2027-06": 447.5, "2027-07": 444.0, "2027-08": 439.0}
+    trajectory_before = aht.trajectory(world.session, world.client_viewer, CID, actuals, months)
+    plan_in_june_before = _plan(world, JUNE_30_LATE)
+
+    _amend(world, _without_acw_macros())
+    synced = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+
+    assert ([m.measure_ref for m in synced.withdrawn], synced.added, synced.reinstated) == (
+        ["acw-macros"],
+        [],
+        [],
+    )
+    # the plan as it stood in June is not rewritten: acw-macros was under way, and overdue
+    in_june = {ref: (status, overdue) for ref, (status, overdue, _) in plan_in_june_before.items()}
+    for at in (JUNE_30_NOON, JUNE_30_LATE):
+        assert {
+            ref: (status, overdue) for ref, (status, overdue, _) in _plan(world, at).items()
+        } == (in_june)
+    assert _plan(world, JUNE_30_LATE) == {
+        "kb-search": ("planned", True, None),
+        "acw-macros": ("in_progress", True, AMENDED_ON),
+        "coaching": ("planned", True, None),
+    }
+    # from the amendment's effective date it is out of the plan, no longer overdue; the
+    # measure added by hand, which no version lists, is the parties' own and untouched
+    assert _plan(world, JULY_1_NOON) == {
+        "kb-search": ("planned", True, None),
+        "acw-macros": ("withdrawn", False, AMENDED_ON),
+        "coaching": ("planned", True, None),
+    }
+    # the targets of every month, before the amendment and after it, are as they were: the
+    # trajectory is the annex's own, and this amendment leaves it as it was
+    after = aht.trajectory(world.session, world.client_viewer, CID, actuals, months)
+    assert [(p.month, p.target_s, p.on_track) for p in after] == [
+        (p.month, p.target_s, p.on_track) for p in trajectory_before
+    ]
+    # nobody moves a withdrawn measure along any more
+    with pytest.raises(GovernanceError, match=r"withdrawn .* amendment effective 2027-07-01"):
+        aht.update_status(
+            world.session, world.vendor_manager, CID, "acw-macros", status="done", now=JULY_1_NOON
+        )
+    with pytest.raises(GovernanceError, match=r"withdrawn .* amendment effective 2027-07-01"):
+        aht.add_measure(
+            world.session,
+            world.vendor_admin,
+            CID,
+            measure_id="acw-macros",
+            what="wrap-up macros, again",
+            owner="vendor",
+            due_on=date(2027, 9, 30),
+            expected_s=-20,
+            now=JULY_1_NOON,
+        )
+    # the withdrawal is in the audit trail, by whoever registered the amendment
+    entries = _measure_history(world, "acw-macros")
+    assert [(e.action, e.actor) for e in entries] == [
+        ("plan", world.client_admin.email),
+        ("status", world.vendor_manager.email),
+        ("withdraw", world.client_admin.email),
+    ]
+    withdrawal = entries[-1]
+    assert withdrawal.before is not None
+    assert withdrawal.after is not None
+    assert (withdrawal.before["withdrawn_on"], withdrawal.after["withdrawn_on"]) == (
+        None,
+        "2027-07-01",
+    )
+    assert withdrawal.after["status"] == "in_progress"  # the status it had when withdrawn
+    assert [e.action for e in _measure_history(world, "coaching")] == ["plan"]
+    report = audit.verify(world.session)
+    assert report.ok, report.problems
+
+
+def test_registering_the_amended_annex_again_changes_nothing_in_the_plan(world: World) -> None:
+    _plan_with_a_hand_added_measure(world)
+    _amend(world, _without_acw_macros())
+    aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    logged = _actions(world, "aht_measures")
+    plan = _plan(world, JULY_1_NOON)
+
+    _amend(world, _without_acw_macros())
+    again = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+
+    assert again == aht.PlanSync(added=[], withdrawn=[], reinstated=[])
+    assert _actions(world, "aht_measures") == logged
+    assert _plan(world, JULY_1_NOON) == plan
+
+
+def test_an_annex_that_lists_a_withdrawn_measure_again_puts_it_back(world: World) -> None:
+    """A corrected file whose amendment keeps acw-macros after all: back in the plan, logged."""
+    _plan_with_a_hand_added_measure(world)
+    _amend(world, _without_acw_macros())
+    aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    _amend(world, annex_terms())
+    synced = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [m.measure_ref for m in synced.reinstated] == ["acw-macros"]
+    assert _plan(world, JULY_1_NOON)["acw-macros"] == ("in_progress", True, None)
+    assert _actions(world, "aht_measures")[-2:] == ["withdraw", "reinstate"]

@@ -9,8 +9,9 @@ from datetime import UTC
 
 import pytest
 from governance_world import T0, World
-from sqlalchemy import text
+from sqlalchemy import select, text
 
+from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
 from callpact.governance.audit.models import AuditEntry
 from callpact.governance.errors import PermissionDenied
@@ -122,3 +123,30 @@ def test_only_auditors_and_admins_may_verify(world: World) -> None:
     require_role(world.auditor, Action.VERIFY_AUDIT)
     with pytest.raises(PermissionDenied, match="client_viewer"):
         require_role(world.client_viewer, Action.VERIFY_AUDIT)
+
+
+def _log_as_before_withdrawals_existed(world: World) -> None:
+    """Rewrite the chain as a database migrated past 0003 holds it: the AHT measures' entries
+    were written before ``withdrawn_on`` existed, so their states lack it (each later entry's
+    hash is written again, as the chain would have been)."""
+    prev_hash = audit.GENESIS_HASH
+    for entry in world.session.scalars(select(AuditEntry).order_by(AuditEntry.seq)):
+        if entry.entity_type == "aht_measures":
+            entry.after = {k: v for k, v in (entry.after or {}).items() if k != "withdrawn_on"}
+        entry.prev_hash = prev_hash
+        entry.entry_hash = prev_hash = _independent_hash(entry)
+    world.session.flush()
+
+
+def test_a_column_added_after_an_entry_reads_as_null_in_it(world: World) -> None:
+    aht.sync_planned_measures(world.session, world.client_admin, world.contract.contract_id, now=T0)
+    _log_as_before_withdrawals_existed(world)
+    report = audit.verify(world.session)
+    assert report.ok, report.problems
+    # a value set there behind the services' back is still found
+    world.session.execute(text("UPDATE aht_measures SET withdrawn_on = '2027-07-01'"))
+    problems = audit.verify(world.session).problems
+    assert [(p.kind, p.entity_type) for p in problems] == [
+        ("changed-unaudited", "aht_measures")
+    ] * 2
+    assert all("in withdrawn_on" in p.message for p in problems)

@@ -193,3 +193,41 @@ def test_a_notice_issued_with_at_gets_the_cure_period_in_force_then(
         ("2027-10-01T05:30:00+00:00", 15),
     ]
     assert {n["decisions"][0]["decided_at"] for n in recorded} == {"2027-10-06T15:00:00+00:00"}
+
+
+WITHDRAWAL = """\
+  - effective_from: 2027-10-01
+    note: wrap-up macros taken out of the AHT plan
+    changes:
+      aht_plan:
+        measures:
+          - {id: acw-macros, remove: true}
+"""
+
+
+def test_a_measure_the_amendment_removes_leaves_the_plan_from_its_date(
+    database: Engine, tmp_path: Path
+) -> None:
+    amended = tmp_path / "annex-withdrawal.yaml"
+    amended.write_text(EXAMPLE.read_text(encoding="utf-8") + WITHDRAWAL, encoding="utf-8")
+    register = ("governance", "register", "--contract-file", str(amended))
+    output = _cli(*register, "--client", CLIENT, "--vendor", VENDOR).output
+    assert "AHT measure acw-macros withdrawn from 2027-10-01" in output
+
+    def plan(as_of: str) -> dict[str, tuple[str, bool, str | None]]:
+        listed = _json("aht-plan", "list", "--as-of", as_of)
+        return {m["measure"]: (m["status"], m["overdue"], m["withdrawn_on"]) for m in listed}
+
+    # the seeded plan: acw-macros (due 2027-03-31) under way and overdue until the amendment
+    assert plan("2027-09-30T12:00:00-05:00")["acw-macros"][:2] == ("in_progress", True)
+    after = plan("2027-10-01T12:00:00-05:00")
+    assert after["acw-macros"] == ("withdrawn", False, "2027-10-01")
+    assert after["callback-offer"][2] is None
+    # the same file again: nothing more is withdrawn, the trail still verifies
+    again = _cli(*register, "--client", CLIENT, "--vendor", VENDOR).output
+    assert "withdrawn" not in again
+    assert plan("2027-10-01T12:00:00-05:00") == after
+    report = _json("audit", "verify", user="auditor@northwind.example")
+    assert report["ok"]
+    log = _json("audit", "log", "--entity-type", "aht_measures", user="auditor@northwind.example")
+    assert [(e["action"], e["actor"]) for e in log].count(("withdraw", ADMIN)) == 1

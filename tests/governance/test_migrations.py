@@ -19,7 +19,7 @@ from callpact.governance.database import (
     schema_differences,
     upgrade,
 )
-from callpact.governance.models import Base, GovernedContract
+from callpact.governance.models import AhtMeasure, Base, GovernedContract
 
 
 def test_migrations_run_from_an_empty_sqlite_file(tmp_path: Path) -> None:
@@ -105,3 +105,106 @@ def test_upgrading_makes_a_registered_contracts_terms_its_first_version(
     with Session(empty_engine) as session:
         stored = session.execute(text("SELECT count(*) FROM governed_contracts")).scalar_one()
         assert stored == 1
+
+
+def test_upgrading_keeps_every_aht_measure_in_the_plan(empty_engine: Engine) -> None:
+    """Measures stored before withdrawals existed stay in the plan (``withdrawn_on`` null) with
+    all they held; downgrading drops the column and keeps the measures."""
+    upgrade(empty_engine, "0002")
+    terms = annex_terms()
+    at = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
+    with empty_engine.begin() as connection:
+        connection.execute(
+            insert(
+                table(
+                    "organizations",
+                    column("id"),
+                    column("name"),
+                    column("kind"),
+                    column("created_at"),
+                )
+            ),
+            [
+                {"id": 1, "name": "Northwind Health Plan", "kind": "client", "created_at": at},
+                {"id": 2, "name": "Harbor Contact Solutions", "kind": "vendor", "created_at": at},
+            ],
+        )
+        connection.execute(
+            insert(
+                table(
+                    "governed_contracts",
+                    column("id"),
+                    column("contract_id"),
+                    column("client_org_id"),
+                    column("vendor_org_id"),
+                    column("terms_json", JSON()),
+                    column("registered_at"),
+                )
+            ).values(
+                id=7,
+                contract_id=terms.contract_id,
+                client_org_id=1,
+                vendor_org_id=2,
+                terms_json=terms.to_json(),
+                registered_at=at,
+            )
+        )
+        measures = table(
+            "aht_measures",
+            *(
+                column(name)
+                for name in (
+                    "id",
+                    "contract_pk",
+                    "measure_ref",
+                    "what",
+                    "owner",
+                    "due_on",
+                    "expected_s",
+                    "status",
+                    "completed_on",
+                )
+            ),
+        )
+        connection.execute(
+            insert(measures),
+            [
+                {
+                    "id": 1,
+                    "contract_pk": 7,
+                    "measure_ref": "kb-search",
+                    "what": "knowledge-base search",
+                    "owner": "client",
+                    "due_on": date(2027, 2, 15),
+                    "expected_s": -15,
+                    "status": "done",
+                    "completed_on": date(2027, 2, 10),
+                },
+                {
+                    "id": 2,
+                    "contract_pk": 7,
+                    "measure_ref": "acw-macros",
+                    "what": "wrap-up macros",
+                    "owner": "vendor",
+                    "due_on": date(2027, 3, 31),
+                    "expected_s": -20,
+                    "status": "in_progress",
+                    "completed_on": None,
+                },
+            ],
+        )
+    upgrade(empty_engine)
+    assert schema_differences(empty_engine) == []
+    with Session(empty_engine) as session:
+        stored = session.scalars(select(AhtMeasure).order_by(AhtMeasure.id)).all()
+        assert [(m.measure_ref, m.status, m.completed_on, m.withdrawn_on) for m in stored] == [
+            ("kb-search", "done", date(2027, 2, 10), None),
+            ("acw-macros", "in_progress", None, None),
+        ]
+    downgrade(empty_engine, "0002")
+    assert "withdrawn_on" not in {
+        c["name"] for c in inspect(empty_engine).get_columns("aht_measures")
+    }
+    with Session(empty_engine) as session:
+        kept = session.execute(text("SELECT count(*) FROM aht_measures")).scalar_one()
+        assert kept == 2

@@ -13,7 +13,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
-from callpact.governance.aht_plan.rules import measure_overdue, target_for_month
+from callpact.governance.aht_plan.rules import (
+    measure_overdue,
+    status_on,
+    target_for_month,
+    withdrawal_date,
+)
 from callpact.governance.deadlines import (
     Deadline,
     DeadlineUnit,
@@ -268,6 +273,49 @@ def test_an_open_measure_is_overdue_the_day_after_its_due_date() -> None:
     assert not measure_overdue(status="planned", due_on=due, today=due)
     assert measure_overdue(status="in_progress", due_on=due, today=date(2027, 2, 16))
     assert not measure_overdue(status="done", due_on=due, today=date(2027, 9, 1))
+
+
+# Versions of 1 January, 1 July and 1 October, with the measures each lists.
+LISTINGS = [
+    (date(2027, 1, 1), {"kb-search", "acw-macros"}),
+    (date(2027, 7, 1), {"kb-search", "callback-offer"}),
+    (date(2027, 10, 1), {"callback-offer"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("measure_id", "withdrawn_on"),
+    [
+        ("acw-macros", date(2027, 7, 1)),  # the first version after the last one listing it
+        ("kb-search", date(2027, 10, 1)),
+        ("callback-offer", None),  # the newest version lists it
+        ("coaching", None),  # no version lists it: added by hand, not the annex's to withdraw
+    ],
+)
+def test_a_measure_is_withdrawn_by_the_first_version_no_longer_listing_it(
+    measure_id: str, withdrawn_on: date | None
+) -> None:
+    assert withdrawal_date(LISTINGS, measure_id) == withdrawn_on
+
+
+def test_a_measure_listed_again_later_is_not_withdrawn() -> None:
+    relisted = [*LISTINGS, (date(2028, 1, 1), {"callback-offer", "acw-macros"})]
+    assert withdrawal_date(relisted, "acw-macros") is None
+    assert withdrawal_date(LISTINGS[:1], "acw-macros") is None
+
+
+def test_a_withdrawal_closes_an_open_measure_from_its_day_and_keeps_a_finished_one() -> None:
+    day = date(2027, 7, 1)
+    assert status_on(status="in_progress", withdrawn_on=day, day=date(2027, 6, 30)) == (
+        "in_progress"
+    )
+    assert status_on(status="in_progress", withdrawn_on=day, day=day) == "withdrawn"
+    assert status_on(status="planned", withdrawn_on=day, day=date(2028, 1, 1)) == "withdrawn"
+    assert status_on(status="done", withdrawn_on=day, day=day) == "done"
+    assert status_on(status="dropped", withdrawn_on=day, day=day) == "dropped"
+    assert status_on(status="planned", withdrawn_on=None, day=day) == "planned"
+    # withdrawn, a measure is never overdue
+    assert not measure_overdue(status="withdrawn", due_on=date(2027, 3, 31), today=day)
 
 
 # -- documents -----------------------------------------------------------------------------

@@ -396,9 +396,11 @@ def test_incident_statuses_records_and_month(world: World) -> None:
 
 
 def test_aht_plan_measures_owners_and_trajectory(world: World) -> None:
-    added = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
-    assert [m.measure_ref for m in added] == ["kb-search", "acw-macros"]
-    assert aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0) == []
+    synced = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [m.measure_ref for m in synced.added] == ["kb-search", "acw-macros"]
+    assert aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0) == (
+        aht.PlanSync(added=[], withdrawn=[], reinstated=[])
+    )
     with pytest.raises(PermissionDenied, match="owned by the client"):
         aht.update_status(
             world.session, world.vendor_admin, CID, "kb-search", status="done", now=T0

@@ -334,11 +334,18 @@ def governance_register(
             session, actor, versions, client=client, vendor=vendor, now=now
         )
         documents = sync_required_documents(session, actor, contract.contract_id, now=now)
-        measures = sync_planned_measures(session, actor, contract.contract_id, now=now)
+        plan = sync_planned_measures(session, actor, contract.contract_id, now=now)
+        withdrawn = "".join(
+            f"; AHT measure {m.measure_ref} withdrawn from {m.withdrawn_on} (no longer listed)"
+            for m in plan.withdrawn
+        )
+        reinstated = "".join(
+            f"; AHT measure {m.measure_ref} listed again, back in the plan" for m in plan.reinstated
+        )
         typer.echo(
             f"contract {contract.contract_id} registered with {len(versions)} version(s) of "
-            f"its terms: {len(documents)} required document(s), {len(measures)} AHT "
-            "measure(s) added"
+            f"its terms: {len(documents)} required document(s), {len(plan.added)} AHT "
+            f"measure(s) added{withdrawn}{reinstated}"
         )
 
 

@@ -781,15 +781,18 @@ _list_command(
     aht_app,
     "callpact.governance.aht_plan.service:list_measures",
     "AHT plan",
-    "Measures with owner, due date, status and expected effect; overdue ones flagged.",
+    "Measures with owner, due date, status and expected effect, as of --as-of; overdue ones "
+    "flagged, and a measure an amendment removed from the annex withdrawn from its effective "
+    "date.",
     lambda v: {
         "measure": v.measure.measure_ref,
         "what": v.measure.what,
         "owner": v.measure.owner,
         "due": v.measure.due_on,
-        "status": v.measure.status,
+        "status": v.status,
         "expected_s": v.measure.expected_s,
         "overdue": v.overdue,
+        "withdrawn_on": v.measure.withdrawn_on,
     },
 )
 

@@ -23,3 +23,6 @@ class AhtMeasure(Base):
     expected_s: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="planned")
     completed_on: Mapped[date | None] = mapped_column(default=None)
+    # The effective date of the amendment that removed the measure from the annex (None while
+    # the annex lists it, or if it never did): the plan counts it only before that day.
+    withdrawn_on: Mapped[date | None] = mapped_column(default=None)

@@ -9,7 +9,7 @@ target is on track.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -63,8 +63,37 @@ class TrajectoryPoint:
 
 
 OPEN_STATUSES = ("planned", "in_progress")
+WITHDRAWN = "withdrawn"
 
 
 def measure_overdue(*, status: str, due_on: date, today: date) -> bool:
     """An open measure is overdue from the day after its due date (the contract's local date)."""
     return status in OPEN_STATUSES and today > due_on
+
+
+def status_on(*, status: str, withdrawn_on: date | None, day: date) -> str:
+    """A measure's status on the local date ``day``.
+
+    An amendment that removes a measure from the annex withdraws it from its effective date: a
+    measure still open then is ``withdrawn`` from that day on, and keeps its own status before
+    it (the plan as it stood then is not rewritten). A measure already done or dropped keeps
+    that status: the amendment takes nothing from work finished or closed before it."""
+    if withdrawn_on is not None and day >= withdrawn_on and status in OPEN_STATUSES:
+        return WITHDRAWN
+    return status
+
+
+def withdrawal_date(
+    listings: Sequence[tuple[date, Collection[str]]], measure_id: str
+) -> date | None:
+    """The day the annex withdraws ``measure_id`` from the plan, given each version's effective
+    date and the measure ids it lists, oldest first: the effective date of the first version
+    after the last one listing it. None while the newest version lists it, and for an id no
+    version lists (a measure the parties added by hand is theirs to close, not the annex's)."""
+    last_listing = None
+    for index, (_, listed) in enumerate(listings):
+        if measure_id in listed:
+            last_listing = index
+    if last_listing is None or last_listing == len(listings) - 1:
+        return None
+    return listings[last_listing + 1][0]

@@ -15,7 +15,9 @@ from callpact.governance.aht_plan.rules import (
     measure_overdue,
     month_index,
     month_of,
+    status_on,
     target_for_month,
+    withdrawal_date,
 )
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
@@ -31,8 +33,19 @@ STATUSES = ("planned", "in_progress", "done", "dropped")
 
 @dataclass(frozen=True, slots=True)
 class MeasureView:
+    """A measure as it stood on the day the plan is read: its status then (``withdrawn`` from
+    the effective date of the amendment that removed it) and whether it was overdue."""
+
     measure: AhtMeasure
+    status: str
     overdue: bool
+
+
+def _withdrawn_by(measure: AhtMeasure) -> str:
+    return (
+        "was withdrawn from the AHT plan by the amendment effective "
+        f"{measure.withdrawn_on}, which no longer lists it"
+    )
 
 
 def add_measure(
@@ -52,8 +65,13 @@ def add_measure(
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
     if owner not in OWNERS:
         raise GovernanceError(f"a measure's owner is {', '.join(OWNERS)}, not {owner!r}")
-    if find_record(session, AhtMeasure, contract, "measure_ref", measure_id) is not None:
-        raise GovernanceError(f"measure {measure_id} is already in the plan")
+    existing = find_record(session, AhtMeasure, contract, "measure_ref", measure_id)
+    if existing is not None:
+        raise GovernanceError(
+            f"measure {measure_id} {_withdrawn_by(existing)}"
+            if existing.withdrawn_on is not None
+            else f"measure {measure_id} is already in the plan"
+        )
     measure = AhtMeasure(
         contract_pk=contract.id,
         measure_ref=measure_id,
@@ -68,16 +86,34 @@ def add_measure(
     return measure
 
 
+@dataclass(frozen=True, slots=True)
+class PlanSync:
+    """What registering the annex changed in the plan."""
+
+    added: list[AhtMeasure]
+    withdrawn: list[AhtMeasure]
+    reinstated: list[AhtMeasure]
+
+
 def sync_planned_measures(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
-) -> list[AhtMeasure]:
-    """Add the measures the annex lists that are not in the plan yet: those of every version
-    (an amendment that adds a measure adds it to the plan; a later version's wording of a
-    measure wins)."""
+) -> PlanSync:
+    """Bring the plan in line with every version of the annex.
+
+    Adds the measures any version lists that are not in the plan yet (an amendment that adds a
+    measure adds it; a later version's wording of a measure wins). Withdraws, from the
+    amendment's effective date, a measure the newest versions no longer list (see
+    :func:`~callpact.governance.aht_plan.rules.withdrawal_date`), and reinstates one a later
+    version lists again. A measure no version lists was added by hand and is left alone. Each
+    change is audited; running it again with the same versions changes nothing."""
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
     listed: dict[str, PlannedMeasure] = {}
+    listings: list[tuple[date, frozenset[str]]] = []
     for version in contract.schedule.versions:
         listed.update((m.measure_id, m) for m in version.terms.aht_measures)
+        listings.append(
+            (version.effective_from, frozenset(m.measure_id for m in version.terms.aht_measures))
+        )
     added = []
     for planned in listed.values():
         if find_record(session, AhtMeasure, contract, "measure_ref", planned.measure_id) is None:
@@ -94,7 +130,24 @@ def sync_planned_measures(
                     now=now,
                 )
             )
-    return added
+    withdrawn: list[AhtMeasure] = []
+    reinstated: list[AhtMeasure] = []
+    for measure in session.scalars(
+        select(AhtMeasure)
+        .where(AhtMeasure.contract_pk == contract.id)
+        .order_by(AhtMeasure.measure_ref)
+    ):
+        withdrawn_on = withdrawal_date(listings, measure.measure_ref)
+        if withdrawn_on == measure.withdrawn_on:
+            continue
+        before = audit.entity_state(measure)
+        measure.withdrawn_on = withdrawn_on
+        action = "reinstate" if withdrawn_on is None else "withdraw"
+        (reinstated if withdrawn_on is None else withdrawn).append(measure)
+        audit.record(
+            session, actor=actor.email, at=now, entity=measure, action=action, before=before
+        )
+    return PlanSync(added, withdrawn, reinstated)
 
 
 def update_status(
@@ -108,7 +161,8 @@ def update_status(
     now: datetime,
 ) -> AhtMeasure:
     """Move a measure along (planned → in_progress → done, or dropped). Only the owner's side
-    may; a measure owned by both sides may be updated by either."""
+    may; a measure owned by both sides may be updated by either. A measure an amendment has
+    withdrawn can no longer be moved from the amendment's effective date."""
     contract = get_contract(session, actor, contract_id, Action.UPDATE_AHT_MEASURE)
     measure = record_or_missing(
         find_record(session, AhtMeasure, contract, "measure_ref", measure_id),
@@ -129,10 +183,13 @@ def update_status(
     )
     if status not in STATUSES:
         raise GovernanceError(f"a measure's status is {', '.join(STATUSES)}, not {status!r}")
+    today = local_date(now, contract.terms_at(now).time_zone)
+    if measure.withdrawn_on is not None and today >= measure.withdrawn_on:
+        raise GovernanceError(f"measure {measure_id} {_withdrawn_by(measure)}")
     before = audit.entity_state(measure)
     measure.status = status
     if status == "done":
-        measure.completed_on = completed_on or local_date(now, contract.terms_at(now).time_zone)
+        measure.completed_on = completed_on or today
     audit.record(session, actor=actor.email, at=now, entity=measure, action="status", before=before)
     return measure
 
@@ -140,6 +197,8 @@ def update_status(
 def list_measures(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[MeasureView]:
+    """The plan's measures as they stood at ``now`` (a past instant gives the plan as it was
+    then: a measure withdrawn later is still open, and overdue if it was)."""
     contract = get_contract(session, actor, contract_id)
     today = local_date(now, contract.terms_at(now).time_zone)
     measures = session.scalars(
@@ -147,10 +206,15 @@ def list_measures(
         .where(AhtMeasure.contract_pk == contract.id)
         .order_by(AhtMeasure.due_on, AhtMeasure.measure_ref)
     )
-    return [
-        MeasureView(m, measure_overdue(status=m.status, due_on=m.due_on, today=today))
-        for m in measures
-    ]
+    views = []
+    for measure in measures:
+        status = status_on(status=measure.status, withdrawn_on=measure.withdrawn_on, day=today)
+        views.append(
+            MeasureView(
+                measure, status, measure_overdue(status=status, due_on=measure.due_on, today=today)
+            )
+        )
+    return views
 
 
 def trajectory(
