@@ -6,12 +6,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from governance_world import annex_terms
-from sqlalchemy import JSON, Engine, column, insert, inspect, select, table, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    column,
+    insert,
+    inspect,
+    select,
+    table,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from callpact.governance.audit import service as audit
 from callpact.governance.database import (
     current_revision,
     downgrade,
@@ -208,3 +223,152 @@ def test_upgrading_keeps_every_aht_measure_in_the_plan(empty_engine: Engine) -> 
     with Session(empty_engine) as session:
         kept = session.execute(text("SELECT count(*) FROM aht_measures")).scalar_one()
         assert kept == 2
+
+
+# -- the audit trail across upgrades -------------------------------------------------------------
+
+
+def _audited_insert(
+    connection: Connection, table_name: str, values: dict[str, Any], *, actor: str, action: str
+) -> None:
+    """Insert a row and append the entry the 0001-era services wrote for it (``audit.record``):
+    the row's state over the columns its table had then, chained to the newest entry."""
+    created = Table(table_name, MetaData(), autoload_with=connection)
+    connection.execute(insert(created).values(**values))
+    log = Table("audit_log", MetaData(), autoload_with=connection)
+    last = connection.execute(
+        select(log.c.seq, log.c.entry_hash).order_by(log.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (1, audit.GENESIS_HASH) if last is None else (last.seq + 1, last.entry_hash)
+    entry: dict[str, Any] = {
+        "seq": seq,
+        "at": T0_UTC,
+        "actor": actor,
+        "entity_type": table_name,
+        "entity_id": str(values["id"]),
+        "action": action,
+        "before": None,
+        "after": audit.row_state(created, values),
+        "prev_hash": prev_hash,
+    }
+    connection.execute(insert(log).values(**entry, entry_hash=audit.entry_hash(**entry)))
+
+
+T0_UTC = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
+ADA = "ada@northwind.example"
+
+
+def _registered_at_0001(engine: Engine) -> None:
+    """A database as a 0001-era deployment left it: both parties, the contract registered and a
+    planned AHT measure, every row created through the audited services."""
+    upgrade(engine, "0001")
+    terms = annex_terms()
+    with engine.begin() as connection:
+        for org_id, name, kind in (
+            (1, "Northwind Health Plan", "client"),
+            (2, "Harbor Contact Solutions", "vendor"),
+        ):
+            _audited_insert(
+                connection,
+                "organizations",
+                {"id": org_id, "name": name, "kind": kind, "created_at": T0_UTC},
+                actor="system",
+                action="create",
+            )
+        _audited_insert(
+            connection,
+            "governed_contracts",
+            {
+                "id": 7,
+                "contract_id": terms.contract_id,
+                "client_org_id": 1,
+                "vendor_org_id": 2,
+                "terms_json": terms.to_json(),
+                "registered_at": T0_UTC,
+            },
+            actor=ADA,
+            action="register",
+        )
+        _audited_insert(
+            connection,
+            "aht_measures",
+            {
+                "id": 1,
+                "contract_pk": 7,
+                "measure_ref": "kb-search",
+                "what": "knowledge-base search",
+                "owner": "client",
+                "due_on": date(2027, 2, 15),
+                "expected_s": -15,
+                "status": "planned",
+                "completed_on": None,
+            },
+            actor=ADA,
+            action="plan",
+        )
+
+
+def test_a_database_upgraded_from_0001_verifies_intact(empty_engine: Engine) -> None:
+    """Upgrading is not tampering: the rows a migration creates are accounted for in the trail,
+    and a column a migration adds reads as null in the entries written before it."""
+    _registered_at_0001(empty_engine)
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        report = audit.verify(session)
+        assert report.ok, report.problems
+        assert report.entities_checked == 5  # two parties, contract, its first version, measure
+        # the version the upgrade wrote is logged as the migration's, with the row it wrote
+        [entry] = audit.history(session, "governed_contract_terms", "1")
+        assert (entry.seq, entry.actor, entry.action, entry.before) == (
+            5,
+            "system: schema migration 0002",
+            "add_terms",
+            None,
+        )
+        assert entry.after == {
+            "id": 1,
+            "contract_pk": 7,
+            "effective_from": "2027-01-01",
+            "terms_json": annex_terms().to_json(),
+        }
+    # down and up again: the versions the downgrade drops are logged as removed, the ones the
+    # upgrade writes again as added
+    downgrade(empty_engine, "0001")
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        report = audit.verify(session)
+        assert report.ok, report.problems
+        assert [e.action for e in audit.history(session, "governed_contract_terms", "1")] == [
+            "add_terms",
+            "remove_terms",
+            "add_terms",
+        ]
+
+
+def test_a_version_changed_after_the_upgrade_is_still_caught(empty_engine: Engine) -> None:
+    """The upgrade's entries vouch for the rows as the migration wrote them, nothing more: a
+    version edited or added by raw SQL afterwards is reported."""
+    _registered_at_0001(empty_engine)
+    upgrade(empty_engine)
+    versions = table(
+        "governed_contract_terms",
+        column("id"),
+        column("contract_pk"),
+        column("effective_from"),
+        column("terms_json", JSON()),
+    )
+    lenient = {**annex_terms().to_json(), "removal_response_days": 30}
+    with empty_engine.begin() as connection:
+        connection.execute(update(versions).where(versions.c.id == 1).values(terms_json=lenient))
+        connection.execute(
+            insert(versions).values(
+                id=2, contract_pk=7, effective_from=date(2027, 7, 1), terms_json=lenient
+            )
+        )
+    with Session(empty_engine) as session:
+        report = audit.verify(session)
+    assert [(p.kind, p.entity_type, p.entity_id) for p in report.problems] == [
+        ("changed-unaudited", "governed_contract_terms", "1"),
+        ("created-unaudited", "governed_contract_terms", "2"),
+    ]
+    assert "terms_json" in report.problems[0].message

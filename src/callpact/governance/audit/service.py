@@ -20,12 +20,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, select, text
+import sqlalchemy as sa
+from sqlalchemy import JSON, Connection, Integer, String, Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from callpact.governance import models as _all_tables  # every table must be known to verify
 from callpact.governance.audit.models import AuditEntry
-from callpact.governance.database import Base
+from callpact.governance.database import Base, UtcDateTime
 
 GENESIS_HASH = "0" * 64
 # Columns whose value must not be copied into the log; a digest of it is logged instead, so a
@@ -111,6 +112,71 @@ def _hash_of(entry: AuditEntry) -> str:
     )
 
 
+def _lock_for_append(connection: Connection) -> None:
+    """On PostgreSQL, wait for any other append in flight: two appends must not both read the
+    same newest entry and chain to it."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+
+
+def migration_actor(revision: str) -> str:
+    """The actor a schema migration logs the rows it writes under: no user did it, the upgrade
+    did, and the entry says which one."""
+    return f"system: schema migration {revision}"
+
+
+# The chained columns of ``audit_log``, as every revision has them (the hash covers exactly
+# these, so they cannot change without breaking every chain written so far).
+_CHAIN = sa.table(
+    "audit_log",
+    sa.column("seq", Integer()),
+    sa.column("at", UtcDateTime()),
+    sa.column("actor", String()),
+    sa.column("entity_type", String()),
+    sa.column("entity_id", String()),
+    sa.column("action", String()),
+    sa.column("before", JSON()),
+    sa.column("after", JSON()),
+    sa.column("prev_hash", String()),
+    sa.column("entry_hash", String()),
+)
+
+
+def append(
+    connection: Connection,
+    *,
+    at: datetime,
+    actor: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Append one entry through a plain connection, chained as :func:`record` chains.
+
+    For a schema migration that creates, changes or drops rows: it runs on the tables as they
+    are at its own revision, where the models (and so :func:`record`) may not fit. ``before``
+    and ``after`` are :func:`row_state` over the columns the table has at that revision."""
+    _lock_for_append(connection)
+    last = connection.execute(
+        select(_CHAIN.c.seq, _CHAIN.c.entry_hash).order_by(_CHAIN.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.entry_hash)
+    content: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "before": before,
+        "after": after,
+        "prev_hash": prev_hash,
+    }
+    connection.execute(insert(_CHAIN).values(**content, entry_hash=entry_hash(**content)))
+
+
 def record(
     session: Session,
     *,
@@ -123,8 +189,7 @@ def record(
 ) -> AuditEntry:
     """Append one entry for ``entity`` (flushed first so it has its id and final state)."""
     session.flush()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
+    _lock_for_append(session.connection())
     last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
     seq = 1 if last is None else last.seq + 1
     prev_hash = GENESIS_HASH if last is None else last.entry_hash

@@ -1,7 +1,10 @@
 """Every version of a contract's governance terms: the base annex and each amendment.
 
 Each contract already registered gets its stored terms as its first version, effective from the
-terms' start date; ``governed_contracts.terms_json`` stays as the first version's terms.
+terms' start date; ``governed_contracts.terms_json`` stays as the first version's terms. Every
+version row the migration writes (and every one its downgrade drops) is appended to the audit
+trail under the actor ``system: schema migration 0002``, so ``audit verify`` reads the upgrade
+as the logged change it is, not as rows inserted behind the trail's back.
 
 Revision ID: 0002
 Revises: 0001
@@ -11,10 +14,12 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from alembic import op
+
+from callpact.governance.audit.service import append, migration_actor, row_state
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -66,9 +71,42 @@ def upgrade() -> None:
                 for contract_pk, terms in rows
             ],
         )
+    _log_every_version(terms_versions, action="add_terms")
+
+
+def _log_every_version(terms_versions: sa.Table, *, action: str) -> None:
+    """One audit entry per version row, ``add_terms`` (after: the row) as the upgrade writes it
+    or ``remove_terms`` (before: the row) as the downgrade drops it."""
+    connection = op.get_bind()
+    at = datetime.now(UTC)
+    stored = connection.execute(sa.select(terms_versions).order_by(terms_versions.c.id))
+    for row in stored.mappings().all():
+        state = row_state(terms_versions, dict(row))
+        added = action == "add_terms"
+        append(
+            connection,
+            at=at,
+            actor=migration_actor(revision),
+            entity_type=terms_versions.name,
+            entity_id=str(row["id"]),
+            action=action,
+            before=None if added else state,
+            after=state if added else None,
+        )
 
 
 def downgrade() -> None:
+    _log_every_version(
+        sa.Table(
+            "governed_contract_terms",
+            sa.MetaData(),
+            sa.Column("id", sa.Integer()),
+            sa.Column("contract_pk", sa.Integer()),
+            sa.Column("effective_from", sa.Date()),
+            sa.Column("terms_json", sa.JSON()),
+        ),
+        action="remove_terms",
+    )
     with op.batch_alter_table("governed_contract_terms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_governed_contract_terms_contract_pk"))
 
