@@ -114,7 +114,8 @@ def test_registering_an_amendment_adds_its_version_and_logs_it(world: World) -> 
     assert _actions(world, "governed_contract_terms") == ["add_terms"]
     _amend(world)
     assert _actions(world, "governed_contract_terms") == ["add_terms", "add_terms"]
-    assert _actions(world, "governed_contracts") == ["register", "amend_terms"]
+    # the contract row holds the first version's terms, which an amendment leaves as they were
+    assert _actions(world, "governed_contracts") == ["register"]
     # the same annex again changes no version: nothing more is logged for them
     _amend(world)
     assert _actions(world, "governed_contract_terms") == ["add_terms", "add_terms"]
@@ -375,6 +376,66 @@ def test_a_document_an_amendment_adds_is_due_its_days_after_the_amendment(world:
         "escalation-matrix": date(2027, 7, 11),
     }
     assert sync(world.session, world.client_admin, CID, now=T0) == []
+
+
+def _entries(world: World) -> list[tuple[int, str, str, str]]:
+    return [
+        (e.seq, e.action, e.entity_type, e.entity_id)
+        for e in world.session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+    ]
+
+
+@pytest.mark.parametrize("annex", ["base", "amended"])
+def test_registering_the_same_terms_again_changes_and_logs_nothing(
+    world: World, annex: str
+) -> None:
+    """Re-running `register` on an unchanged file is idempotent, also once the stored terms
+    have been written and read back from the database."""
+    if annex == "amended":
+        _amend(world)
+    world.session.commit()
+    world.session.expire_all()  # compare with the terms as stored, not the objects just written
+    logged = _entries(world)
+    contract = get_contract(world.session, world.client_admin, CID)
+    stored = (
+        contract.terms_json,
+        [(v.effective_from, v.terms_json) for v in contract.terms_versions],
+    )
+    if annex == "amended":
+        _amend(world)
+    else:
+        register_contract(
+            world.session, world.client_admin, annex_terms(), client=CLIENT, vendor=VENDOR, now=T0
+        )
+    world.session.flush()
+    assert _entries(world) == logged
+    assert (
+        contract.terms_json,
+        [(v.effective_from, v.terms_json) for v in contract.terms_versions],
+    ) == stored
+    assert audit.verify(world.session).ok
+
+
+def test_a_corrected_base_annex_is_logged_with_its_terms_before_and_after(world: World) -> None:
+    """A real change to the first version's terms (a corrected file) still writes entries: the
+    contract row and its first version, each with the terms before and after."""
+    corrected = dataclasses.replace(annex_terms(), replacement_days=12)
+    register_contract(
+        world.session, world.client_admin, corrected, client=CLIENT, vendor=VENDOR, now=T0
+    )
+    contract = world.contract
+    for entity_type, entity_id in (
+        ("governed_contracts", contract.id),
+        ("governed_contract_terms", contract.terms_versions[0].id),
+    ):
+        entry = audit.history(world.session, entity_type, str(entity_id))[-1]
+        assert (entry.action, entry.actor) == ("amend_terms", world.client_admin.email)
+        assert entry.before is not None
+        assert entry.after is not None
+        assert entry.before["terms_json"]["replacement_days"] == 10
+        assert entry.after["terms_json"]["replacement_days"] == 12
+    assert contract.terms_on(date(2027, 3, 1)).replacement_days == 12
+    assert audit.verify(world.session).ok
 
 
 # -- an amendment that removes an AHT measure ---------------------------------------------------

@@ -112,11 +112,14 @@ def test_register_stores_every_version_of_the_annex(database: Engine, tmp_path: 
     output = _register_amended(tmp_path)
     assert "3 version(s)" in output
     assert _versions(database) == ["2027-01-01", "2027-07-01", "2027-10-01"]
-    # registering the same file again adds nothing
+    auditor = "auditor@northwind.example"
+    before = _json("audit", "verify", user=auditor)
+    # registering the same file again adds nothing and logs nothing: the trail is as it was
     _register_amended(tmp_path)
     assert _versions(database) == ["2027-01-01", "2027-07-01", "2027-10-01"]
-    report = _json("audit", "verify", user="auditor@northwind.example")
+    report = _json("audit", "verify", user=auditor)
     assert report["ok"]
+    assert (report["entries"], report["head_hash"]) == (before["entries"], before["head_hash"])
 
 
 def test_rules_after_the_amendment_run_on_its_terms(database: Engine, tmp_path: Path) -> None:

@@ -35,9 +35,10 @@ def register_contract(
     one set of terms, in force from their start.
 
     Only a client admin of the contract's own client may register it. Registering again with an
-    amended annex adds the new versions and updates the changed ones, each logged like any other
-    change; a stored version the annex no longer lists is kept (an amendment is withdrawn by a
-    later one, not by forgetting it).
+    amended annex adds the new versions and updates the changed ones (the first version's terms
+    on the contract too), each logged like any other change; registering identical terms again
+    changes and logs nothing. A stored version the annex no longer lists is kept (an amendment
+    is withdrawn by a later one, not by forgetting it).
     """
     schedule = TermsSchedule.of(terms)
     first = schedule.first
@@ -63,11 +64,20 @@ def register_contract(
             raise GovernanceError(
                 f"contract {contract_id} is already registered between other parties"
             )
-        before = audit.entity_state(existing)
-        existing.terms_json = first.to_json()
-        audit.record(
-            session, actor=actor.email, at=now, entity=existing, action="amend_terms", before=before
-        )
+        first_terms = first.to_json()
+        # The same file registered again changes nothing, so it logs nothing: an entry is a
+        # change, and one per re-run would bury the real amendments in the trail.
+        if existing.terms_json != first_terms:
+            before = audit.entity_state(existing)
+            existing.terms_json = first_terms
+            audit.record(
+                session,
+                actor=actor.email,
+                at=now,
+                entity=existing,
+                action="amend_terms",
+                before=before,
+            )
         _store_versions(session, actor, existing, schedule, now=now)
         return existing
     contract = GovernedContract(
