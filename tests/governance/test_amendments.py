@@ -35,6 +35,7 @@ from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
 from callpact.governance.terms import (
     GovernanceTerms,
+    PlannedMeasure,
     RequiredDocument,
     RoleRule,
     TermsSchedule,
@@ -597,3 +598,176 @@ def test_an_annex_that_lists_a_withdrawn_measure_again_puts_it_back(world: World
     assert [m.measure_ref for m in synced.reinstated] == ["acw-macros"]
     assert _plan(world, JULY_1_NOON)["acw-macros"] == ("in_progress", True, None)
     assert _actions(world, "aht_measures")[-2:] == ["withdraw", "reinstate"]
+
+
+# -- an amendment that adds an AHT measure ------------------------------------------------------
+
+JULY_1_EARLY = datetime(2027, 7, 1, 0, 30, tzinfo=CHICAGO)  # the amendment's first local day
+CALLBACK = PlannedMeasure(
+    measure_id="callback-offer",
+    what="offer a callback when the wait passes 3 minutes",
+    owner="vendor",
+    due=date(2027, 6, 15),  # already past when the amendment takes effect: overdue at once
+    expected_s=-5,
+)
+
+
+def _with_callback_offer() -> GovernanceTerms:
+    """The base terms plus callback-offer, a vendor measure the amendment adds."""
+    base = annex_terms()
+    return dataclasses.replace(base, aht_measures=(*base.aht_measures, CALLBACK))
+
+
+def _register(world: World, *versions: TermsVersion) -> None:
+    register_contract(
+        world.session, world.client_admin, list(versions), client=CLIENT, vendor=VENDOR, now=T0
+    )
+
+
+def _in_force(world: World, at: datetime) -> dict[str, tuple[str, bool, date | None]]:
+    """Each measure's status, overdue flag and effective date, as the plan read at ``at``."""
+    return {
+        v.measure.measure_ref: (v.status, v.overdue, v.measure.effective_from)
+        for v in aht.list_measures(world.session, world.client_viewer, CID, now=at)
+    }
+
+
+def test_a_measure_an_amendment_adds_is_in_the_plan_only_from_its_effective_date(
+    world: World,
+) -> None:
+    _plan_with_a_hand_added_measure(world)
+    _amend(world, _with_callback_offer())
+    synced = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+
+    assert [(m.measure_ref, m.effective_from) for m in synced.added] == [
+        ("callback-offer", AMENDED_ON)
+    ]
+    assert (synced.withdrawn, synced.reinstated, synced.rescheduled) == ([], [], [])
+    # before the amendment takes effect it is not in force, so not overdue though its due
+    # date has passed; 23:30 in Chicago on 30 June is already July in UTC, not on the contract
+    for at in (datetime(2027, 6, 20, 12, tzinfo=CHICAGO), JUNE_30_NOON, JUNE_30_LATE):
+        assert _in_force(world, at)["callback-offer"] == ("not_yet_in_force", False, AMENDED_ON)
+    # from the first local minutes of 1 July it is planned, and overdue (due 15 June)
+    for at in (JULY_1_EARLY, JULY_1_NOON):
+        assert _in_force(world, at) == {
+            "kb-search": ("planned", True, None),
+            "acw-macros": ("in_progress", True, None),
+            "coaching": ("planned", True, None),
+            "callback-offer": ("planned", True, AMENDED_ON),
+        }
+    # nobody moves it along before the contract requires it
+    with pytest.raises(
+        GovernanceError, match=r"takes effect on 2027-07-01, with the amendment effective"
+    ):
+        aht.update_status(
+            world.session,
+            world.vendor_manager,
+            CID,
+            "callback-offer",
+            status="in_progress",
+            now=JUNE_30_LATE,
+        )
+    aht.update_status(
+        world.session,
+        world.vendor_manager,
+        CID,
+        "callback-offer",
+        status="in_progress",
+        now=JULY_1_EARLY,
+    )
+    assert _in_force(world, JUNE_30_LATE)["callback-offer"][0] == "not_yet_in_force"
+    assert _in_force(world, JULY_1_NOON)["callback-offer"] == ("in_progress", True, AMENDED_ON)
+    # the addition is logged with its date in the entry that planned it; the hand-added
+    # measure and the first version's measures are untouched
+    entries = _measure_history(world, "callback-offer")
+    assert [(e.action, e.actor) for e in entries] == [
+        ("plan", world.client_admin.email),
+        ("status", world.vendor_manager.email),
+    ]
+    assert entries[0].after is not None
+    assert entries[0].after["effective_from"] == "2027-07-01"
+    assert [e.action for e in _measure_history(world, "coaching")] == ["plan"]
+    assert [e.action for e in _measure_history(world, "kb-search")] == ["plan"]
+    report = audit.verify(world.session)
+    assert report.ok, report.problems
+
+
+def test_registering_an_annex_that_adds_a_measure_again_changes_nothing(world: World) -> None:
+    _plan_with_a_hand_added_measure(world)
+    _amend(world, _with_callback_offer())
+    aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    logged = _actions(world, "aht_measures")
+    plans = [_in_force(world, at) for at in (JUNE_30_LATE, JULY_1_EARLY)]
+
+    _amend(world, _with_callback_offer())
+    again = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+
+    assert again == aht.PlanSync(added=[], withdrawn=[], reinstated=[], rescheduled=[])
+    assert _actions(world, "aht_measures") == logged
+    assert [_in_force(world, at) for at in (JUNE_30_LATE, JULY_1_EARLY)] == plans
+
+
+def test_a_corrected_file_that_moves_or_drops_the_addition_updates_the_plan(
+    world: World,
+) -> None:
+    _plan_with_a_hand_added_measure(world)
+    base, added = annex_terms(), _with_callback_offer()
+    _amend(world, added)
+    aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+
+    # corrected: the July amendment does not add it, a new October one does
+    october = date(2027, 10, 1)
+    _register(
+        world,
+        TermsVersion(date(2027, 1, 1), base),
+        TermsVersion(AMENDED_ON, base),
+        TermsVersion(october, added),
+    )
+    moved = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [(m.measure_ref, m.effective_from) for m in moved.rescheduled] == [
+        ("callback-offer", october)
+    ]
+    assert (moved.added, moved.withdrawn, moved.reinstated) == ([], [], [])
+    assert _in_force(world, JULY_1_NOON)["callback-offer"] == ("not_yet_in_force", False, october)
+    [move] = _measure_history(world, "callback-offer")[-1:]
+    assert (move.action, move.actor) == ("reschedule", world.client_admin.email)
+    assert move.before is not None
+    assert move.after is not None
+    assert (move.before["effective_from"], move.after["effective_from"]) == (
+        "2027-07-01",
+        "2027-10-01",
+    )
+
+    # corrected again: no amendment adds it after all, so it never takes effect
+    _register(world, TermsVersion(date(2027, 1, 1), base), TermsVersion(october, base))
+    dropped = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [(m.measure_ref, m.withdrawn_on) for m in dropped.withdrawn] == [
+        ("callback-offer", october)
+    ]
+    assert dropped.rescheduled == []
+    assert _in_force(world, datetime(2027, 9, 30, 12, tzinfo=CHICAGO))["callback-offer"] == (
+        "not_yet_in_force",
+        False,
+        october,
+    )
+    assert _plan(world, datetime(2027, 10, 1, 0, 30, tzinfo=CHICAGO))["callback-offer"] == (
+        "withdrawn",
+        False,
+        october,
+    )
+    # and idempotent: the same corrected file again logs nothing more
+    logged = _actions(world, "aht_measures")
+    again = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert again == aht.PlanSync(added=[], withdrawn=[], reinstated=[], rescheduled=[])
+    assert _actions(world, "aht_measures") == logged
+
+    # a file that lists it from the first version on: in the plan from the start
+    _register(world, TermsVersion(date(2027, 1, 1), added), TermsVersion(october, added))
+    from_start = aht.sync_planned_measures(world.session, world.client_admin, CID, now=T0)
+    assert [m.measure_ref for m in from_start.rescheduled] == ["callback-offer"]
+    assert [m.measure_ref for m in from_start.reinstated] == ["callback-offer"]
+    assert _in_force(world, JUNE_30_NOON)["callback-offer"] == ("planned", True, None)
+    assert _actions(world, "aht_measures")[-2:] == ["reschedule", "reinstate"]
+    assert [e.action for e in _measure_history(world, "coaching")] == ["plan"]
+    report = audit.verify(world.session)
+    assert report.ok, report.problems

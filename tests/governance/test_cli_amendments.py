@@ -234,3 +234,64 @@ def test_a_measure_the_amendment_removes_leaves_the_plan_from_its_date(
     assert report["ok"]
     log = _json("audit", "log", "--entity-type", "aht_measures", user="auditor@northwind.example")
     assert [(e["action"], e["actor"]) for e in log].count(("withdraw", ADMIN)) == 1
+
+
+ADDITION = """\
+  - effective_from: 2027-10-01
+    note: side-by-side coaching added to the AHT plan
+    changes:
+      aht_plan:
+        measures:
+          - {id: qa-coaching, what: floor coaching, owner: vendor, due: 2027-12-31, expected_s: -8}
+"""
+
+
+def test_a_measure_the_amendment_adds_is_in_the_plan_from_its_date(
+    database: Engine, tmp_path: Path
+) -> None:
+    """The example's 2027-07-01 amendment adds callback-offer (due 2027-08-31): not in force on
+    30 June, even at 23:30 in Chicago (already July in UTC), in the plan from 1 July."""
+
+    def plan(as_of: str) -> dict[str, tuple[str, bool, str | None]]:
+        listed = _json("aht-plan", "list", "--as-of", as_of)
+        return {m["measure"]: (m["status"], m["overdue"], m["effective_from"]) for m in listed}
+
+    late_june, early_july = "2027-06-30T23:30:00-05:00", "2027-07-01T00:30:00-05:00"
+    before = plan(late_june)
+    assert before["callback-offer"] == ("not_yet_in_force", False, "2027-07-01")
+    assert before["kb-search"][2] is None  # the first version's measures: from the start
+    assert plan(early_july)["callback-offer"] == ("planned", False, "2027-07-01")
+    assert plan("2027-09-01T12:00:00-05:00")["callback-offer"] == ("planned", True, "2027-07-01")
+
+    move = ("aht-plan", "status", "callback-offer", "--status", "in_progress", "--as", MANAGER)
+    refused = CliRunner().invoke(app, [*move, "--at", late_june])
+    assert refused.exit_code == 1
+    assert "takes effect on 2027-07-01, with the amendment effective 2027-07-01" in (refused.output)
+    moved = CliRunner().invoke(app, [*move, "--at", early_july])
+    assert moved.exit_code == 0, moved.output
+    assert plan(late_june)["callback-offer"][0] == "not_yet_in_force"  # the past unchanged
+
+    # the same file again: nothing moves, the trail still verifies
+    register = ("governance", "register", "--contract-file", str(EXAMPLE))
+    again = _cli(*register, "--client", CLIENT, "--vendor", VENDOR).output
+    assert "in the plan from" not in again
+    assert plan(late_june) == before
+
+    # a later amendment adding a measure: register names it with its date, the plan waits
+    amended = tmp_path / "annex-addition.yaml"
+    amended.write_text(EXAMPLE.read_text(encoding="utf-8") + ADDITION, encoding="utf-8")
+    added = _cli(
+        "governance",
+        "register",
+        "--contract-file",
+        str(amended),
+        "--client",
+        CLIENT,
+        "--vendor",
+        VENDOR,
+    ).output
+    assert "AHT measure qa-coaching in the plan from 2027-10-01 (added by the amendment)" in added
+    assert plan("2027-09-30T23:30:00-05:00")["qa-coaching"][:2] == ("not_yet_in_force", False)
+    assert plan("2027-10-01T00:30:00-05:00")["qa-coaching"][:2] == ("planned", False)
+    report = _json("audit", "verify", user="auditor@northwind.example")
+    assert report["ok"]

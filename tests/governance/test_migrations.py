@@ -3,13 +3,14 @@ database holding contracts upgrades with their data (on SQLite and PostgreSQL)."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from governance_world import annex_terms
+from governance_world import T0, annex_terms, build_world
 from sqlalchemy import (
     JSON,
     Connection,
@@ -26,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from callpact.governance.aht_plan import service as aht
 from callpact.governance.audit import service as audit
+from callpact.governance.contract.service import register_contract
 from callpact.governance.database import (
     current_revision,
     downgrade,
@@ -35,6 +38,8 @@ from callpact.governance.database import (
     upgrade,
 )
 from callpact.governance.models import AhtMeasure, Base, GovernedContract
+from callpact.governance.organization.service import actor_for
+from callpact.governance.terms import PlannedMeasure, TermsVersion
 
 
 def test_migrations_run_from_an_empty_sqlite_file(tmp_path: Path) -> None:
@@ -216,6 +221,8 @@ def test_upgrading_keeps_every_aht_measure_in_the_plan(empty_engine: Engine) -> 
             ("kb-search", "done", date(2027, 2, 10), None),
             ("acw-macros", "in_progress", None, None),
         ]
+        # and in it from the start (revision 0004): no measure waits for an amendment
+        assert [m.effective_from for m in stored] == [None, None]
     downgrade(empty_engine, "0002")
     assert "withdrawn_on" not in {
         c["name"] for c in inspect(empty_engine).get_columns("aht_measures")
@@ -372,3 +379,69 @@ def test_a_version_changed_after_the_upgrade_is_still_caught(empty_engine: Engin
         ("created-unaudited", "governed_contract_terms", "2"),
     ]
     assert "terms_json" in report.problems[0].message
+
+
+def _plan_an_added_measure(session: Session) -> None:
+    """The example's contract, amended from 2027-07-01 to add callback-offer, registered and
+    its plan synced through the services: callback-offer is dated 2027-07-01."""
+    world = build_world(session)
+    base = annex_terms()
+    callback = PlannedMeasure("callback-offer", "offer a callback", "vendor", date(2027, 8, 31), -5)
+    added = dataclasses.replace(base, aht_measures=(*base.aht_measures, callback))
+    register_contract(
+        session,
+        world.client_admin,
+        [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 7, 1), added)],
+        client="Northwind Health Plan",
+        vendor="Harbor Contact Solutions",
+        now=T0,
+    )
+    aht.sync_planned_measures(session, world.client_admin, base.contract_id, now=T0)
+    session.commit()
+
+
+def test_a_downgrade_past_0004_logs_each_date_it_drops(empty_engine: Engine) -> None:
+    """Downgrading to 0003 drops the dates amendments gave measures, each loss logged under
+    migration 0004's actor; upgraded again, the trail verifies, and the next register dates
+    the measure again, logged too."""
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        _plan_an_added_measure(session)
+        dated = session.scalars(select(AhtMeasure).where(AhtMeasure.effective_from.is_not(None)))
+        assert [(m.measure_ref, m.effective_from) for m in dated] == [
+            ("callback-offer", date(2027, 7, 1))
+        ]
+    downgrade(empty_engine, "0003")
+    assert "effective_from" not in {
+        c["name"] for c in inspect(empty_engine).get_columns("aht_measures")
+    }
+    log = table(
+        "audit_log",
+        column("actor"),
+        column("action"),
+        column("entity_type"),
+        column("before", JSON()),
+        column("after", JSON()),
+    )
+    with empty_engine.connect() as connection:
+        [dropped] = connection.execute(
+            select(log).where(log.c.actor == audit.migration_actor("0004"))
+        ).all()
+    assert (dropped.action, dropped.entity_type) == ("drop_effective_from", "aht_measures")
+    assert dropped.before["effective_from"] == "2027-07-01"
+    assert "effective_from" not in dropped.after
+    assert {k: v for k, v in dropped.before.items() if k != "effective_from"} == dropped.after
+
+    upgrade(empty_engine)
+    assert schema_differences(empty_engine) == []
+    with Session(empty_engine) as session:
+        report = audit.verify(session)
+        assert report.ok, report.problems
+        assert session.scalars(select(AhtMeasure.effective_from)).all() == [None] * 3
+        ada = actor_for(session, "ada@northwind.example")
+        synced = aht.sync_planned_measures(session, ada, annex_terms().contract_id, now=T0)
+        assert [(m.measure_ref, m.effective_from) for m in synced.rescheduled] == [
+            ("callback-offer", date(2027, 7, 1))
+        ]
+        report = audit.verify(session)
+        assert report.ok, report.problems

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 
 from callpact.governance.aht_plan.rules import (
+    addition_date,
     measure_overdue,
     status_on,
     target_for_month,
@@ -316,6 +317,50 @@ def test_a_withdrawal_closes_an_open_measure_from_its_day_and_keeps_a_finished_o
     assert status_on(status="planned", withdrawn_on=None, day=day) == "planned"
     # withdrawn, a measure is never overdue
     assert not measure_overdue(status="withdrawn", due_on=date(2027, 3, 31), today=day)
+
+
+@pytest.mark.parametrize(
+    ("measure_id", "effective_from"),
+    [
+        ("acw-macros", None),  # the first version lists it: in the plan from the start
+        ("kb-search", None),
+        ("callback-offer", date(2027, 7, 1)),  # the first version listing it
+        ("coaching", None),  # no version lists it: added by hand, in the plan when added
+    ],
+)
+def test_a_measure_takes_effect_with_the_first_version_listing_it(
+    measure_id: str, effective_from: date | None
+) -> None:
+    assert addition_date(LISTINGS, measure_id) == effective_from
+
+
+def test_a_measure_listed_first_later_takes_effect_with_that_later_version() -> None:
+    # a corrected file that moves the addition to 1 October moves the date with it
+    moved = [LISTINGS[0], (date(2027, 7, 1), {"kb-search"}), LISTINGS[2]]
+    assert addition_date(moved, "callback-offer") == date(2027, 10, 1)
+    # one that lists it from the start puts it in the plan from the start
+    from_start = [(date(2027, 1, 1), {"callback-offer"}), *LISTINGS[1:]]
+    assert addition_date(from_start, "callback-offer") is None
+
+
+def test_a_measure_is_not_yet_in_force_before_the_amendment_adding_it() -> None:
+    day = date(2027, 7, 1)
+    for status in ("planned", "in_progress", "done"):
+        assert (
+            status_on(status=status, withdrawn_on=None, day=date(2027, 6, 30), effective_from=day)
+            == "not_yet_in_force"
+        )
+    assert status_on(status="planned", withdrawn_on=None, day=day, effective_from=day) == (
+        "planned"
+    )
+    # added by one amendment, withdrawn by a later one
+    later = date(2027, 10, 1)
+    assert [
+        status_on(status="planned", withdrawn_on=later, day=d, effective_from=day)
+        for d in (date(2027, 6, 30), day, later)
+    ] == ["not_yet_in_force", "planned", "withdrawn"]
+    # not in force, a measure is never overdue, however long past its due date
+    assert not measure_overdue(status="not_yet_in_force", due_on=date(2027, 3, 31), today=day)
 
 
 # -- documents -----------------------------------------------------------------------------

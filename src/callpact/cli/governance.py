@@ -342,10 +342,20 @@ def governance_register(
         reinstated = "".join(
             f"; AHT measure {m.measure_ref} listed again, back in the plan" for m in plan.reinstated
         )
+        scheduled = "".join(
+            f"; AHT measure {m.measure_ref} in the plan from {m.effective_from} (added by the "
+            "amendment)"
+            for m in plan.added
+            if m.effective_from is not None
+        ) + "".join(
+            f"; AHT measure {m.measure_ref} now in the plan from "
+            f"{m.effective_from or 'the start of the contract'}"
+            for m in plan.rescheduled
+        )
         typer.echo(
             f"contract {contract.contract_id} registered with {len(versions)} version(s) of "
             f"its terms: {len(documents)} required document(s), {len(plan.added)} AHT "
-            f"measure(s) added{withdrawn}{reinstated}"
+            f"measure(s) added{scheduled}{withdrawn}{reinstated}"
         )
 
 

@@ -758,10 +758,12 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
     completed_on: Annotated[str | None, typer.Option("--completed-on")] = None,
+    at: At = None,
     as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Move a measure along (its owner's side only)."""
+    """Move a measure along (its owner's side only; not before the amendment adding it takes
+    effect, nor once one withdrew it)."""
     from callpact.governance.aht_plan.service import update_status
 
     with unit_of_work(database_url) as session:
@@ -772,7 +774,7 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
             measure_id,
             status=status,
             completed_on=parse_day(completed_on) if completed_on else None,
-            now=parse_instant(None),
+            now=parse_instant(at),
         )
         typer.echo(f"measure {measure_id}: {status}")
 
@@ -782,8 +784,8 @@ _list_command(
     "callpact.governance.aht_plan.service:list_measures",
     "AHT plan",
     "Measures with owner, due date, status and expected effect, as of --as-of; overdue ones "
-    "flagged, and a measure an amendment removed from the annex withdrawn from its effective "
-    "date.",
+    "flagged; a measure an amendment adds to the annex is not_yet_in_force before its "
+    "effective date, and one an amendment removed is withdrawn from its effective date.",
     lambda v: {
         "measure": v.measure.measure_ref,
         "what": v.measure.what,
@@ -792,6 +794,7 @@ _list_command(
         "status": v.status,
         "expected_s": v.measure.expected_s,
         "overdue": v.overdue,
+        "effective_from": v.measure.effective_from,
         "withdrawn_on": v.measure.withdrawn_on,
     },
 )

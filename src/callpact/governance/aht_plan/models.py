@@ -26,3 +26,6 @@ class AhtMeasure(Base):
     # The effective date of the amendment that removed the measure from the annex (None while
     # the annex lists it, or if it never did): the plan counts it only before that day.
     withdrawn_on: Mapped[date | None] = mapped_column(default=None)
+    # The effective date of the amendment that first lists the measure (None for one the first
+    # version lists, or that the parties added by hand): the plan counts it only from that day.
+    effective_from: Mapped[date | None] = mapped_column(default=None)

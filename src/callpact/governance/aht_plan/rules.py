@@ -64,6 +64,7 @@ class TrajectoryPoint:
 
 OPEN_STATUSES = ("planned", "in_progress")
 WITHDRAWN = "withdrawn"
+NOT_YET_IN_FORCE = "not_yet_in_force"
 
 
 def measure_overdue(*, status: str, due_on: date, today: date) -> bool:
@@ -71,13 +72,19 @@ def measure_overdue(*, status: str, due_on: date, today: date) -> bool:
     return status in OPEN_STATUSES and today > due_on
 
 
-def status_on(*, status: str, withdrawn_on: date | None, day: date) -> str:
+def status_on(
+    *, status: str, withdrawn_on: date | None, day: date, effective_from: date | None = None
+) -> str:
     """A measure's status on the local date ``day``.
 
+    A measure an amendment adds to the annex is ``not_yet_in_force`` before the amendment's
+    effective date: the contract does not require it yet, so it is neither open nor overdue.
     An amendment that removes a measure from the annex withdraws it from its effective date: a
     measure still open then is ``withdrawn`` from that day on, and keeps its own status before
     it (the plan as it stood then is not rewritten). A measure already done or dropped keeps
     that status: the amendment takes nothing from work finished or closed before it."""
+    if effective_from is not None and day < effective_from:
+        return NOT_YET_IN_FORCE
     if withdrawn_on is not None and day >= withdrawn_on and status in OPEN_STATUSES:
         return WITHDRAWN
     return status
@@ -97,3 +104,15 @@ def withdrawal_date(
     if last_listing is None or last_listing == len(listings) - 1:
         return None
     return listings[last_listing + 1][0]
+
+
+def addition_date(listings: Sequence[tuple[date, Collection[str]]], measure_id: str) -> date | None:
+    """The day the annex adds ``measure_id`` to the plan, given each version's effective date
+    and the measure ids it lists, oldest first: the effective date of the first version listing
+    it. None when the first version lists it (in the plan from the contract's start) and for an
+    id no version lists (a measure the parties added by hand is in the plan from the day they
+    added it)."""
+    for index, (effective_from, listed) in enumerate(listings):
+        if measure_id in listed:
+            return None if index == 0 else effective_from
+    return None

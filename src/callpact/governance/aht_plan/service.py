@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from callpact.governance.aht_plan.models import AhtMeasure
 from callpact.governance.aht_plan.rules import (
     TrajectoryPoint,
+    addition_date,
     measure_overdue,
     month_index,
     month_of,
@@ -33,8 +34,10 @@ STATUSES = ("planned", "in_progress", "done", "dropped")
 
 @dataclass(frozen=True, slots=True)
 class MeasureView:
-    """A measure as it stood on the day the plan is read: its status then (``withdrawn`` from
-    the effective date of the amendment that removed it) and whether it was overdue."""
+    """A measure as it stood on the day the plan is read: its status then
+    (``not_yet_in_force`` before the effective date of the amendment that added it,
+    ``withdrawn`` from the effective date of the amendment that removed it) and whether it was
+    overdue."""
 
     measure: AhtMeasure
     status: str
@@ -45,6 +48,13 @@ def _withdrawn_by(measure: AhtMeasure) -> str:
     return (
         "was withdrawn from the AHT plan by the amendment effective "
         f"{measure.withdrawn_on}, which no longer lists it"
+    )
+
+
+def _added_by(measure: AhtMeasure) -> str:
+    return (
+        f"takes effect on {measure.effective_from}, with the amendment effective "
+        f"{measure.effective_from} that adds it to the annex"
     )
 
 
@@ -59,9 +69,11 @@ def add_measure(
     due_on: date,
     expected_s: int,
     now: datetime,
+    effective_from: date | None = None,
 ) -> AhtMeasure:
     """Add a dated measure with an owner and its expected effect on AHT (seconds, negative =
-    faster)."""
+    faster). ``effective_from`` is for a measure an amendment adds to the annex (see
+    :func:`sync_planned_measures`); one added by hand is in the plan at once."""
     contract = get_contract(session, actor, contract_id, Action.PLAN_AHT_MEASURE)
     if owner not in OWNERS:
         raise GovernanceError(f"a measure's owner is {', '.join(OWNERS)}, not {owner!r}")
@@ -80,6 +92,7 @@ def add_measure(
         due_on=due_on,
         expected_s=expected_s,
         status="planned",
+        effective_from=effective_from,
     )
     session.add(measure)
     audit.record(session, actor=actor.email, at=now, entity=measure, action="plan", before=None)
@@ -93,6 +106,9 @@ class PlanSync:
     added: list[AhtMeasure]
     withdrawn: list[AhtMeasure]
     reinstated: list[AhtMeasure]
+    # Measures already in the plan whose first listing moved (a corrected file): their
+    # ``effective_from`` changed.
+    rescheduled: list[AhtMeasure] = field(default_factory=list)
 
 
 def sync_planned_measures(
@@ -101,7 +117,11 @@ def sync_planned_measures(
     """Bring the plan in line with every version of the annex.
 
     Adds the measures any version lists that are not in the plan yet (an amendment that adds a
-    measure adds it; a later version's wording of a measure wins). Withdraws, from the
+    measure adds it, in force from the amendment's effective date: see
+    :func:`~callpact.governance.aht_plan.rules.addition_date`; a later version's wording of a
+    measure wins), and moves that date when a corrected file moves the first listing; an
+    addition a corrected file drops altogether is withdrawn from the day it was to take
+    effect, so it never does. Withdraws, from the
     amendment's effective date, a measure the newest versions no longer list (see
     :func:`~callpact.governance.aht_plan.rules.withdrawal_date`), and reinstates one a later
     version lists again. A measure no version lists was added by hand and is left alone. Each
@@ -128,16 +148,37 @@ def sync_planned_measures(
                     due_on=planned.due,
                     expected_s=planned.expected_s,
                     now=now,
+                    effective_from=addition_date(listings, planned.measure_id),
                 )
             )
     withdrawn: list[AhtMeasure] = []
     reinstated: list[AhtMeasure] = []
+    rescheduled: list[AhtMeasure] = []
     for measure in session.scalars(
         select(AhtMeasure)
         .where(AhtMeasure.contract_pk == contract.id)
         .order_by(AhtMeasure.measure_ref)
     ):
-        withdrawn_on = withdrawal_date(listings, measure.measure_ref)
+        if measure.measure_ref in listed:
+            effective_from = addition_date(listings, measure.measure_ref)
+            withdrawn_on = withdrawal_date(listings, measure.measure_ref)
+        elif measure.effective_from is not None:
+            # an addition the corrected file no longer makes: it never takes effect
+            effective_from = withdrawn_on = measure.effective_from
+        else:
+            continue  # added by hand: the parties' own, whatever the annex says
+        if effective_from != measure.effective_from:
+            before = audit.entity_state(measure)
+            measure.effective_from = effective_from
+            rescheduled.append(measure)
+            audit.record(
+                session,
+                actor=actor.email,
+                at=now,
+                entity=measure,
+                action="reschedule",
+                before=before,
+            )
         if withdrawn_on == measure.withdrawn_on:
             continue
         before = audit.entity_state(measure)
@@ -147,7 +188,7 @@ def sync_planned_measures(
         audit.record(
             session, actor=actor.email, at=now, entity=measure, action=action, before=before
         )
-    return PlanSync(added, withdrawn, reinstated)
+    return PlanSync(added, withdrawn, reinstated, rescheduled)
 
 
 def update_status(
@@ -161,8 +202,9 @@ def update_status(
     now: datetime,
 ) -> AhtMeasure:
     """Move a measure along (planned → in_progress → done, or dropped). Only the owner's side
-    may; a measure owned by both sides may be updated by either. A measure an amendment has
-    withdrawn can no longer be moved from the amendment's effective date."""
+    may; a measure owned by both sides may be updated by either. A measure an amendment adds
+    cannot be moved before the amendment's effective date, and one an amendment has withdrawn
+    can no longer be moved from the amendment's effective date."""
     contract = get_contract(session, actor, contract_id, Action.UPDATE_AHT_MEASURE)
     measure = record_or_missing(
         find_record(session, AhtMeasure, contract, "measure_ref", measure_id),
@@ -184,6 +226,8 @@ def update_status(
     if status not in STATUSES:
         raise GovernanceError(f"a measure's status is {', '.join(STATUSES)}, not {status!r}")
     today = local_date(now, contract.terms_at(now).time_zone)
+    if measure.effective_from is not None and today < measure.effective_from:
+        raise GovernanceError(f"measure {measure_id} {_added_by(measure)}")
     if measure.withdrawn_on is not None and today >= measure.withdrawn_on:
         raise GovernanceError(f"measure {measure_id} {_withdrawn_by(measure)}")
     before = audit.entity_state(measure)
@@ -198,7 +242,8 @@ def list_measures(
     session: Session, actor: Actor, contract_id: str, *, now: datetime
 ) -> list[MeasureView]:
     """The plan's measures as they stood at ``now`` (a past instant gives the plan as it was
-    then: a measure withdrawn later is still open, and overdue if it was)."""
+    then: a measure withdrawn later is still open, and overdue if it was; one an amendment adds
+    later is ``not_yet_in_force``, never overdue)."""
     contract = get_contract(session, actor, contract_id)
     today = local_date(now, contract.terms_at(now).time_zone)
     measures = session.scalars(
@@ -208,7 +253,12 @@ def list_measures(
     )
     views = []
     for measure in measures:
-        status = status_on(status=measure.status, withdrawn_on=measure.withdrawn_on, day=today)
+        status = status_on(
+            status=measure.status,
+            withdrawn_on=measure.withdrawn_on,
+            day=today,
+            effective_from=measure.effective_from,
+        )
         views.append(
             MeasureView(
                 measure, status, measure_overdue(status=status, due_on=measure.due_on, today=today)
