@@ -445,3 +445,46 @@ def test_a_downgrade_past_0004_logs_each_date_it_drops(empty_engine: Engine) -> 
         ]
         report = audit.verify(session)
         assert report.ok, report.problems
+
+
+def test_a_downgrade_past_0003_logs_each_withdrawal_it_drops(empty_engine: Engine) -> None:
+    """Downgrading to 0002 drops the days amendments withdrew measures, each loss logged under
+    migration 0003's actor; upgraded again, the trail verifies and the next register withdraws
+    the measure again, logged too."""
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        world = build_world(session)
+        base = annex_terms()
+        gone = base.aht_measures[0].measure_id
+        amended = dataclasses.replace(base, aht_measures=base.aht_measures[1:])
+        register_contract(
+            session,
+            world.client_admin,
+            [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 7, 1), amended)],
+            client="Northwind Health Plan",
+            vendor="Harbor Contact Solutions",
+            now=T0,
+        )
+        aht.sync_planned_measures(session, world.client_admin, base.contract_id, now=T0)
+        session.commit()
+        withdrawn = session.scalars(select(AhtMeasure).where(AhtMeasure.withdrawn_on.is_not(None)))
+        assert [(m.measure_ref, m.withdrawn_on) for m in withdrawn] == [(gone, date(2027, 7, 1))]
+    downgrade(empty_engine, "0002")
+    log = table("audit_log", column("actor"), column("action"), column("before", JSON()))
+    with empty_engine.connect() as connection:
+        [dropped] = connection.execute(
+            select(log).where(log.c.actor == audit.migration_actor("0003"))
+        ).all()
+    assert dropped.action == "drop_withdrawn_on"
+    assert dropped.before["withdrawn_on"] == "2027-07-01"
+
+    upgrade(empty_engine)
+    with Session(empty_engine) as session:
+        report = audit.verify(session)
+        assert report.ok, report.problems
+        ada = actor_for(session, "ada@northwind.example")
+        synced = aht.sync_planned_measures(session, ada, annex_terms().contract_id, now=T0)
+        assert [m.measure_ref for m in synced.withdrawn] == [gone]
+        session.commit()
+        report = audit.verify(session)
+        assert report.ok, report.problems

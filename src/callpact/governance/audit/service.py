@@ -177,6 +177,32 @@ def append(
     connection.execute(insert(_CHAIN).values(**content, entry_hash=entry_hash(**content)))
 
 
+def log_column_drop(
+    connection: Connection, table: Table, column: str, *, revision: str, action: str
+) -> None:
+    """Before a migration's downgrade drops ``column`` from ``table`` (described as it is at
+    that revision), log each row that holds a value there: its state before, and after over the
+    columns left. A database downgraded and upgraded again then still verifies intact."""
+    kept = [c.name for c in table.columns if c.name != column]
+    remaining = sa.Table(table.name, sa.MetaData(), *(sa.Column(c, table.c[c].type) for c in kept))
+    at = datetime.now(UTC)
+    rows = connection.execute(
+        select(table).where(table.c[column].is_not(None)).order_by(table.c.id)
+    )
+    for row in rows.mappings().all():
+        values = dict(row)
+        append(
+            connection,
+            at=at,
+            actor=migration_actor(revision),
+            entity_type=table.name,
+            entity_id=str(values["id"]),
+            action=action,
+            before=row_state(table, values),
+            after=row_state(remaining, values),
+        )
+
+
 def record(
     session: Session,
     *,

@@ -16,12 +16,11 @@ Create Date: 2026-12-04
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
-from callpact.governance.audit.service import append, migration_actor, row_state
+from callpact.governance.audit.service import log_column_drop
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -52,26 +51,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    measures_0003 = sa.Table("aht_measures", sa.MetaData(), *_columns_0003())
     measures = sa.Table(
         "aht_measures", sa.MetaData(), *_columns_0003(), sa.Column("effective_from", sa.Date())
     )
-    connection = op.get_bind()
-    at = datetime.now(UTC)
-    dated = connection.execute(
-        sa.select(measures).where(measures.c.effective_from.is_not(None)).order_by(measures.c.id)
+    log_column_drop(
+        op.get_bind(), measures, "effective_from", revision=revision, action="drop_effective_from"
     )
-    for row in dated.mappings().all():
-        values = dict(row)
-        append(
-            connection,
-            at=at,
-            actor=migration_actor(revision),
-            entity_type="aht_measures",
-            entity_id=str(values["id"]),
-            action="drop_effective_from",
-            before=row_state(measures, values),
-            after=row_state(measures_0003, values),
-        )
     with op.batch_alter_table("aht_measures", schema=None) as batch_op:
         batch_op.drop_column("effective_from")
