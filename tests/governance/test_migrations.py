@@ -39,7 +39,7 @@ from callpact.governance.database import (
 )
 from callpact.governance.models import AhtMeasure, Base, GovernedContract
 from callpact.governance.organization.service import actor_for
-from callpact.governance.terms import PlannedMeasure, TermsVersion
+from callpact.governance.terms import GovernanceTerms, PlannedMeasure, TermsVersion
 
 
 def test_migrations_run_from_an_empty_sqlite_file(tmp_path: Path) -> None:
@@ -381,23 +381,28 @@ def test_a_version_changed_after_the_upgrade_is_still_caught(empty_engine: Engin
     assert "terms_json" in report.problems[0].message
 
 
-def _plan_an_added_measure(session: Session) -> None:
-    """The example's contract, amended from 2027-07-01 to add callback-offer, registered and
-    its plan synced through the services: callback-offer is dated 2027-07-01."""
+def _amend_the_plan(session: Session, amended: GovernanceTerms) -> None:
+    """The example's contract with ``amended`` in force from 2027-07-01, registered and its plan
+    synced through the services."""
     world = build_world(session)
     base = annex_terms()
-    callback = PlannedMeasure("callback-offer", "offer a callback", "vendor", date(2027, 8, 31), -5)
-    added = dataclasses.replace(base, aht_measures=(*base.aht_measures, callback))
     register_contract(
         session,
         world.client_admin,
-        [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 7, 1), added)],
+        [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 7, 1), amended)],
         client="Northwind Health Plan",
         vendor="Harbor Contact Solutions",
         now=T0,
     )
     aht.sync_planned_measures(session, world.client_admin, base.contract_id, now=T0)
     session.commit()
+
+
+def _plan_an_added_measure(session: Session) -> None:
+    """The amendment adds callback-offer: it is dated 2027-07-01."""
+    base = annex_terms()
+    callback = PlannedMeasure("callback-offer", "offer a callback", "vendor", date(2027, 8, 31), -5)
+    _amend_the_plan(session, dataclasses.replace(base, aht_measures=(*base.aht_measures, callback)))
 
 
 def test_a_downgrade_past_0004_logs_each_date_it_drops(empty_engine: Engine) -> None:
@@ -453,20 +458,9 @@ def test_a_downgrade_past_0003_logs_each_withdrawal_it_drops(empty_engine: Engin
     the measure again, logged too."""
     upgrade(empty_engine)
     with Session(empty_engine) as session:
-        world = build_world(session)
         base = annex_terms()
         gone = base.aht_measures[0].measure_id
-        amended = dataclasses.replace(base, aht_measures=base.aht_measures[1:])
-        register_contract(
-            session,
-            world.client_admin,
-            [TermsVersion(date(2027, 1, 1), base), TermsVersion(date(2027, 7, 1), amended)],
-            client="Northwind Health Plan",
-            vendor="Harbor Contact Solutions",
-            now=T0,
-        )
-        aht.sync_planned_measures(session, world.client_admin, base.contract_id, now=T0)
-        session.commit()
+        _amend_the_plan(session, dataclasses.replace(base, aht_measures=base.aht_measures[1:]))
         withdrawn = session.scalars(select(AhtMeasure).where(AhtMeasure.withdrawn_on.is_not(None)))
         assert [(m.measure_ref, m.withdrawn_on) for m in withdrawn] == [(gone, date(2027, 7, 1))]
     downgrade(empty_engine, "0002")
