@@ -344,7 +344,7 @@ def _monthly_open_hours(v: ContractVersion) -> Decimal:
 @rule("CP116")
 def low_price_for_scope(v: ContractVersion) -> Iterator[LintFinding]:
     channels = {c.channel for c in v.scope.channels}
-    queues = {q for c in v.scope.channels for q in c.queues}
+    queues = v.scope.queues()
     complex_scope = len(channels) >= 2 or len(queues) >= 4 or len(v.kpis) >= 6
     if not complex_scope:
         return

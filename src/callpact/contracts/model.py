@@ -273,6 +273,10 @@ class Scope(Section):
     def queues_of(self, channel: str) -> tuple[str, ...]:
         return tuple(q for c in self.channels if c.channel == channel for q in c.queues)
 
+    def queues(self) -> frozenset[str]:
+        """Every queue the contract hands over, whatever its channel."""
+        return frozenset(q for c in self.channels for q in c.queues)
+
 
 # -- KPIs ------------------------------------------------------------------------------------
 

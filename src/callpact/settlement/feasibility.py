@@ -347,7 +347,7 @@ def feasibility_warnings(
     volume_clause_warnings(version, forecast_rows, warn)
     if cost_per_productive_hour is not None and cost_per_productive_hour > 0:
         # a queue the contract does not hand over is not the vendor's work to price
-        handed_over = {q for channel in version.scope.channels for q in channel.queues}
+        handed_over = version.scope.queues()
         _price_check(
             version.contract.fee,
             forecast_rows=[row for row in forecast_rows if str(row["queue"]) in handed_over],

@@ -142,6 +142,16 @@ _CHAIN = sa.table(
 )
 
 
+def _next_link(connection: Connection) -> tuple[int, str]:
+    """The next entry's ``seq`` and ``prev_hash``, taken under the append lock so that two
+    writers never chain from the same entry."""
+    _lock_for_append(connection)
+    last = connection.execute(
+        select(_CHAIN.c.seq, _CHAIN.c.entry_hash).order_by(_CHAIN.c.seq.desc()).limit(1)
+    ).first()
+    return (1, GENESIS_HASH) if last is None else (last.seq + 1, last.entry_hash)
+
+
 def append(
     connection: Connection,
     *,
@@ -158,11 +168,7 @@ def append(
     For a schema migration that creates, changes or drops rows: it runs on the tables as they
     are at its own revision, where the models (and so :func:`record`) may not fit. ``before``
     and ``after`` are :func:`row_state` over the columns the table has at that revision."""
-    _lock_for_append(connection)
-    last = connection.execute(
-        select(_CHAIN.c.seq, _CHAIN.c.entry_hash).order_by(_CHAIN.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (1, GENESIS_HASH) if last is None else (last.seq + 1, last.entry_hash)
+    seq, prev_hash = _next_link(connection)
     content: dict[str, Any] = {
         "seq": seq,
         "at": at,
@@ -215,38 +221,23 @@ def record(
 ) -> AuditEntry:
     """Append one entry for ``entity`` (flushed first so it has its id and final state)."""
     session.flush()
-    _lock_for_append(session.connection())
-    last = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    seq = 1 if last is None else last.seq + 1
-    prev_hash = GENESIS_HASH if last is None else last.entry_hash
+    seq, prev_hash = _next_link(session.connection())
     table = entity.__table__
     assert isinstance(table, Table)
     after = None if deleted else entity_state(entity)
-    entity_id = (
-        str(entity_state(entity)["id"]) if not deleted else str(before["id"] if before else "")
-    )
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        entity_type=table.name,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        prev_hash=prev_hash,
-    )
-    entry.entry_hash = entry_hash(
-        seq=seq,
-        at=at,
-        actor=actor,
-        entity_type=table.name,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        prev_hash=prev_hash,
-    )
+    entity_id = str(after["id"]) if after is not None else str(before["id"] if before else "")
+    content: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "entity_type": table.name,
+        "entity_id": entity_id,
+        "action": action,
+        "before": before,
+        "after": after,
+        "prev_hash": prev_hash,
+    }
+    entry = AuditEntry(**content, entry_hash=entry_hash(**content))
     session.add(entry)
     session.flush()
     return entry
