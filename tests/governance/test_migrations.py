@@ -73,6 +73,39 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
     engine.dispose()
 
 
+def _insert_contract(connection: Connection, terms: GovernanceTerms, at: datetime) -> None:
+    """Both parties and the contract (id 7) as raw rows, the way the 0001 schema holds them."""
+    organizations = table(
+        "organizations", column("id"), column("name"), column("kind"), column("created_at")
+    )
+    connection.execute(
+        insert(organizations),
+        [
+            {"id": 1, "name": "Northwind Health Plan", "kind": "client", "created_at": at},
+            {"id": 2, "name": "Harbor Contact Solutions", "kind": "vendor", "created_at": at},
+        ],
+    )
+    contracts = table(
+        "governed_contracts",
+        column("id"),
+        column("contract_id"),
+        column("client_org_id"),
+        column("vendor_org_id"),
+        column("terms_json", JSON()),
+        column("registered_at"),
+    )
+    connection.execute(
+        insert(contracts).values(
+            id=7,
+            contract_id=terms.contract_id,
+            client_org_id=1,
+            vendor_org_id=2,
+            terms_json=terms.to_json(),
+            registered_at=at,
+        )
+    )
+
+
 def test_upgrading_makes_a_registered_contracts_terms_its_first_version(
     empty_engine: Engine,
 ) -> None:
@@ -82,35 +115,7 @@ def test_upgrading_makes_a_registered_contracts_terms_its_first_version(
     terms = annex_terms()
     at = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
     with empty_engine.begin() as connection:
-        organizations = table(
-            "organizations", column("id"), column("name"), column("kind"), column("created_at")
-        )
-        connection.execute(
-            insert(organizations),
-            [
-                {"id": 1, "name": "Northwind Health Plan", "kind": "client", "created_at": at},
-                {"id": 2, "name": "Harbor Contact Solutions", "kind": "vendor", "created_at": at},
-            ],
-        )
-        contracts = table(
-            "governed_contracts",
-            column("id"),
-            column("contract_id"),
-            column("client_org_id"),
-            column("vendor_org_id"),
-            column("terms_json", JSON()),
-            column("registered_at"),
-        )
-        connection.execute(
-            insert(contracts).values(
-                id=7,
-                contract_id=terms.contract_id,
-                client_org_id=1,
-                vendor_org_id=2,
-                terms_json=terms.to_json(),
-                registered_at=at,
-            )
-        )
+        _insert_contract(connection, terms, at)
     upgrade(empty_engine)
     assert schema_differences(empty_engine) == []
     with Session(empty_engine) as session:
@@ -134,41 +139,7 @@ def test_upgrading_keeps_every_aht_measure_in_the_plan(empty_engine: Engine) -> 
     terms = annex_terms()
     at = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
     with empty_engine.begin() as connection:
-        connection.execute(
-            insert(
-                table(
-                    "organizations",
-                    column("id"),
-                    column("name"),
-                    column("kind"),
-                    column("created_at"),
-                )
-            ),
-            [
-                {"id": 1, "name": "Northwind Health Plan", "kind": "client", "created_at": at},
-                {"id": 2, "name": "Harbor Contact Solutions", "kind": "vendor", "created_at": at},
-            ],
-        )
-        connection.execute(
-            insert(
-                table(
-                    "governed_contracts",
-                    column("id"),
-                    column("contract_id"),
-                    column("client_org_id"),
-                    column("vendor_org_id"),
-                    column("terms_json", JSON()),
-                    column("registered_at"),
-                )
-            ).values(
-                id=7,
-                contract_id=terms.contract_id,
-                client_org_id=1,
-                vendor_org_id=2,
-                terms_json=terms.to_json(),
-                registered_at=at,
-            )
-        )
+        _insert_contract(connection, terms, at)
         measures = table(
             "aht_measures",
             *(
