@@ -135,6 +135,22 @@ def actor_for(session: Session, email: str) -> Actor:
     return Actor.from_user(user)
 
 
+def operator_for(session: Session, organization: str) -> Actor:
+    """The deployment's operator doing a setup step on ``organization``'s behalf (registering
+    its contract): permitted as that organization's admin, audited as :data:`OPERATOR`."""
+    org = organization_by_name(session, organization)
+    kind = OrganizationKind(org.kind)
+    role = Role.CLIENT_ADMIN if kind is OrganizationKind.CLIENT else Role.VENDOR_ADMIN
+    return Actor(
+        user_id=0,
+        email=OPERATOR,
+        organization_id=org.id,
+        organization_name=org.name,
+        side=kind,
+        role=role,
+    )
+
+
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.email)))
 
