@@ -52,7 +52,9 @@ done
 
 step "6. Governance records: staff, removals, training, incidents, AHT plan, notices"
 $CP governance seed --contract "$ANNEX" --data "$OUT/workspace"
-for user in "$CLIENT" "$VIEWER" "$AUDITOR"; do signin "$user"; done
+VENDOR_ADMIN=admin@harbor.example
+VENDOR_MANAGER=manager@harbor.example
+for user in "$CLIENT" "$VIEWER" "$AUDITOR" "$VENDOR_ADMIN" "$VENDOR_MANAGER"; do signin "$user"; done
 act_as "$VIEWER" removal list --as-of 2027-04-15
 act_as "$VIEWER" training list
 act_as "$VIEWER" incident list
@@ -73,19 +75,45 @@ for month in "${MONTHS[@]}"; do
   common=(--data "$OUT/workspace" --period "$month" --history "$OUT/statements"
     --incidents "$OUT/governance/incidents-$month.json"
     --decisions "$OUT/governance/decisions.json")
-  $CP settle "$ANNEX" "${common[@]}" --format json --out "$OUT/statements/$month.json"
+  $CP settle "$ANNEX" "${common[@]}" --format json --out "$OUT/statements/$month.json" --store
   $CP statement render "$OUT/statements/$month.json" --format html --out "$OUT/statement-$month.html"
   $CP statement render "$OUT/statements/$month.json" --format pdf --out "$OUT/statement-$month.pdf"
   $CP statement render "$OUT/statements/$month.json"
 done
 
-step "9. Either party re-derives the last statement from the same inputs"
+step "9. The months as shared records: issue, review, dispute, correct, approve, final"
+for month in "${MONTHS[@]:0:2}"; do
+  act_as "$CLIENT" statement issue "$month"
+  act_as "$VENDOR_ADMIN" statement accept "$month"
+  act_as "$CLIENT" statement approve "$month"
+  act_as "$CLIENT" statement finalize "$month"
+done
 last=${MONTHS[-1]}
+act_as "$CLIENT" statement issue "$last"
+# The vendor disputes March's first incident liability (or service credit); the client
+# agrees to halve it, which issues a debit note superseding the statement.
+read -r line half < <(act_as "$VENDOR_MANAGER" statement show "$last" --document | .venv/bin/python -c '
+import json, sys
+from decimal import Decimal
+lines = json.load(sys.stdin)["lines"]
+pick = next(l for kind in ("liability", "credit") for l in lines if l["kind"] == kind)
+print(pick["line_id"], Decimal(pick["amount"]) / 2)')
+act_as "$VENDOR_MANAGER" dispute open --statement "$last" --line "$line" \
+  --reason "reported by phone within the deadline; the e-mail followed later"
+act_as "$CLIENT" dispute list --month "$last"
+act_as "$CLIENT" dispute resolve 1 --resolution adjusted --amount "$half" \
+  --note "phone report confirmed for half the cases"
+act_as "$VENDOR_ADMIN" statement accept "$last"
+act_as "$CLIENT" statement approve "$last"
+act_as "$CLIENT" statement finalize "$last"
+act_as "$VIEWER" statement list
+
+step "10. Either party re-derives the last settlement from the same inputs"
 $CP statement verify "$OUT/statements/$last.json" --contract "$ANNEX" --data "$OUT/workspace" \
   --history "$OUT/statements" --incidents "$OUT/governance/incidents-$last.json" \
   --decisions "$OUT/governance/decisions.json"
 
-step "10. Backtest the annex on the quarter and simulate a year of exposure"
+step "11. Backtest the annex on the quarter and simulate a year of exposure"
 # The same incidents as the statements: the governance store's, all months together.
 .venv/bin/python -c 'import json,sys; json.dump([i for f in sys.argv[2:] for i in json.load(open(f))], open(sys.argv[1], "w"))' \
   "$OUT/governance/incidents.json" "$OUT"/governance/incidents-*.json
@@ -93,7 +121,7 @@ $CP backtest "$ANNEX" --data "$OUT/workspace" --from "${MONTHS[0]}" --to "$last"
   --incidents "$OUT/governance/incidents.json" --decisions "$OUT/governance/decisions.json" \
   --simulate 200 --seed 1 --plot "$OUT/backtest.png"
 
-step "11. The audit trail is intact"
+step "12. The audit trail is intact"
 act_as "$AUDITOR" audit verify
 
 echo

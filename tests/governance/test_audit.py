@@ -150,3 +150,38 @@ def test_a_column_added_after_an_entry_reads_as_null_in_it(world: World) -> None
         ("changed-unaudited", "aht_measures")
     ] * 2
     assert all("in withdrawn_on" in p.message for p in problems)
+
+
+def test_a_held_head_hash_catches_a_consistently_rewritten_chain(world: World) -> None:
+    """Whoever holds the database can rewrite every entry from an earlier one on and re-hash
+    the rest: `verify` alone then finds nothing, but the head a party was given earlier is
+    gone from the chain."""
+    from callpact.governance.audit.models import AuditEntry
+    from callpact.governance.audit.service import entry_hash, head_hash, position_of, verify
+
+    session = world.session
+    session.flush()
+    held = head_hash(session)
+    assert position_of(session, held) is not None
+    entries = list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq)))
+    prev = entries[2].prev_hash
+    for number, entry in enumerate(entries[2:]):
+        if number == 0:
+            entry.actor = "someone-else@northwind.example"  # the rewrite
+        entry.prev_hash = prev
+        entry.entry_hash = entry_hash(
+            seq=entry.seq,
+            at=entry.at,
+            actor=entry.actor,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            action=entry.action,
+            before=entry.before,
+            after=entry.after,
+            prev_hash=prev,
+        )
+        prev = entry.entry_hash
+    session.flush()
+    assert verify(session).problems == []  # consistent: the chain alone cannot tell
+    assert position_of(session, held) is None  # the holder of the old head can
+    assert position_of(session, head_hash(session)) == entries[-1].seq

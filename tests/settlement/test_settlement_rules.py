@@ -204,3 +204,31 @@ def test_allocate_sums_to_total() -> None:
 )
 def test_fee_models(kind: FeeModelKind, rate: str, volumes: Volumes, fee: str) -> None:
     assert monthly_fee(FeeModel(kind, D(rate)), volumes) == D(fee)
+
+
+def test_line_ids_are_stable_and_verify_names_lines_by_id() -> None:
+    from decimal import Decimal
+
+    from callpact.settlement.ledger import Line
+    from callpact.settlement.statement import differences, line_ids
+
+    lines = [
+        Line("fee", Decimal(100), "fee"),
+        Line("credit", Decimal(5), "x", kpi_id="sl"),
+        Line("credit", Decimal(7), "x", kpi_id="sl", origin="2027-01"),
+        Line("liability", Decimal(3), "x", incident_id="INC-1"),
+        Line("liability", Decimal(3), "x", incident_id="INC-1"),
+    ]
+    assert line_ids(lines) == [
+        "fee",
+        "credit:sl",
+        "credit:sl@2027-01",
+        "liability:INC-1",
+        "liability:INC-1#2",
+    ]
+    ours = [{"line_id": "fee", "amount": "100"}, {"line_id": "credit:sl", "amount": "5"}]
+    theirs = [{"line_id": "credit:sl", "amount": "6"}, {"line_id": "fee", "amount": "100"}]
+    # the same lines in another order differ only where an amount differs, named by id
+    assert differences({"lines": ours}, {"lines": theirs}) == [
+        "lines.credit:sl.amount: '5' in the statement, '6' recomputed"
+    ]

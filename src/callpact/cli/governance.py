@@ -475,15 +475,34 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE) -> None:
+def audit_verify(
+    contains: Annotated[
+        str | None,
+        typer.Option(
+            "--contains",
+            help="a head hash you were given earlier (on a statement): prove the trail holds it",
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
     """Check every entry's hash and link, and every record against the state the trail gives.
-    Exit status 1 when anything was edited, deleted or changed behind the trail's back."""
-    from callpact.governance.audit.service import verify
+    Exit status 1 when anything was edited, deleted or changed behind the trail's back, or when
+    the head hash given with --contains is no longer in it (the history was rewritten)."""
+    from callpact.governance.audit.service import AuditProblem, position_of, verify
     from callpact.governance.organization.permissions import Action, require_role
 
     with unit_of_work(database_url) as session:
         require_role(acting(session), Action.VERIFY_AUDIT)
         report = verify(session)
+        if contains is not None and position_of(session, contains) is None:
+            report.problems.append(
+                AuditProblem(
+                    "head-missing",
+                    f"the trail no longer holds the entry {contains}: the history before it "
+                    "was rewritten after that hash was given out",
+                )
+            )
     if fmt is OutputFormat.JSON:
         typer.echo(
             json.dumps(

@@ -997,90 +997,6 @@ def notice_export(
         typer.echo(f"{output}: {len(data['notices'])} notice(s)")
 
 
-# -- disputes ----------------------------------------------------------------------------------
-
-dispute_app = typer.Typer(help="Disputes on statement lines.", no_args_is_help=True)
-
-
-@dispute_app.command("open")
-def dispute_open(
-    contract: ContractId,
-    month: Annotated[str, typer.Option("--month", help="statement month YYYY-MM")],
-    line: Annotated[str, typer.Option("--line", help="statement line, e.g. a KPI id")],
-    reason: Annotated[str, typer.Option("--reason")],
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Dispute a statement line."""
-    from callpact.governance.dispute.service import open_dispute
-
-    with unit_of_work(database_url) as session:
-        dispute = open_dispute(
-            session,
-            acting(session),
-            contract,
-            month=month,
-            line_ref=line,
-            reason=reason,
-            now=parse_instant(None),
-        )
-        typer.echo(f"dispute {dispute.id} opened")
-
-
-@dispute_app.command("resolve")
-def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
-    dispute_id: int,
-    contract: ContractId,
-    resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
-    note: Annotated[str, typer.Option("--note")] = "",
-    amount: Annotated[str | None, typer.Option("--amount", help="agreed adjustment")] = None,
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Resolve a dispute (the party that did not open it)."""
-    from callpact.governance.dispute.service import resolve_dispute
-
-    with unit_of_work(database_url) as session:
-        resolve_dispute(
-            session,
-            acting(session),
-            contract,
-            dispute_id,
-            resolution=resolution,
-            note=note,
-            amount_adjustment=parse_decimal(amount, "amount"),
-            now=parse_instant(None),
-        )
-        typer.echo(f"dispute {dispute_id}: {resolution}")
-
-
-@dispute_app.command("list")
-def dispute_list(
-    contract: ContractId,
-    month: Annotated[str | None, typer.Option("--month")] = None,
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    from callpact.governance.dispute.service import list_disputes
-
-    with unit_of_work(database_url) as session:
-        emit(
-            [
-                {
-                    "id": d.id,
-                    "month": d.month,
-                    "line": d.line_ref,
-                    "opened_by": d.opened_by,
-                    "reason": d.reason,
-                    "status": d.status,
-                    "resolution": d.resolution,
-                    "amount": d.amount_adjustment,
-                }
-                for d in list_disputes(session, acting(session), contract, month)
-            ],
-            fmt,
-            f"disputes of {contract}",
-        )
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(staff_app, name="staff")
     app.add_typer(removal_app, name="removal")
@@ -1089,4 +1005,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(aht_app, name="aht-plan")
     app.add_typer(document_app, name="document")
     app.add_typer(notice_app, name="notice")
-    app.add_typer(dispute_app, name="dispute")

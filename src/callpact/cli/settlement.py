@@ -12,7 +12,8 @@ import typer
 from callpact.diagnostics import Diagnostic, has_errors
 
 statement_app = typer.Typer(
-    help="Check a monthly statement against its inputs.", no_args_is_help=True
+    help="Monthly statements: render, verify, and their lifecycle as shared records.",
+    no_args_is_help=True,
 )
 
 FORMATS = ("table", "json", "html", "pdf")
@@ -94,8 +95,17 @@ def settle(
     ] = None,
     output_format: Annotated[str, Opt("--format", help="table, json, html or pdf.")] = "table",
     out: Annotated[PathOpt, Opt("--out", help="Write here instead of standard output.")] = None,
+    store: Annotated[
+        bool,
+        Opt("--store", help="Store it as a draft in the governance database (the operator)."),
+    ] = False,
+    database_url: Annotated[
+        str | None, Opt("--database-url", help="governance database (with --store)")
+    ] = None,
 ) -> None:
-    """Settle one month: credits, bonuses, earn-back, incident liabilities and the invoice."""
+    """Settle one month: credits, bonuses, earn-back, incident liabilities and the invoice.
+    With --store the statement becomes a shared record: a draft the client issues to the
+    vendor (`callpact statement issue`)."""
     from callpact.settlement.run import Paths, settle_from_paths
 
     if output_format not in FORMATS:
@@ -107,6 +117,28 @@ def settle(
     if result.statement is None or has_errors(result.problems):
         raise typer.Exit(1)
     _emit(result.statement, output_format, out)
+    if store:
+        _store(result.statement, database_url)
+
+
+def _store(statement: dict[str, Any], database_url: str | None) -> None:
+    from datetime import UTC, datetime
+
+    from callpact.cli.governance import unit_of_work
+    from callpact.governance.contract.service import parties_of
+    from callpact.governance.organization.service import operator_for
+    from callpact.governance.statement.service import store_statement
+
+    with unit_of_work(database_url) as session:
+        client, _ = parties_of(session, statement["contract_id"])
+        stored = store_statement(
+            session,
+            operator_for(session, client),
+            statement["contract_id"],
+            statement,
+            now=datetime.now(UTC),
+        )
+        typer.echo(f"stored statement {stored.number} v{stored.version} as a draft", err=True)
 
 
 def _emit(statement: dict[str, Any], output_format: str, out: Path | None) -> None:

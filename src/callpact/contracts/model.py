@@ -148,6 +148,13 @@ class Cure(Section):
     credits_during_cure: Literal["suspended", "applied"] = "suspended"
 
 
+class Disputes(Section):
+    """How long the vendor has to dispute an issued statement; after it, the client may approve
+    a statement with no dispute open without the vendor's answer."""
+
+    window_days: Days
+
+
 class RoundingRule(Section):
     unit: Annotated[Decimal, Field(gt=0)] = Decimal("0.01")
     mode: Literal["half_up", "half_even", "down", "up"] = "half_up"
@@ -165,6 +172,7 @@ class ContractTerms(Section):
     bonus_pool: Pool | None = None
     termination: Termination | None = None
     cure: Cure | None = None
+    disputes: Disputes | None = None
     rounding: RoundingRule = RoundingRule()
 
     @field_validator("currency")

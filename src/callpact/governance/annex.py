@@ -105,4 +105,5 @@ def terms_from_annex(annex: Mapping[str, Any]) -> GovernanceTerms:
             for d in annex.get("documents") or ()
         ),
         cure_period_days=int(cure.get("period_days", 30)),
+        dispute_window_days=(contract.get("disputes") or {}).get("window_days"),
     )

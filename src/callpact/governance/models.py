@@ -14,6 +14,7 @@ from callpact.governance.notice.models import BreachNotice, CureDecision
 from callpact.governance.organization.models import Organization, User
 from callpact.governance.removal.models import RemovalRequest
 from callpact.governance.staff.models import AdmissionExam, StaffMember, StaffQualification
+from callpact.governance.statement.models import StatementTransition, StoredStatement
 from callpact.governance.training.models import (
     CurriculumVersion,
     TrainerApproval,
@@ -41,6 +42,8 @@ __all__ = [
     "RequiredDocumentRecord",
     "StaffMember",
     "StaffQualification",
+    "StatementTransition",
+    "StoredStatement",
     "TrainerApproval",
     "TrainingObserver",
     "TrainingSession",

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.aht_plan import service as aht
 from callpact.governance.contract.service import register_contract
-from callpact.governance.dispute import service as disputes
 from callpact.governance.document import service as documents
 from callpact.governance.incident import service as incidents
 from callpact.governance.notice import service as notices
@@ -56,7 +55,8 @@ def seed_demo_history(
     """Organizations, one user per role, the registered contract and a few months of history:
     a removal request answered late and one overdue, a 2-of-3 training group (inconclusive), an
     incident reported late and one never reported, an AHT measure past its due date, documents
-    on time and late, a breach notice with a cure period, a resolved dispute.
+    on time and late, a breach notice with a cure period (disputes come with the stored
+    statements, since each names a statement's line).
 
     ``versions``: every version of the contract's terms (base annex and amendments), or the
     base terms alone; the history is laid out from the first version's start."""
@@ -310,7 +310,7 @@ def seed_demo_history(
                 now=day(41),
             )
 
-    # A breach notice with a cure period granted then extended, and a resolved dispute.
+    # A breach notice with a cure period granted then extended.
     notice = notices.issue_notice(
         session,
         ca,
@@ -331,25 +331,6 @@ def seed_demo_history(
         note="staffing plan accepted",
         now=day(85),
     )
-    dispute = disputes.open_dispute(
-        session,
-        vm,
-        cid,
-        month="2027-02",
-        line_ref="sl-voice",
-        reason="the telephony outage of Feb 9 should be excluded",
-        now=day(64),
-    )
-    disputes.resolve_dispute(
-        session,
-        ca,
-        cid,
-        dispute.id,
-        resolution="upheld",
-        note="outage confirmed by the carrier",
-        now=day(70),
-    )
-
     return SeedResult(
         contract_id=cid,
         users={role: email for role, (email, _) in users.items()},

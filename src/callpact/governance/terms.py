@@ -80,6 +80,8 @@ class GovernanceTerms:
     documents: tuple[RequiredDocument, ...] = ()
     cure_period_days: int = 30
     holidays: tuple[date, ...] = ()
+    # days after issue during which the vendor may dispute; None: approval waits for its review
+    dispute_window_days: int | None = None
 
     def __post_init__(self) -> None:
         for severity, text in self.notification_deadlines.items():
@@ -141,6 +143,12 @@ class GovernanceTerms:
             ],
             "cure_period_days": self.cure_period_days,
             "holidays": [d.isoformat() for d in self.holidays],
+            # only when set, so terms stored before the clause existed read back unchanged
+            **(
+                {"dispute_window_days": self.dispute_window_days}
+                if self.dispute_window_days is not None
+                else {}
+            ),
         }
 
     @classmethod
@@ -199,6 +207,7 @@ class GovernanceTerms:
             ),
             cure_period_days=int(data.get("cure_period_days", 30)),
             holidays=tuple(date.fromisoformat(d) for d in data.get("holidays") or ()),
+            dispute_window_days=data.get("dispute_window_days"),
         )
 
 

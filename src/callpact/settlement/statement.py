@@ -14,7 +14,7 @@ from typing import Any
 
 from callpact.settlement.chronic import rule_words
 from callpact.settlement.cure import Episode
-from callpact.settlement.ledger import MonthInput, MonthSettlement
+from callpact.settlement.ledger import Line, MonthInput, MonthSettlement
 from callpact.settlement.money import decimal_text, money_text
 from callpact.settlement.rules import KpiOutcome, KpiStatus, TierHit, format_share
 from callpact.settlement.terms import Volumes
@@ -105,6 +105,22 @@ def _episode(episode: Episode) -> dict[str, Any]:
     }
 
 
+def line_ids(lines: Sequence[Line]) -> list[str]:
+    """A stable id per line, so a dispute or a verify difference names a line by what it is:
+    ``kind:subject[@origin]`` (``credit:sl-voice``, ``credit:sl-voice@2027-01`` for a credit
+    carried from January, ``liability:INC-0012``, ``fee``), numbered only if still repeated."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for line in lines:
+        subject = line.kpi_id or line.incident_id
+        base = line.kind + (f":{subject}" if subject else "")
+        if line.origin:
+            base += f"@{line.origin}"
+        seen[base] = seen.get(base, 0) + 1
+        ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return ids
+
+
 def statement_json(
     settlement: MonthSettlement,
     *,
@@ -177,6 +193,7 @@ def statement_json(
         "kpis": kpis,
         "lines": [
             {
+                "line_id": line_id,
                 "kind": line.kind,
                 "amount": money_text(line.amount),
                 "kpi_id": line.kpi_id,
@@ -184,7 +201,7 @@ def statement_json(
                 "origin": line.origin,
                 "reason": line.reason,
             }
-            for line in settlement.lines
+            for line, line_id in zip(settlement.lines, line_ids(settlement.lines), strict=True)
         ],
         "cure": [_episode(e) for e in settlement.episodes],
         "chronic": {
@@ -217,6 +234,10 @@ def statement_json(
     }
 
 
+def _keyed(items: list[Any]) -> bool:
+    return bool(items) and all(isinstance(x, dict) and "line_id" in x for x in items)
+
+
 def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Every difference between two statement documents, as ``path: expected → actual``."""
     out: list[str] = []
@@ -231,6 +252,10 @@ def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
                 out.extend(differences(expected[key], actual[key], where))
         return out
     if isinstance(expected, list) and isinstance(actual, list):
+        if _keyed(expected) and _keyed(actual):  # statement lines: matched by id, not position
+            return differences(
+                {x["line_id"]: x for x in expected}, {x["line_id"]: x for x in actual}, path
+            )
         for i, (a, b) in enumerate(zip(expected, actual, strict=False)):
             out.extend(differences(a, b, f"{path}[{i}]"))
         if len(expected) != len(actual):

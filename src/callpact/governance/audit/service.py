@@ -365,6 +365,25 @@ def verify(session: Session) -> AuditReport:
     return report
 
 
+def head_hash(session: Session) -> str:
+    """The newest entry's hash (the genesis hash on an empty trail): what a statement or a
+    receipt carries, so its holder can later prove the trail still contains it."""
+    newest = session.scalars(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc())).first()
+    return newest or GENESIS_HASH
+
+
+def position_of(session: Session, entry_hash_value: str) -> int | None:
+    """The sequence number of the entry whose hash is ``entry_hash_value``, or None.
+
+    A plain hash chain can be rewritten consistently by whoever holds the database; a party
+    holding a head hash from earlier (on a statement, in an API receipt) proves the history up
+    to that point unchanged when the verified chain still holds it."""
+    seq: int | None = session.scalars(
+        select(AuditEntry.seq).where(AuditEntry.entry_hash == entry_hash_value.strip().lower())
+    ).first()
+    return seq
+
+
 def history(session: Session, entity_type: str, entity_id: str) -> list[AuditEntry]:
     return list(
         session.scalars(

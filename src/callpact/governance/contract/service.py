@@ -168,6 +168,21 @@ def find_record(
     return found
 
 
+def parties_of(session: Session, contract_id: str) -> tuple[str, str]:
+    """The client's and the vendor's names of a registered contract (for the operator's own
+    steps, which act on the client's behalf)."""
+    contract = session.scalars(
+        select(GovernedContract).where(GovernedContract.contract_id == contract_id)
+    ).first()
+    if contract is None:
+        raise NotFound(
+            f"no contract {contract_id!r} is registered for governance "
+            "(register it with `callpact governance register`)",
+            field="contract_id",
+        )
+    return contract.client.name, contract.vendor.name
+
+
 def record_or_missing(found: R | None, contract: GovernedContract, missing: str) -> R:
     """``found`` if it is a record of ``contract``; otherwise NotFound with ``missing`` (a
     record of another contract is as unknown here as none: it is not the caller's to see)."""

@@ -18,6 +18,8 @@ class Dispute(Base):
     contract_pk: Mapped[int] = mapped_column(ForeignKey("governed_contracts.id"), index=True)
     month: Mapped[str] = mapped_column(String(7))
     line_ref: Mapped[str] = mapped_column(String(200))
+    # the stored statement whose line is disputed (null for disputes recorded before 0006)
+    statement_id: Mapped[int | None] = mapped_column(index=True, default=None)
     reason: Mapped[str] = mapped_column(Text)
     opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
     opened_by: Mapped[str] = mapped_column(String(320))

@@ -1,0 +1,1 @@
+"""Monthly statements as shared records: stored, issued, disputed, approved, final, corrected."""
