@@ -16,7 +16,7 @@ from starlette_csrf.middleware import CSRFMiddleware
 from callpact.governance.database import make_engine, session_factory
 from callpact.governance.errors import GovernanceError, NotFound, PermissionDenied
 from callpact.web import api, pages
-from callpact.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, bearer_of, log_refusal
+from callpact.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, log_refusal
 from callpact.web.identity import AuthenticationFailed
 from callpact.web.problems import (
     Problem,
@@ -40,15 +40,15 @@ SECURITY_HEADERS = {
 
 
 class Csrf(CSRFMiddleware):
-    """Double-submit CSRF on every state change made with a browser's credentials. A request
-    that carries only a bearer token (no session cookie) cannot be forged by another site, and
-    the token exchange sets no cookie, so those two pass unchecked."""
+    """Double-submit CSRF on every state change made with a browser's session, and on the
+    sign-in form. A request without the session cookie carries no ambient credential another
+    site could borrow (a bearer token is never sent by the browser on its own), so it passes
+    here and is answered 401 or served on its token."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             request = Request(scope)
-            bearer_only = bearer_of(request) and SESSION_COOKIE not in request.cookies
-            if bearer_only or request.url.path == "/api/v1/tokens":
+            if SESSION_COOKIE not in request.cookies and request.url.path != "/login":
                 await self.app(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
