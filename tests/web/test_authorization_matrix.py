@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import OTHER, OWN, PARTIES, Portal, bearer, email
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,6 +14,7 @@ from callpact.governance.organization.models import Role
 from callpact.governance.organization.permissions import POLICY
 from callpact.web import Settings, create_app
 from callpact.web.rules import RouteEntry, Rule, route_table, rule_of
+from conftest import OTHER, OWN, PARTIES, Portal, bearer, email
 
 # Served by the framework itself, public by nature: the API's schema and the static assets.
 FRAMEWORK_PUBLIC = {("GET", "/api/v1/openapi.json"), ("GET", "/static/{path}")}

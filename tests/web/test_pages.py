@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from conftest import OTHER, OWN, PASSWORD, Portal
 from fastapi.testclient import TestClient
 
 from callpact.web import Settings, create_app
 from callpact.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
+from conftest import OTHER, OWN, PASSWORD, Portal
 
 
 @pytest.fixture
