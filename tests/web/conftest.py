@@ -91,7 +91,11 @@ def _settled_march(folder: Path) -> dict[str, object]:
 
 @pytest.fixture(scope="session")
 def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
-    folder = tmp_path_factory.mktemp("portal")
+    return build_portal(tmp_path_factory.mktemp("portal"))
+
+
+def build_portal(folder: Path) -> Portal:
+    """The two contracts' database and statements in ``folder``."""
     url = f"sqlite:///{folder / 'portal.db'}"
     engine = make_engine(url)
     upgrade(engine)

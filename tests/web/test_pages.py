@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,8 +111,10 @@ def test_month_at_a_glance_and_statement(browser: TestClient, portal: Portal) ->
     page = browser.get(f"/contracts/{OWN}/statements/2027-03")
     for line in statement["lines"]:
         assert line["reason"] in page.text
-    total = sum((Decimal(line["amount"]) for line in statement["lines"]), Decimal(0))
-    assert f'<th class="num">{total}</th>' in page.text
+    # The signed money lines add up to the invoice total the settlement wrote.
+    assert f'<th class="num" data-total>{statement["invoice_total"]}</th>' in page.text
+    assert "-1080.00" in page.text  # a credit lowers the invoice
+    assert "(720.00)" in page.text  # a credit suspended under cure is shown apart, not added
     csv = browser.get(f"/contracts/{OWN}/statements/2027-03/lines.csv")
     assert csv.text.splitlines()[0] == "kind,kpi_id,incident_id,origin,amount,reason"
     assert len(csv.text.splitlines()) == len(statement["lines"]) + 1

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from callpact.governance.contract.service import list_contracts
 from callpact.governance.dispute import service as disputes
 from callpact.governance.organization.permissions import Action
+from callpact.settlement.ledger import invoice_effect
 from callpact.web import identity
 from callpact.web.deps import (
     CSRF_COOKIE,
@@ -191,8 +192,11 @@ def statement_page(
     request: Request, access: Contract, session: DbSession, month: str
 ) -> HTMLResponse:
     month, document, _found = _statement(request, access, month)
-    lines = document["lines"]
-    total = sum((Decimal(line["amount"]) for line in lines), Decimal(0))
+    lines = [
+        {**line, "effect": invoice_effect(line["kind"], Decimal(line["amount"]))}
+        for line in document["lines"]
+    ]
+    total = sum((line["effect"] for line in lines if line["effect"] is not None), Decimal(0))
     threads = disputes.list_disputes(session, access.actor, access.contract_id, month)
     return render(
         request,
