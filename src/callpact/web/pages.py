@@ -169,6 +169,8 @@ def _tiles(document: dict[str, Any], found: dict[str, Any]) -> list[dict[str, An
 @router.get("/contracts/{contract_id}")
 @rule(on_contract(Action.READ))
 def month_at_a_glance(request: Request, access: Contract, month: str | None = None) -> HTMLResponse:
+    if month is None and not statements_of(settings_of(request).data_dir, access.contract_id):
+        return render(request, "month.jinja", contract=access.contract, statement=None)
     month, document, found = _statement(request, access, month)
     suspended = sum(
         (Decimal(line["amount"]) for line in document["lines"] if line["kind"] == "suspended"),
