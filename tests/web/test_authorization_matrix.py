@@ -18,7 +18,12 @@ from conftest import OTHER, OWN, PARTIES, Portal, bearer, email
 
 # Served by the framework itself, public by nature: the API's schema and the static assets.
 FRAMEWORK_PUBLIC = {("GET", "/api/v1/openapi.json"), ("GET", "/static/{path}")}
-PATH_VALUES = {"month": "2027-03", "dispute_id": "999999", "path": "portal.css"}
+PATH_VALUES = {
+    "month": "2027-03",
+    "dispute_id": "999999",
+    "path": "portal.css",
+    "board": "removals",
+}
 # A valid request body for each state change, so that what answers is the permission check.
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tokens"): {"json": {"email": "x@y.example", "password": "wrong one"}},

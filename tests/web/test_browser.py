@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -26,6 +27,12 @@ ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
 ]
+
+
+def _screenshot(page: Any, name: str) -> None:
+    """The whole page once it is idle (an htmx redirect may still be settling)."""
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=IMAGES / name, full_page=True, animations="disabled", timeout=60_000)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +55,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_client_disputes_a_line_and_the_vendor_answers(served: str) -> None:
+def test_client_disputes_a_line_and_the_vendor_answers(
+    served: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from playwright.sync_api import expect, sync_playwright
+
+    # The pages load no web font; waiting on document.fonts.ready now and then stalls headless
+    # chromium on a loaded machine for the whole 30 s, so the screenshots skip that wait.
+    monkeypatch.setenv("PW_TEST_SCREENSHOT_NO_FONTS_READY", "1")
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -58,14 +71,14 @@ def test_client_disputes_a_line_and_the_vendor_answers(served: str) -> None:
             client = browser.new_context(viewport={"width": 1280, "height": 900})
             page = client.new_page()
             page.goto(f"{served}/login")
-            page.screenshot(path=IMAGES / "portal-login.png")
+            _screenshot(page, "portal-login.png")
             page.fill("input[name=email]", "client_admin@northwind.example")
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             expect(page.locator("h1")).to_have_text("Your contracts")
             page.click(f"text={OWN}")
             expect(page.locator(".tile").first).to_be_visible()
-            page.screenshot(path=IMAGES / "portal-month.png", full_page=True)
+            _screenshot(page, "portal-month.png")
             page.click("text=Statement for 2027-03")
             expect(page.locator("#lines")).to_be_visible()
             line = page.locator("#lines tbody tr", has=page.locator("details")).first
@@ -90,7 +103,7 @@ def test_client_disputes_a_line_and_the_vendor_answers(served: str) -> None:
             expect(
                 page.locator("[data-dispute]", has_text="Network outage of 12 March").first
             ).to_contain_text("upheld")
-            page.screenshot(path=IMAGES / "portal-statement.png", full_page=True)
+            _screenshot(page, "portal-statement.png")
             with page.expect_download() as download:
                 page.click("text=Download PDF")
             assert download.value.suggested_filename == f"{OWN}-2027-03.pdf"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -11,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy.orm import Session
 
 from callpact.governance.contract.service import list_contracts
 from callpact.governance.dispute import service as disputes
@@ -22,14 +21,17 @@ from callpact.web.deps import (
     CSRF_HEADER,
     SESSION_COOKIE,
     Contract,
+    ContractAccess,
     CurrentActor,
     DbSession,
     Now,
+    now_of,
     settings_of,
 )
 from callpact.web.problems import TITLES, Problem
 from callpact.web.rules import PUBLIC, SIGNED_IN, on_contract, rule
 from callpact.web.statements import statements_of
+from callpact.web.tables import BOARDS, csv_response, flatten
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(
@@ -230,18 +232,39 @@ def statement_pdf(request: Request, access: Contract, month: str) -> Response:
 @rule(on_contract(Action.READ))
 def statement_lines_csv(request: Request, access: Contract, month: str) -> Response:
     month, document, _found = _statement(request, access, month)
-    out = io.StringIO()
     columns = ["kind", "kpi_id", "incident_id", "origin", "amount", "reason"]
-    writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(document["lines"])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={
-            "content-disposition": f'attachment; filename="{access.contract_id}-{month}-lines.csv"'
-        },
-    )
+    rows = [{c: line.get(c) for c in columns} for line in document["lines"]]
+    return csv_response(rows, f"{access.contract_id}-{month}-lines.csv")
+
+
+def _board(
+    request: Request, access: ContractAccess, session: Session, board: str
+) -> tuple[str, list[dict[str, Any]]]:
+    if board not in BOARDS:
+        raise Problem(404, f"no board {board!r}; boards: {', '.join(BOARDS)}", "board")
+    title, lister = BOARDS[board]
+    views = lister(session, access.actor, access.contract_id, now_of(request))
+    return title, [flatten(v) for v in views]
+
+
+@router.get("/contracts/{contract_id}/governance")
+@rule(on_contract(Action.READ))
+def governance_boards(request: Request, access: Contract, session: DbSession) -> HTMLResponse:
+    boards = []
+    for board in BOARDS:
+        title, rows = _board(request, access, session, board)
+        columns = list(dict.fromkeys(k for row in rows for k in row))
+        boards.append({"name": board, "title": title, "rows": rows, "columns": columns})
+    return render(request, "governance.jinja", contract=access.contract, boards=boards)
+
+
+@router.get("/contracts/{contract_id}/governance/{board}.csv")
+@rule(on_contract(Action.READ))
+def governance_board_csv(
+    request: Request, access: Contract, session: DbSession, board: str
+) -> Response:
+    _title, rows = _board(request, access, session, board)
+    return csv_response(rows, f"{access.contract_id}-{board}.csv")
 
 
 @router.post("/contracts/{contract_id}/disputes")
