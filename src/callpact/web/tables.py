@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import re
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 
@@ -42,11 +43,17 @@ BOARDS: dict[str, tuple[str, Lister]] = {
 }
 
 
+_STORED_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}):\d{2}(\.\d+)?\+00:00$")
+
+
 def _cell(value: Any) -> Any:
+    if isinstance(value, str) and (instant := _STORED_INSTANT.match(value)):
+        return f"{instant[1]} {instant[2]} UTC"  # an audited record's instant, as stored
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC)
+        return f"{value:%Y-%m-%d %H:%M} UTC"
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict | list):
