@@ -93,7 +93,7 @@ $CP audit verify --as "$AUDITOR"
 echo
 echo "demo-output: $(cd "$OUT" && ls -d annex.html statement-*.pdf statement-*.html backtest.png | tr '\n' ' ')"
 
-step "10. The shared portal: a second client and vendor with their own contract, then serve"
+step "12. The shared portal: a second client and vendor with their own contract, then serve"
 $CP governance seed --contract examples/techsupport-per-minute.yaml > /dev/null
 echo "two contracts, four organizations; each user sees only their own organization's contract."
 echo "logins (password demo-password):"

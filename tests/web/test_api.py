@@ -44,8 +44,18 @@ def test_without_credentials_401_as_a_problem(web: TestClient) -> None:
     assert answer.headers["www-authenticate"] == "Bearer"
 
 
+def _refusals(portal: Portal) -> list[AuditEntry]:
+    engine = make_engine(portal.database_url)
+    with session_factory(engine)() as session:
+        found = list(
+            session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "authorization"))
+        )
+    engine.dispose()
+    return found
+
+
 def test_another_organizations_contract_is_404_with_the_words_of_a_missing_one(
-    web: TestClient,
+    web: TestClient, portal: Portal
 ) -> None:
     headers = bearer(web, "vendor_admin@harbor.example")
     other = web.get(f"/api/v1/contracts/{OTHER}", headers=headers)
@@ -57,6 +67,12 @@ def test_another_organizations_contract_is_404_with_the_words_of_a_missing_one(
     listed = web.get("/api/v1/contracts", headers=headers).json()
     assert [c["contract_id"] for c in listed["items"]] == [OWN]
     assert listed["total"] == 1
+    # The refusal is audited; a month with no statement on one's own contract is not a refusal.
+    web.get(f"/api/v1/contracts/{OWN}/statements/2026-01", headers=headers)
+    refused = [(e.actor, e.action, e.entity_id) for e in _refusals(portal)]
+    who = "vendor_admin@harbor.example"
+    assert (who, "refused_404", f"GET /api/v1/contracts/{OTHER}") in refused
+    assert not any(entity.endswith("/statements/2026-01") for _, _, entity in refused)
 
 
 def test_bad_input_is_422_naming_the_field(web: TestClient) -> None:
@@ -99,12 +115,7 @@ def test_a_dispute_opened_by_the_client_is_answered_by_the_vendor_only(
     assert resolved.json()["status"] == "resolved"
     assert resolved.json()["resolved_by"] == "vendor_admin@harbor.example"
     # The refused attempt is in the audit chain.
-    engine = make_engine(portal.database_url)
-    with session_factory(engine)() as session:
-        refused = session.scalars(
-            select(AuditEntry).where(AuditEntry.entity_type == "authorization")
-        ).all()
-    engine.dispose()
+    refused = _refusals(portal)
     assert any(
         e.actor == "client_admin@northwind.example"
         and e.action == "refused_403"

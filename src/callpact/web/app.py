@@ -86,15 +86,18 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
-        return answer(request, exc.status, exc.detail, exc.field)
+        return answer(request, exc.status, exc.detail, exc.field, refused=exc.refused)
 
     async def on_governance(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, GovernanceError)
         status, field = _status_of(exc)
-        return answer(request, status, str(exc), field)
+        refused = isinstance(exc, PermissionDenied)
+        return answer(request, status, str(exc), field, refused=refused)
 
-    def answer(request: Request, status: int, detail: str, field: str | None) -> Response:
-        if status in (403, 404) and getattr(request.state, "actor", None) is not None:
+    def answer(
+        request: Request, status: int, detail: str, field: str | None, *, refused: bool
+    ) -> Response:
+        if refused:
             log_refusal(request, status)
         if _wants_page(request):
             if status == 401:

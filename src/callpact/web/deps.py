@@ -90,7 +90,7 @@ def contract_access(contract_id: str, actor: CurrentActor, session: DbSession) -
     try:
         contract = get_contract(session, actor, contract_id)
     except (NotFound, PermissionDenied):
-        raise Problem(404, f"no contract {contract_id!r} is visible to you") from None
+        raise Problem(404, f"no contract {contract_id!r} is visible to you", refused=True) from None
     return ContractAccess(actor, contract)
 
 

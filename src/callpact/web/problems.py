@@ -26,11 +26,14 @@ TITLES = {
 class Problem(Exception):  # noqa: N818 - a problem document, not an error class of ours
     """Raised anywhere in a request to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, detail: str, field: str | None = None, *, refused: bool = False
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.field = field
+        self.refused = refused  # a refused authorization: it goes to the audit log
 
 
 def problem_response(
