@@ -126,3 +126,16 @@ act_as "$AUDITOR" audit verify
 
 echo
 echo "demo-output: $(cd "$OUT" && ls -d annex.html statement-*.pdf statement-*.html backtest.png | tr '\n' ' ')"
+
+step "12. The shared portal: a second client and vendor with their own contract, then serve"
+$CP governance seed --contract examples/techsupport-per-minute.yaml > /dev/null
+echo "two contracts, four organizations; each user sees only their own organization's contract."
+echo "logins (password demo-password):"
+echo "  client  admin@northwind.example   viewer@northwind.example   (northwind-harbor-2027)"
+echo "  vendor  admin@harbor.example      manager@harbor.example"
+echo "  client  admin@brightline.example  viewer@brightline.example  (the tech-support contract)"
+echo "  vendor  admin@tessera.example     manager@tessera.example"
+if [ "${DEMO_SERVE:-1}" != "0" ]; then
+  echo "serving the demo at http://127.0.0.1:${DEMO_PORT:-8000}/ (Ctrl-C stops it; DEMO_SERVE=0 skips this)"
+  $CP serve --data "$OUT" --port "${DEMO_PORT:-8000}"
+fi

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "identity",
     "statements",
     "verbatim",
+    "serve",
 )
 
 
