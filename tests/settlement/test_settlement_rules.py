@@ -214,12 +214,12 @@ def test_line_ids_are_stable_and_verify_names_lines_by_id() -> None:
 
     lines = [
         Line("fee", Decimal(100), "fee"),
-        Line("credit", Decimal(5), "x", kpi_id="sl"),
+        Line("credit", Decimal(5), "x", kpi_id="sl", origin="2027-03"),
         Line("credit", Decimal(7), "x", kpi_id="sl", origin="2027-01"),
         Line("liability", Decimal(3), "x", incident_id="INC-1"),
         Line("liability", Decimal(3), "x", incident_id="INC-1"),
     ]
-    assert line_ids(lines) == [
+    assert line_ids(lines, "2027-03") == [
         "fee",
         "credit:sl",
         "credit:sl@2027-01",

@@ -23,6 +23,8 @@ from callpact.governance.organization.service import (
     add_user,
     cheap_password_hasher,
 )
+from callpact.governance.statement import service as statements
+from callpact.governance.statement.rules import Step
 from callpact.web import Settings, create_app
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "governance"))
@@ -97,6 +99,7 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Portal:
 def build_portal(folder: Path) -> Portal:
     """The two contracts' database and statements in ``folder``."""
     url = f"sqlite:///{folder / 'portal.db'}"
+    march = _settled_march(folder)
     engine = make_engine(url)
     upgrade(engine)
     hasher = cheap_password_hasher()
@@ -123,15 +126,14 @@ def build_portal(folder: Path) -> Portal:
             register_contract(
                 session, admin, annex_terms(contract_id), client=client, vendor=vendor, now=T0
             )
+            # March settled, stored and issued to the vendor for review
+            statements.store_statement(
+                session, admin, contract_id, {**march, "contract_id": contract_id}, now=T0
+            )
+            statements.take_step(session, admin, contract_id, "2027-03", Step.ISSUE, now=T0)
         session.commit()
     engine.dispose()
-    march = _settled_march(folder)
-    statements = folder / "data" / "statements"
-    statements.mkdir(parents=True)
-    for contract_id in PARTIES:
-        (statements / f"{contract_id}-2027-03.json").write_text(
-            json.dumps({**march, "contract_id": contract_id})
-        )
+    (folder / "data").mkdir(parents=True, exist_ok=True)
     return Portal(url, folder / "data")
 
 

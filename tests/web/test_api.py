@@ -80,7 +80,7 @@ def test_bad_input_is_422_naming_the_field(web: TestClient) -> None:
     answer = web.post(
         f"/api/v1/contracts/{OWN}/disputes",
         headers=headers,
-        json={"month": "2027-13", "line_ref": "service_level", "reason": "x"},
+        json={"month": "2027-13", "line_id": "credit:sl-voice", "reason": "x"},
     )
     assert answer.status_code == 422
     assert answer.json()["field"] == "month"
@@ -99,7 +99,7 @@ def test_a_dispute_opened_by_the_client_is_answered_by_the_vendor_only(
         headers=client,
         json={
             "month": "2027-03",
-            "line_ref": "service_level",
+            "line_id": "credit:sl-voice",
             "reason": "the outage on the 12th was ours, not the vendor's",
         },
     )

@@ -28,14 +28,14 @@ PATH_VALUES = {
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/tokens"): {"json": {"email": "x@y.example", "password": "wrong one"}},
     ("POST", "/api/v1/contracts/{contract_id}/disputes"): {
-        "json": {"month": "2027-03", "line_ref": "service_level", "reason": "matrix"}
+        "json": {"month": "2027-03", "line_id": "credit:sl-voice", "reason": "matrix"}
     },
     ("POST", "/api/v1/contracts/{contract_id}/disputes/{dispute_id}/resolution"): {
         "json": {"resolution": "rejected", "note": "matrix"}
     },
     ("POST", "/login"): {"data": {"email": "x@y.example", "password": "wrong one"}},
     ("POST", "/contracts/{contract_id}/disputes"): {
-        "data": {"month": "2027-03", "line_ref": "service_level", "reason": "matrix"}
+        "data": {"month": "2027-03", "line_id": "credit:sl-voice", "reason": "matrix"}
     },
     ("POST", "/contracts/{contract_id}/disputes/{dispute_id}/resolution"): {
         "data": {"resolution": "rejected", "note": "matrix"}

@@ -74,7 +74,7 @@ def test_a_wrong_password_shows_the_form_again_with_one_message(browser: TestCli
 
 def test_a_state_change_with_the_session_needs_the_csrf_token(browser: TestClient) -> None:
     csrf = sign_in(browser, "client_admin@northwind.example")
-    form = {"month": "2027-03", "line_ref": "service_level", "reason": "forged?"}
+    form = {"month": "2027-03", "line_id": "credit:sl-voice", "reason": "forged?"}
     forged = browser.post(f"/contracts/{OWN}/disputes", data=form, follow_redirects=False)
     assert forged.status_code == 403
     real = browser.post(
@@ -116,7 +116,7 @@ def test_month_at_a_glance_and_statement(browser: TestClient, portal: Portal) ->
     assert "-1080.00" in page.text  # a credit lowers the invoice
     assert "(720.00)" in page.text  # a credit suspended under cure is shown apart, not added
     csv = browser.get(f"/contracts/{OWN}/statements/2027-03/lines.csv")
-    assert csv.text.splitlines()[0] == "kind,kpi_id,incident_id,origin,amount,reason"
+    assert csv.text.splitlines()[0] == "line_id,kind,kpi_id,incident_id,origin,amount,reason"
     assert len(csv.text.splitlines()) == len(statement["lines"]) + 1
     other = browser.get(f"/contracts/{OTHER}")
     assert other.status_code == 404

@@ -70,5 +70,5 @@ def test_sign_ins_and_refusals_are_audited_and_the_chain_still_verifies(
         ).all()
         report = verify(session)
     engine.dispose()
-    assert [e.action for e in entries][-2:] == ["login_refused", "login"]
+    assert [e.action for e in entries][-2:] == ["refused", "signed_in"]
     assert report.problems == []

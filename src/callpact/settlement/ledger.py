@@ -66,18 +66,6 @@ class Line:
     origin: str | None = None
 
 
-# How each money line moves the invoice (fee + net adjustment); the information lines
-# (suspended, waived, kpi) move nothing.
-INVOICE_SIGN: dict[str, int] = {"fee": 1, "bonus": 1, "earn_back": 1, "credit": -1, "liability": -1}
-
-
-def invoice_effect(kind: str, amount: Decimal) -> Decimal | None:
-    """What a line of ``kind`` adds to the invoice total (negative for a credit or a
-    liability), or None for an information line."""
-    sign = INVOICE_SIGN.get(kind)
-    return None if sign is None else amount * sign
-
-
 @dataclass(frozen=True, slots=True)
 class MonthSettlement:
     month: str

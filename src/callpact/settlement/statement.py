@@ -105,7 +105,7 @@ def _episode(episode: Episode) -> dict[str, Any]:
     }
 
 
-def line_ids(lines: Sequence[Line]) -> list[str]:
+def line_ids(lines: Sequence[Line], period: str = "") -> list[str]:
     """A stable id per line, so a dispute or a verify difference names a line by what it is:
     ``kind:subject[@origin]`` (``credit:sl-voice``, ``credit:sl-voice@2027-01`` for a credit
     carried from January, ``liability:INC-0012``, ``fee``), numbered only if still repeated."""
@@ -114,7 +114,7 @@ def line_ids(lines: Sequence[Line]) -> list[str]:
     for line in lines:
         subject = line.kpi_id or line.incident_id
         base = line.kind + (f":{subject}" if subject else "")
-        if line.origin:
+        if line.origin and line.origin != period:
             base += f"@{line.origin}"
         seen[base] = seen.get(base, 0) + 1
         ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
@@ -201,7 +201,9 @@ def statement_json(
                 "origin": line.origin,
                 "reason": line.reason,
             }
-            for line, line_id in zip(settlement.lines, line_ids(settlement.lines), strict=True)
+            for line, line_id in zip(
+                settlement.lines, line_ids(settlement.lines, settlement.month), strict=True
+            )
         ],
         "cure": [_episode(e) for e in settlement.episodes],
         "chronic": {

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from callpact.governance.contract.service import list_contracts
@@ -14,7 +14,7 @@ from callpact.governance.dispute import service as disputes
 from callpact.governance.dispute.models import Dispute
 from callpact.governance.organization.permissions import Action
 from callpact.web import identity
-from callpact.web.deps import Contract, CurrentActor, DbSession, Now, settings_of
+from callpact.web.deps import Contract, CurrentActor, DbSession, Now
 from callpact.web.problems import Problem
 from callpact.web.rules import PUBLIC, SIGNED_IN, on_contract, rule
 from callpact.web.statements import statements_of
@@ -85,7 +85,7 @@ class DisputeOut(BaseModel):
 
 class DisputeIn(BaseModel):
     month: str = Field(pattern=MONTH, description="the statement's month, YYYY-MM")
-    line_ref: str = Field(min_length=1, max_length=200)
+    line_id: str = Field(min_length=1, max_length=200, description="e.g. credit:sl-voice")
     reason: str = Field(min_length=1, max_length=5000)
 
 
@@ -158,10 +158,10 @@ def contract(access: Contract) -> ContractOut:
 @router.get("/contracts/{contract_id}/statements", response_model=Page[StatementSummary])
 @rule(on_contract(Action.READ))
 def statements(
-    access: Contract, request: Request, page: PageNo = 1, per_page: PerPage = 50
+    access: Contract, session: DbSession, page: PageNo = 1, per_page: PerPage = 50
 ) -> Page[StatementSummary]:
     """The settled statements of the contract, oldest month first."""
-    found = statements_of(settings_of(request).data_dir, access.contract_id)
+    found = statements_of(session, access.actor, access.contract_id)
     rows = [
         StatementSummary(
             period=month,
@@ -176,9 +176,9 @@ def statements(
 
 @router.get("/contracts/{contract_id}/statements/{month}")
 @rule(on_contract(Action.READ))
-def statement(access: Contract, request: Request, month: str) -> dict[str, Any]:
+def statement(access: Contract, session: DbSession, month: str) -> dict[str, Any]:
     """The statement document as settled (the same JSON ``callpact settle`` writes)."""
-    found = statements_of(settings_of(request).data_dir, access.contract_id).get(month)
+    found = statements_of(session, access.actor, access.contract_id).get(month)
     if found is None:
         raise Problem(404, f"no settled statement for {month} on {access.contract_id}", "month")
     return found
@@ -204,8 +204,8 @@ def dispute_open(access: Contract, body: DisputeIn, session: DbSession, now: Now
         session,
         access.actor,
         access.contract_id,
-        month=body.month,
-        line_ref=body.line_ref,
+        statement=body.month,
+        line_id=body.line_id,
         reason=body.reason,
         now=now,
     )

@@ -17,7 +17,7 @@ from callpact.governance.database import make_engine, session_factory
 from callpact.governance.errors import GovernanceError, NotFound, PermissionDenied
 from callpact.web import api, pages
 from callpact.web.deps import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, log_refusal
-from callpact.web.identity import AuthenticationFailed
+from callpact.web.identity import AuthenticationFailed, LoginThrottled
 from callpact.web.problems import (
     Problem,
     on_http,
@@ -64,6 +64,8 @@ def _wants_page(request: Request) -> bool:
 def _status_of(error: GovernanceError) -> tuple[int, str | None]:
     if isinstance(error, AuthenticationFailed):
         return 401, None
+    if isinstance(error, LoginThrottled):
+        return 429, None
     if isinstance(error, PermissionDenied):
         return 403, None
     if isinstance(error, NotFound):

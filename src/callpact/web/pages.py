@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from callpact.governance.contract.service import list_contracts
 from callpact.governance.dispute import service as disputes
 from callpact.governance.organization.permissions import Action
-from callpact.settlement.ledger import invoice_effect
+from callpact.governance.statement.rules import invoice_effect
 from callpact.web import identity
 from callpact.web.deps import (
     CSRF_COOKIE,
@@ -139,15 +139,15 @@ def logout(request: Request, actor: CurrentActor, session: DbSession, now: Now) 
 def home(request: Request, actor: CurrentActor, session: DbSession) -> HTMLResponse:
     rows = []
     for contract in list_contracts(session, actor):
-        found = statements_of(settings_of(request).data_dir, contract.contract_id)
+        found = statements_of(session, actor, contract.contract_id)
         rows.append({"contract": contract, "months": list(found)})
     return render(request, "home.jinja", contracts=rows)
 
 
 def _statement(
-    request: Request, access: Any, month: str | None
+    session: Session, access: Any, month: str | None
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    found = statements_of(settings_of(request).data_dir, access.contract_id)
+    found = statements_of(session, access.actor, access.contract_id)
     if not found:
         raise Problem(404, f"no statement has been settled for {access.contract_id} yet", "month")
     month = month or list(found)[-1]
@@ -170,10 +170,12 @@ def _tiles(document: dict[str, Any], found: dict[str, Any]) -> list[dict[str, An
 
 @router.get("/contracts/{contract_id}")
 @rule(on_contract(Action.READ))
-def month_at_a_glance(request: Request, access: Contract, month: str | None = None) -> HTMLResponse:
-    if month is None and not statements_of(settings_of(request).data_dir, access.contract_id):
+def month_at_a_glance(
+    request: Request, access: Contract, session: DbSession, month: str | None = None
+) -> HTMLResponse:
+    if month is None and not statements_of(session, access.actor, access.contract_id):
         return render(request, "month.jinja", contract=access.contract, statement=None)
-    month, document, found = _statement(request, access, month)
+    month, document, found = _statement(session, access, month)
     suspended = sum(
         (Decimal(line["amount"]) for line in document["lines"] if line["kind"] == "suspended"),
         Decimal(0),
@@ -195,7 +197,7 @@ def month_at_a_glance(request: Request, access: Contract, month: str | None = No
 def statement_page(
     request: Request, access: Contract, session: DbSession, month: str
 ) -> HTMLResponse:
-    month, document, _found = _statement(request, access, month)
+    month, document, _found = _statement(session, access, month)
     lines = [
         {**line, "effect": invoice_effect(line["kind"], Decimal(line["amount"]))}
         for line in document["lines"]
@@ -217,10 +219,10 @@ def statement_page(
 
 @router.get("/contracts/{contract_id}/statements/{month}/statement.pdf")
 @rule(on_contract(Action.READ))
-def statement_pdf(request: Request, access: Contract, month: str) -> Response:
+def statement_pdf(request: Request, access: Contract, session: DbSession, month: str) -> Response:
     from callpact.reports.statement import render_pdf
 
-    month, document, _found = _statement(request, access, month)
+    month, document, _found = _statement(session, access, month)
     return Response(
         render_pdf(document),
         media_type="application/pdf",
@@ -230,9 +232,11 @@ def statement_pdf(request: Request, access: Contract, month: str) -> Response:
 
 @router.get("/contracts/{contract_id}/statements/{month}/lines.csv")
 @rule(on_contract(Action.READ))
-def statement_lines_csv(request: Request, access: Contract, month: str) -> Response:
-    month, document, _found = _statement(request, access, month)
-    columns = ["kind", "kpi_id", "incident_id", "origin", "amount", "reason"]
+def statement_lines_csv(
+    request: Request, access: Contract, session: DbSession, month: str
+) -> Response:
+    month, document, _found = _statement(session, access, month)
+    columns = ["line_id", "kind", "kpi_id", "incident_id", "origin", "amount", "reason"]
     rows = [{c: line.get(c) for c in columns} for line in document["lines"]]
     return csv_response(rows, f"{access.contract_id}-{month}-lines.csv")
 
@@ -276,15 +280,15 @@ def dispute_open(
     session: DbSession,
     now: Now,
     month: Annotated[str, Form()],
-    line_ref: Annotated[str, Form()],
+    line_id: Annotated[str, Form()],
     reason: Annotated[str, Form()],
 ) -> Response:
     disputes.open_dispute(
         session,
         access.actor,
         access.contract_id,
-        month=month,
-        line_ref=line_ref,
+        statement=month,
+        line_id=line_id,
         reason=reason,
         now=now,
     )

@@ -1,26 +1,23 @@
-"""Settled statements as the CLI writes them (``callpact settle --format json``), read from the
-portal's data folder: ``DATA/statements/*.json``, any depth, matched on ``contract_id``."""
+"""The contract's stored statements as the portal shows them: the newest version of each
+month's statement document, read through the statement service (the same records the CLI's
+`callpact statement` commands move)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
 
-def statements_of(data_dir: Path, contract_id: str) -> dict[str, dict[str, Any]]:
-    """Month → statement document for this contract, oldest month first."""
-    found: dict[str, dict[str, Any]] = {}
-    folder = data_dir / "statements"
-    if not folder.is_dir():
-        return found
-    for path in sorted(folder.rglob("*.json")):
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # not a statement (a half-written file, another tool's output)
-        if isinstance(document, dict) and document.get("contract_id") == contract_id:
-            period = document.get("period")
-            if isinstance(period, str):
-                found[period] = document
-    return dict(sorted(found.items()))
+from callpact.governance.organization.permissions import Actor
+from callpact.governance.statement.service import document_of, list_statements
+
+
+def statements_of(session: Session, actor: Actor, contract_id: str) -> dict[str, dict[str, Any]]:
+    """Month → the newest stored version's document, oldest month first."""
+    newest: dict[str, str] = {}
+    for view in list_statements(session, actor, contract_id):
+        newest[view.period] = f"{view.number} v{view.version}"
+    return {
+        month: document_of(session, actor, contract_id, ref)
+        for month, ref in sorted(newest.items())
+    }

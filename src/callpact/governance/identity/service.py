@@ -80,7 +80,7 @@ def _digest(plaintext: str) -> str:
     return hashlib.sha256(plaintext.encode()).hexdigest()
 
 
-def _log(
+def log_event(
     session: Session, *, who: str, subject: str, kind: str, action: str, now: datetime
 ) -> None:
     """An event in the audit chain (no row state: the credential tables are events-only)."""
@@ -99,7 +99,9 @@ def _log(
 
 def log_refused_authorization(session: Session, actor: Actor, what: str, *, now: datetime) -> None:
     """A refused authorization, for front-ends that must log every one (ASVS V16)."""
-    _log(session, who=actor.email, subject=what, kind="authorization", action="refused", now=now)
+    log_event(
+        session, who=actor.email, subject=what, kind="authorization", action="refused", now=now
+    )
 
 
 def _failures(session: Session, *, now: datetime, email: str, address: str | None) -> int | None:
@@ -148,7 +150,7 @@ def authenticate(
     email = email.strip().lower()
     wait = _failures(session, now=now, email=email, address=address)
     if wait is not None:
-        _log(
+        log_event(
             session,
             who=email or "-",
             subject=email or "-",
@@ -167,7 +169,7 @@ def authenticate(
     ok = ok and user is not None and user.active
     session.add(LoginAttempt(email=email, address=address, at=now, succeeded=ok))
     if not ok or user is None:
-        _log(
+        log_event(
             session,
             who=email or "-",
             subject=email or "-",
@@ -180,7 +182,7 @@ def authenticate(
         before = audit.entity_state(user)
         user.password_hash = hasher.hash(password)
         audit.record(session, actor=OPERATOR, at=now, entity=user, action="rehash", before=before)
-    _log(
+    log_event(
         session,
         who=user.email,
         subject=user.email,
@@ -218,7 +220,7 @@ def issue_token(
         expires_at=now + (ttl if ttl is not None else DEFAULT_TTL[purpose]),
     )
     session.add(token)
-    _log(
+    log_event(
         session,
         who=actor.email,
         subject=token.token_id,
@@ -259,7 +261,7 @@ def revoke_token(session: Session, plaintext: str, *, now: datetime) -> None:
     if token is not None and token.revoked_at is None:
         token.revoked_at = now
         user = session.get(User, token.user_id)
-        _log(
+        log_event(
             session,
             who=user.email if user else "-",
             subject=token.token_id,
@@ -278,7 +280,9 @@ def revoke_token_id(session: Session, actor: Actor, token_id: str, *, now: datet
         raise NotFound(f"you have no token {token_id!r}", code="token.not_found", field="token_id")
     if token.revoked_at is None:
         token.revoked_at = now
-        _log(session, who=actor.email, subject=token_id, kind="token", action="revoke", now=now)
+        log_event(
+            session, who=actor.email, subject=token_id, kind="token", action="revoke", now=now
+        )
 
 
 def list_tokens(session: Session, actor: Actor) -> list[TokenInfo]:
