@@ -78,53 +78,31 @@ def _step(
             )
 
 
-@statement_app.command("issue")
-def statement_issue(
-    ref: StatementRef,
-    contract: ContractId,
-    note: Note = "",
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Send a draft statement to the vendor for review (the client's admin)."""
-    _step("issue", ref, contract, note=note, database_url=database_url, fmt=fmt)
+STEP_HELP = {
+    "issue": "Send a draft statement to the vendor for review (the client's admin).",
+    "accept": "The vendor's review without a dispute (the vendor's admin).",
+    "approve": "Approve an issued statement with no dispute open, once the vendor accepted it "
+    "or the annex's dispute window has closed (the client's admin).",
+    "finalize": "Make an approved statement final: it is never edited again (the client's admin).",
+}
 
 
-@statement_app.command("accept")
-def statement_accept(
-    ref: StatementRef,
-    contract: ContractId,
-    note: Note = "",
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """The vendor's review without a dispute (the vendor's admin)."""
-    _step("accept", ref, contract, note=note, database_url=database_url, fmt=fmt)
+def _step_command(step_name: str) -> None:
+    def command(
+        ref: StatementRef,
+        contract: ContractId,
+        note: Note = "",
+        database_url: DatabaseUrl = None,
+        fmt: Format = OutputFormat.TABLE,
+    ) -> None:
+        _step(step_name, ref, contract, note=note, database_url=database_url, fmt=fmt)
+
+    command.__doc__ = STEP_HELP[step_name]
+    statement_app.command(step_name)(command)
 
 
-@statement_app.command("approve")
-def statement_approve(
-    ref: StatementRef,
-    contract: ContractId,
-    note: Note = "",
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Approve an issued statement with no dispute open, once the vendor accepted it or the
-    annex's dispute window has closed (the client's admin)."""
-    _step("approve", ref, contract, note=note, database_url=database_url, fmt=fmt)
-
-
-@statement_app.command("finalize")
-def statement_finalize(
-    ref: StatementRef,
-    contract: ContractId,
-    note: Note = "",
-    database_url: DatabaseUrl = None,
-    fmt: Format = OutputFormat.TABLE,
-) -> None:
-    """Make an approved statement final: it is never edited again (the client's admin)."""
-    _step("finalize", ref, contract, note=note, database_url=database_url, fmt=fmt)
+for _name in STEP_HELP:
+    _step_command(_name)
 
 
 @statement_app.command("list")

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from callpact.governance.audit import service as audit
 from callpact.governance.identity.service import (
     DEFAULT_TTL,
     AuthenticationFailed,
@@ -17,6 +16,7 @@ from callpact.governance.identity.service import (
     actor_for_token,
     authenticate,
     issue_token,
+    log_event,
     revoke_token,
 )
 
@@ -38,19 +38,8 @@ __all__ = [
 def log_access(
     session: Session, *, kind: str, who: str, subject: str, outcome: str, now: datetime
 ) -> None:
-    """An entry in the audit chain for a sign-out or a refused authorization (no row state:
-    nothing was changed)."""
-    session.flush()
-    audit.append(
-        session.connection(),
-        at=now,
-        actor=who,
-        entity_type=kind,
-        entity_id=subject[:100],
-        action=outcome[:50],
-        before=None,
-        after=None,
-    )
+    """A sign-out or a refused authorization, as an event in the audit chain."""
+    log_event(session, who=who, subject=subject, kind=kind, action=outcome, now=now)
 
 
 def log_authentication(session: Session, *, who: str, outcome: str, now: datetime) -> None:

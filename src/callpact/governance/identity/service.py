@@ -231,14 +231,18 @@ def issue_token(
     return IssuedToken(plaintext, token.token_id, token.expires_at)
 
 
+def _token(session: Session, plaintext: str) -> ApiToken | None:
+    return session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(plaintext))
+    ).first()
+
+
 def actor_for_token(
     session: Session, plaintext: str, *, now: datetime, purpose: Purpose = "api"
 ) -> Actor:
     """Who holds this token, or :class:`AuthenticationFailed` (unknown, another purpose,
     expired, revoked, or its user disabled)."""
-    token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(plaintext))
-    ).first()
+    token = _token(session, plaintext)
     if (
         token is None
         or token.purpose != purpose
@@ -255,9 +259,7 @@ def actor_for_token(
 
 def revoke_token(session: Session, plaintext: str, *, now: datetime) -> None:
     """Sign out: the token stops working at once (unknown tokens are ignored)."""
-    token = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(plaintext))
-    ).first()
+    token = _token(session, plaintext)
     if token is not None and token.revoked_at is None:
         token.revoked_at = now
         user = session.get(User, token.user_id)
