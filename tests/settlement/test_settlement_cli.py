@@ -205,3 +205,15 @@ def test_statement_render_reads_the_settled_json(case: Path) -> None:
     missing = runner.invoke(app, ["statement", "render", str(case / "nope.json")])
     assert missing.exit_code == 1
     assert "nope.json" in missing.output
+
+
+def test_a_month_nobody_delivered_is_held_not_settled_at_the_full_fee(case: Path) -> None:
+    march = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
+                                "--period", "2027-03", "--format", "json"])  # fmt: skip
+    assert march.exit_code == 0, march.output  # a delivered month settles
+    may = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
+                              "--period", "2027-05"])  # fmt: skip
+    assert may.exit_code == 1
+    assert "error[SET007]" in may.output
+    assert "no data delivered for 2027-05" in may.output
+    assert "invoice total" not in may.output

@@ -83,6 +83,13 @@ def incident_terms_of(
     return of
 
 
+def nothing_delivered(month: MonthInput) -> bool:
+    """No contact handled and no KPI with a sample: the month's data was never delivered."""
+    return month.volumes.handled_contacts == 0 and all(
+        outcome.sample == 0 for outcome in month.outcomes.values()
+    )
+
+
 def canonical_sha256(data: Any) -> str:
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -213,6 +220,19 @@ def settle_period(
         months.pop(0)
         replayed.pop(0)
 
+    if nothing_delivered(months[-1]):
+        # A month nobody delivered must not settle at the full fee as if every KPI were
+        # merely "not measurable": the statement is held until the data arrives.
+        problems.append(
+            Diagnostic(
+                contract.path, 0, 0, Severity.ERROR, "SET007",
+                f"no data delivered for {period}: no contact was handled and every KPI has a "
+                "sample of 0, so the statement is held",
+                "deliver the month's exports (callpact ingest), or settle it from a --results "
+                "file both parties agreed",
+            )  # fmt: skip
+        )
+        return SettleResult(None, [], replayed, problems)
     decisions: list[CureDecision] = []
     fingerprints_inputs: dict[str, str] = {}
     if inputs.decisions_file is not None:
