@@ -225,12 +225,16 @@ def settle_period(
         # merely "not measurable": the statement is held until the data arrives.
         problems.append(
             Diagnostic(
-                contract.path, 0, 0, Severity.ERROR, "SET007",
+                contract.path,
+                0,
+                0,
+                Severity.ERROR,
+                "SET007",
                 f"no data delivered for {period}: no contact was handled and every KPI has a "
                 "sample of 0, so the statement is held",
                 "deliver the month's exports (callpact ingest), or settle it from a --results "
                 "file both parties agreed",
-            )  # fmt: skip
+            )
         )
         return SettleResult(None, [], replayed, problems)
     decisions: list[CureDecision] = []
