@@ -138,3 +138,46 @@ def test_values_are_shown_at_reading_precision() -> None:
     assert reading("0.947553456644") == "0.9476"
     assert reading("0.80005") == "0.8001"  # half-up, on the shown digits only
     assert reading("412.705975312", "seconds") == "412.7"
+
+
+def test_page_one_says_draft_until_the_record_is_approved(rendered: dict[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    from callpact.reports.record import StatementRecordInfo, Transition
+    from callpact.reports.statement import render_html
+
+    bare = render_html(rendered["statement"])
+    assert "draft — not approved" in bare
+    issued = datetime(2027, 4, 3, 9, 0, tzinfo=UTC)
+    draft = StatementRecordInfo("ST-2027-03", 2, "issued", issued, supersedes="ST-2027-03 v1")
+    html = render_html(rendered["statement"], draft)
+    assert "Statement ST-2027-03 version 2 (supersedes ST-2027-03 v1)" in html
+    assert "issued 2027-04-03" in html
+    assert "issued — not approved" in html
+    approved = StatementRecordInfo(
+        "ST-2027-03",
+        2,
+        "approved",
+        issued,
+        transitions=(
+            Transition("issued", "vendor.am", issued),
+            Transition("approved", "client.finance", datetime(2027, 4, 9, 14, 30, tzinfo=UTC)),
+        ),
+    )
+    html = render_html(rendered["statement"], approved)
+    assert "approved by client.finance on 2027-04-09 14:30 UTC" in html
+    assert "not approved" not in html
+
+
+def test_suspended_credits_are_shown_apart_from_the_charged(rendered: dict[str, Any]) -> None:
+    from callpact.reports.statement import render_html
+
+    statement = json.loads(json.dumps(rendered["statement"]))
+    statement["lines"] = [line for line in statement["lines"] if line["kind"] != "suspended"]
+    assert "Credits suspended" not in render_html(statement)
+    statement["lines"].append(
+        {"kind": "suspended", "kpi_id": "aht", "reason": "cure", "amount": "4320.00"}
+    )
+    html = render_html(statement)
+    assert "Credits suspended under cure (not charged)" in html
+    assert "(4320.00)" in html

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from callpact.reports.charts import kpi_chart_svg
+from callpact.reports.record import StatementRecordInfo
 from callpact.settlement import rules
 
 
@@ -37,7 +38,15 @@ def reading(value: str, unit: str = "ratio") -> str:
     return rules.reading(Decimal(value), unit)
 
 
-def render_html(statement: dict[str, Any]) -> str:
+def _suspended(statement: dict[str, Any]) -> Decimal:
+    """Credits assessed this month but held back under a cure period: contingent, not charged."""
+    return sum(
+        (Decimal(line["amount"]) for line in statement["lines"] if line["kind"] == "suspended"),
+        Decimal(0),
+    )
+
+
+def render_html(statement: dict[str, Any], record: StatementRecordInfo | None = None) -> str:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -46,11 +55,13 @@ def render_html(statement: dict[str, Any]) -> str:
     )
     env.filters["reading"] = reading
     template = env.get_template("statement.html.jinja")
-    return template.render(s=statement, charts=_charts(statement))
+    return template.render(
+        s=statement, charts=_charts(statement), record=record, suspended=_suspended(statement)
+    )
 
 
-def render_pdf(statement: dict[str, Any]) -> bytes:
+def render_pdf(statement: dict[str, Any], record: StatementRecordInfo | None = None) -> bytes:
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=render_html(statement)).write_pdf()
+    pdf: bytes = HTML(string=render_html(statement, record)).write_pdf()
     return pdf
