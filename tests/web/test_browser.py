@@ -126,6 +126,11 @@ def test_client_disputes_a_line_and_the_vendor_answers(
             with page.expect_download() as download:
                 page.click("text=Download PDF")
             assert download.value.suggested_filename == f"{OWN}-2027-03.pdf"
+            from pypdf import PdfReader
+
+            first_page = PdfReader(download.value.path()).pages[0].extract_text()
+            assert "version 2" in first_page
+            assert "approved by client_admin@northwind.example" in first_page
             client.close()
         finally:
             browser.close()

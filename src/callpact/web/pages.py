@@ -224,11 +224,21 @@ def statement_page(
 @router.get("/contracts/{contract_id}/statements/{month}/statement.pdf")
 @rule(on_contract(Action.READ))
 def statement_pdf(request: Request, access: Contract, session: DbSession, month: str) -> Response:
+    from callpact.reports.record import StatementRecordInfo, Transition
     from callpact.reports.statement import render_pdf
 
     month, document, _found = _statement(session, access, month)
+    view = statements_service.get_statement(session, access.actor, access.contract_id, month)
+    record = StatementRecordInfo(
+        number=view.number,
+        version=view.version,
+        state=view.state,
+        issued_at=next((t.at for t in view.transitions if t.to_state == "issued"), None),
+        supersedes=view.supersedes,
+        transitions=tuple(Transition(t.to_state, t.actor, t.at) for t in view.transitions),
+    )
     return Response(
-        render_pdf(document),
+        render_pdf(document, record),
         media_type="application/pdf",
         headers={"content-disposition": f'attachment; filename="{access.contract_id}-{month}.pdf"'},
     )
