@@ -103,10 +103,29 @@ def test_client_disputes_a_line_and_the_vendor_answers(
             expect(
                 page.locator("[data-dispute]", has_text="Network outage of 12 March").first
             ).to_contain_text("upheld")
+            # the upheld dispute issued a debit note; the vendor accepts it
+            expect(page.locator("#lifecycle")).to_contain_text("v2")
+            expect(page.locator("#lifecycle")).to_contain_text("debit note")
+            page.click("button[data-step=accept]")
+            expect(page.locator("#lifecycle")).to_contain_text("accepted by vendor_admin")
+            vendor.close()
+
+            client = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = client.new_page()
+            page.goto(f"{served}/login")
+            page.fill("input[name=email]", "client_admin@northwind.example")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            expect(page.locator("h1")).to_have_text("Your contracts")
+            page.goto(f"{served}/contracts/{OWN}/statements/2027-03")
+            page.click("button[data-step=approve]")
+            expect(page.locator("[data-state]")).to_have_text("approved")
+            page.click("button[data-step=finalize]")
+            expect(page.locator("[data-state]")).to_have_text("final")
             _screenshot(page, "portal-statement.png")
             with page.expect_download() as download:
                 page.click("text=Download PDF")
             assert download.value.suggested_filename == f"{OWN}-2027-03.pdf"
-            vendor.close()
+            client.close()
         finally:
             browser.close()

@@ -9,10 +9,13 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from callpact.governance.audit import service as audit
 from callpact.governance.contract.service import list_contracts
 from callpact.governance.dispute import service as disputes
 from callpact.governance.dispute.models import Dispute
 from callpact.governance.organization.permissions import Action
+from callpact.governance.statement import service as statements_service
+from callpact.governance.statement.rules import STEPS, Step
 from callpact.web import identity
 from callpact.web.deps import Contract, CurrentActor, DbSession, Now
 from callpact.web.problems import Problem
@@ -228,3 +231,36 @@ def dispute_resolve(
         now=now,
     )
     return dispute_out(row)
+
+
+class StepIn(BaseModel):
+    note: str = Field(default="", max_length=5000)
+
+
+def _step_route(step: Step) -> None:
+    """``POST …/statements/{statement}/{step}`` (a month or a statement number): one route
+    per lifecycle step, each with the
+    permission the step needs (so the authorization matrix covers each)."""
+
+    @router.post(f"/contracts/{{contract_id}}/statements/{{month}}/{step.value}")
+    @rule(on_contract(STEPS[step].action))
+    def take(
+        access: Contract, session: DbSession, now: Now, month: str, body: StepIn | None = None
+    ) -> dict[str, Any]:
+        view = statements_service.take_step(
+            session,
+            access.actor,
+            access.contract_id,
+            month,
+            step,
+            now=now,
+            note=body.note if body else "",
+        )
+        return {**view.model_dump(mode="json"), "audit_head": audit.head_hash(session)}
+
+    take.__name__ = f"statement_{step.value}"
+    take.__doc__ = f"Take the step {step.value!r} on the month's newest statement version."
+
+
+for _step in Step:
+    _step_route(_step)

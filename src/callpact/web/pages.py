@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from callpact.governance.contract.service import list_contracts
 from callpact.governance.dispute import service as disputes
 from callpact.governance.organization.permissions import Action
-from callpact.governance.statement.rules import invoice_effect
+from callpact.governance.statement import service as statements_service
+from callpact.governance.statement.rules import STEPS, Step, invoice_effect
 from callpact.web import identity
 from callpact.web.deps import (
     CSRF_COOKIE,
@@ -204,9 +205,12 @@ def statement_page(
     ]
     total = sum((line["effect"] for line in lines if line["effect"] is not None), Decimal(0))
     threads = disputes.list_disputes(session, access.actor, access.contract_id, month)
+    record = statements_service.get_statement(session, access.actor, access.contract_id, month)
     return render(
         request,
         "statement.jinja",
+        record=record,
+        steps=[step.value for step in Step],
         contract=access.contract,
         month=month,
         statement=document,
@@ -269,6 +273,32 @@ def governance_board_csv(
 ) -> Response:
     _title, rows = _board(request, access, session, board)
     return csv_response(rows, f"{access.contract_id}-{board}.csv")
+
+
+def _step_page(step: Step) -> None:
+    """A lifecycle step from the statement page's form; one route per step and permission."""
+
+    @router.post(f"/contracts/{{contract_id}}/statements/{{statement}}/{step.value}")
+    @rule(on_contract(STEPS[step].action))
+    def take(
+        *,
+        request: Request,
+        access: Contract,
+        session: DbSession,
+        now: Now,
+        statement: str,
+        note: Annotated[str, Form()] = "",
+    ) -> Response:
+        view = statements_service.take_step(
+            session, access.actor, access.contract_id, statement, step, now=now, note=note
+        )
+        return _redirect(request, f"/contracts/{access.contract_id}/statements/{view.period}")
+
+    take.__name__ = f"statement_{step.value}_page"
+
+
+for _step in Step:
+    _step_page(_step)
 
 
 @router.post("/contracts/{contract_id}/disputes")

@@ -43,6 +43,10 @@ class Action(StrEnum):
     DECIDE_CURE = "decide on a cure period"
     OPEN_DISPUTE = "dispute a statement line"
     RESOLVE_DISPUTE = "resolve a dispute"
+    ISSUE_STATEMENT = "issue a statement to the vendor for review"
+    ACCEPT_STATEMENT = "accept a statement on the vendor's behalf"
+    APPROVE_STATEMENT = "approve a statement"
+    FINALIZE_STATEMENT = "make a statement final"
     VERIFY_AUDIT = "verify the audit trail"
 
 
@@ -72,6 +76,10 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.OPEN_DISPUTE: VENDOR_STAFF | CLIENT_ADMIN,
     # Further narrowed to the side that did not open the dispute by the dispute service.
     Action.RESOLVE_DISPUTE: ADMINS,
+    Action.ISSUE_STATEMENT: CLIENT_ADMIN,
+    Action.ACCEPT_STATEMENT: frozenset({Role.VENDOR_ADMIN}),
+    Action.APPROVE_STATEMENT: CLIENT_ADMIN,
+    Action.FINALIZE_STATEMENT: CLIENT_ADMIN,
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR, Role.CLIENT_ADMIN, Role.VENDOR_ADMIN}),
 }
 

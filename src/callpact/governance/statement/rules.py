@@ -17,7 +17,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from callpact.governance.organization.models import OrganizationKind, Role
+from callpact.governance.organization.permissions import Action
 
 
 class StatementState(StrEnum):
@@ -37,55 +37,34 @@ class Step(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class StepRule:
+    """From which states a step may be taken, to which state, and the permission it needs
+    (who holds it is the permission table's: ``organization.permissions.POLICY``)."""
+
     source: frozenset[StatementState]
     target: StatementState
-    side: OrganizationKind
-    roles: frozenset[Role]
+    action: Action
 
-
-VENDOR_STAFF = frozenset({Role.VENDOR_ADMIN, Role.VENDOR_MANAGER})
-CLIENT_ADMIN = frozenset({Role.CLIENT_ADMIN})
 
 STEPS: dict[Step, StepRule] = {
     Step.ISSUE: StepRule(
-        frozenset({StatementState.DRAFT}),
-        StatementState.ISSUED,
-        OrganizationKind.CLIENT,
-        CLIENT_ADMIN,
+        frozenset({StatementState.DRAFT}), StatementState.ISSUED, Action.ISSUE_STATEMENT
     ),
     # The vendor's review without a dispute: the state stays issued, the acceptance is recorded.
     Step.ACCEPT: StepRule(
-        frozenset({StatementState.ISSUED}),
-        StatementState.ISSUED,
-        OrganizationKind.VENDOR,
-        frozenset({Role.VENDOR_ADMIN}),
+        frozenset({StatementState.ISSUED}), StatementState.ISSUED, Action.ACCEPT_STATEMENT
     ),
     Step.APPROVE: StepRule(
-        frozenset({StatementState.ISSUED}),
-        StatementState.APPROVED,
-        OrganizationKind.CLIENT,
-        CLIENT_ADMIN,
+        frozenset({StatementState.ISSUED}), StatementState.APPROVED, Action.APPROVE_STATEMENT
     ),
     Step.FINALIZE: StepRule(
-        frozenset({StatementState.APPROVED}),
-        StatementState.FINAL,
-        OrganizationKind.CLIENT,
-        CLIENT_ADMIN,
+        frozenset({StatementState.APPROVED}), StatementState.FINAL, Action.FINALIZE_STATEMENT
     ),
 }
 
 
-def step_problem(
-    step: Step,
-    state: StatementState,
-    side: OrganizationKind,
-    role: Role,
-) -> str | None:
-    """Why this party may not take this step from this state, or None."""
+def step_problem(step: Step, state: StatementState) -> str | None:
+    """Why this step cannot be taken from this state, or None."""
     rule = STEPS[step]
-    if side is not rule.side or role not in rule.roles:
-        roles = ", ".join(sorted(r.value for r in rule.roles))
-        return f"the {rule.side.value}'s {roles} takes the step {step.value!r}"
     if state not in rule.source:
         sources = " or ".join(s.value for s in sorted(rule.source))
         return f"the statement is {state.value}; {step.value} applies to a {sources} statement"

@@ -17,10 +17,11 @@ from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract
 from callpact.governance.deadlines import local_date
-from callpact.governance.errors import GovernanceError, NotFound, PermissionDenied
-from callpact.governance.organization.permissions import Action, Actor, require
+from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.organization.permissions import Actor
 from callpact.governance.statement.models import StatementTransition, StoredStatement
 from callpact.governance.statement.rules import (
+    STEPS,
     StatementState,
     Step,
     approval_problem,
@@ -300,17 +301,12 @@ def take_step(
     note: str = "",
 ) -> StatementView:
     """Issue, accept (the vendor's review without a dispute), approve or finalize."""
-    contract = get_contract(session, actor, contract_id)
-    side = require(actor, contract, Action.READ)
+    rule = STEPS[step]
+    contract = get_contract(session, actor, contract_id, rule.action)
     statement = find(session, contract, ref)
-    state = StatementState(statement.state)
-    why = step_problem(step, state, side, actor.role)
+    why = step_problem(step, StatementState(statement.state))
     if why is not None:
-        raise (
-            PermissionDenied(actor.describe(), f"{step.value} statement {statement.number}", why)
-            if "takes the step" in why
-            else GovernanceError(f"statement {statement.number}: {why}")
-        )
+        raise GovernanceError(f"statement {statement.number}: {why}", field="statement")
     if step is Step.ACCEPT:
         before = audit.entity_state(statement)
         statement.vendor_reviewed_by = actor.email
@@ -333,15 +329,8 @@ def take_step(
             note = (
                 note + " " if note else ""
             ) + "approved after the dispute window closed without the vendor's answer"
-    _transition(session, statement, STEP_TARGET[step], actor=actor.email, now=now, note=note)
+    _transition(session, statement, rule.target, actor=actor.email, now=now, note=note)
     return view(session, contract, statement)
-
-
-STEP_TARGET = {
-    Step.ISSUE: StatementState.ISSUED,
-    Step.APPROVE: StatementState.APPROVED,
-    Step.FINALIZE: StatementState.FINAL,
-}
 
 
 def mark_disputed(
