@@ -69,6 +69,7 @@ def annex_terms(contract_id: str = CONTRACT_ID) -> GovernanceTerms:
             RequiredDocument("incident-procedure", "both", 14),
         ),
         cure_period_days=30,
+        kpi_ids=("sl-voice", "abandon-voice", "aht-voice", "fcr", "csat", "qa", "verbatim"),
     )
 
 

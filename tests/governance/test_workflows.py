@@ -477,6 +477,17 @@ def test_required_documents_due_from_the_start(world: World) -> None:
     _verified(world)
 
 
+def test_a_notice_for_a_kpi_the_annex_lacks_is_refused(world: World) -> None:
+    with pytest.raises(GovernanceError, match=r"no KPI 'sl-chat' in the annex.*sl-voice"):
+        notices.issue_notice(
+            world.session, world.client_admin, CID, kpi_id="sl-chat", month="2027-01", now=T0
+        )
+    notice = notices.issue_notice(
+        world.session, world.client_admin, CID, kpi_id="fcr", month="2027-01", now=T0
+    )
+    assert notice.kpi_id == "fcr"
+
+
 def test_notice_cure_decisions_and_export(world: World) -> None:
     notice = notices.issue_notice(
         world.session,

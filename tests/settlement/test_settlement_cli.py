@@ -217,3 +217,17 @@ def test_a_month_nobody_delivered_is_held_not_settled_at_the_full_fee(case: Path
     assert "error[SET007]" in may.output
     assert "no data delivered for 2027-05" in may.output
     assert "invoice total" not in may.output
+
+
+def test_a_stated_status_that_contradicts_the_figures_is_an_error(case: Path) -> None:
+    # csat's sample of 12 is below its minimum: "missed" would count toward chronic breach
+    results = json.loads(json.dumps(RESULTS))
+    results["2027-03"]["csat"]["status"] = "missed"
+    (case / "results.json").write_text(json.dumps(results))
+    result = _settle(case)
+    assert result.exit_code == 1
+    assert "2027-03 csat: stated status 'missed' contradicts value 0.95, sample 12" in " ".join(
+        result.output.split()
+    )
+    assert "that is 'not_measurable'" in result.output
+    assert "error[SET002]" in result.output

@@ -106,4 +106,5 @@ def terms_from_annex(annex: Mapping[str, Any]) -> GovernanceTerms:
         ),
         cure_period_days=int(cure.get("period_days", 30)),
         dispute_window_days=(contract.get("disputes") or {}).get("window_days"),
+        kpi_ids=tuple(str(k["id"]) for k in annex.get("kpis") or () if isinstance(k, Mapping)),
     )

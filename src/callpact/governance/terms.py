@@ -82,6 +82,9 @@ class GovernanceTerms:
     holidays: tuple[date, ...] = ()
     # days after issue during which the vendor may dispute; None: approval waits for its review
     dispute_window_days: int | None = None
+    # the annex's KPI ids, so a breach notice names a KPI the contract has; () in terms stored
+    # before they were recorded (nothing to check against)
+    kpi_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for severity, text in self.notification_deadlines.items():
@@ -149,6 +152,7 @@ class GovernanceTerms:
                 if self.dispute_window_days is not None
                 else {}
             ),
+            **({"kpi_ids": list(self.kpi_ids)} if self.kpi_ids else {}),
         }
 
     @classmethod
@@ -208,6 +212,7 @@ class GovernanceTerms:
             cure_period_days=int(data.get("cure_period_days", 30)),
             holidays=tuple(date.fromisoformat(d) for d in data.get("holidays") or ()),
             dispute_window_days=data.get("dispute_window_days"),
+            kpi_ids=tuple(str(k) for k in data.get("kpi_ids") or ()),
         )
 
 

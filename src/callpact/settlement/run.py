@@ -107,6 +107,9 @@ def results_from_file(path: Path, contract: ContractSource | None = None) -> Res
     """Month results from a results file; a month given only by its days is aggregated from
     them (sample-weighted, as the simulation does)."""
     found = read_results_file(path)
+    if contract is not None:  # read at once, so a contradiction is reported as the file's
+        for month, outcomes in found.months.items():
+            _check_stated_status(path, month, contract.terms_on(month), outcomes)
 
     def results_for(month: str) -> Mapping[str, KpiOutcome]:
         if month in found.months:
@@ -117,6 +120,27 @@ def results_from_file(path: Path, contract: ContractSource | None = None) -> Res
         return {}
 
     return results_for
+
+
+def _check_stated_status(
+    path: Path, month: str, terms: SettlementTerms, outcomes: Mapping[str, KpiOutcome]
+) -> None:
+    """A stated status is trusted only where value, sample, minimum sample and target give it:
+    a "missed" on a sample below the minimum would otherwise count toward chronic breach."""
+    for kpi in terms.kpis:
+        outcome = outcomes.get(kpi.kpi_id)
+        if outcome is None:
+            continue
+        expected = kpi.status_of(outcome.value, outcome.sample)
+        # the KPI engine calls an empty sample not measurable whatever the minimum
+        allowed = {expected, KpiStatus.NOT_MEASURABLE.value} if outcome.sample <= 0 else {expected}
+        if outcome.status.value not in allowed:
+            raise ValueError(
+                f"{path}: {month} {kpi.kpi_id}: stated status {outcome.status.value!r} "
+                f"contradicts value {outcome.value}, sample {outcome.sample} "
+                f"(min_sample {kpi.min_sample}, target {kpi.target_comparison.value} "
+                f"{kpi.target}): that is {expected!r}"
+            )
 
 
 def engine_results(contract: AnnexContract, source: Any) -> ResultsFor:

@@ -49,6 +49,12 @@ def issue_notice(
     """The client notifies the vendor of a breach of ``kpi_id`` in ``month`` (YYYY-MM)."""
     contract = get_contract(session, actor, contract_id, Action.ISSUE_NOTICE)
     month_index(month)  # validates the month
+    kpi_ids = contract.schedule.for_month(month).kpi_ids
+    if kpi_ids and kpi_id not in kpi_ids:
+        raise GovernanceError(
+            f"no KPI {kpi_id!r} in the annex of {contract_id} for {month}; "
+            f"a breach notice names one of: {', '.join(kpi_ids)}"
+        )
     notice = BreachNotice(
         contract_pk=contract.id,
         kpi_id=kpi_id,
