@@ -1,5 +1,7 @@
-"""Amazon Connect agent events, contact evaluations and CTR surveys (samples in
-tests/data/samples/amazon_connect_desk, sources in its SOURCES.md), against hand-worked rows."""
+"""Amazon Connect agent events, contact evaluations and CTR surveys, against hand-worked rows.
+
+Samples in tests/data/samples/amazon_connect_desk, their sources in
+amazon_connect_desk.SOURCES.md beside it."""
 
 from __future__ import annotations
 
@@ -106,7 +108,9 @@ def test_ctr_survey_attributes_become_surveys(desk: tuple[Any, Path]) -> None:
     ]
     (bad,) = [d for d in report.diagnostics if d.code == "R107"]
     assert (bad.source, bad.line, bad.field) == (str(DESK / "ctr-2027-01-05"), 2, "csat")
-    assert report.tables["contacts"].accepted == 3  # the survey's reject keeps its contact
+    contacts = report.tables["contacts"]
+    # the survey's reject keeps its contact
+    assert (contacts.rows_read, contacts.accepted, contacts.rejected) == (3, 3, 0)
 
 
 def test_second_delivery_of_the_same_files_changes_nothing(
