@@ -10,12 +10,17 @@ MONTHS=(2027-01 2027-02 2027-03)
 rm -rf "$OUT"
 mkdir -p "$OUT/statements" "$OUT/governance"
 
-# The governance store and the acting users (the seed creates one user per role).
+# The governance store and the parties' users (the seed creates one user per role, each with
+# the demo password). Each party signs in with its own credentials: `act_as USER cmd…` runs a
+# command as that signed-in user (one config folder per user, like separate laptops).
 export CALLPACT_DATABASE_URL="sqlite:///$OUT/governance/callpact.db"
 export CALLPACT_CONTRACT=northwind-harbor-2027
+DEMO_PASSWORD=${CALLPACT_DEMO_PASSWORD:-demo-password}
 CLIENT=admin@northwind.example
 VIEWER=viewer@northwind.example
 AUDITOR=auditor@northwind.example
+signin() { echo "$DEMO_PASSWORD" | CALLPACT_CONFIG_DIR="$OUT/config/$1" $CP login --email "$1" --password-stdin; }
+act_as() { local who=$1; shift; CALLPACT_CONFIG_DIR="$OUT/config/$who" $CP "$@"; }
 
 export COLUMNS=${COLUMNS:-140}  # rich tables stay readable when piped
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -47,23 +52,24 @@ done
 
 step "6. Governance records: staff, removals, training, incidents, AHT plan, notices"
 $CP governance seed --contract "$ANNEX" --data "$OUT/workspace"
-$CP removal list --as-of 2027-04-15 --as "$VIEWER"
-$CP training list --as "$VIEWER"
-$CP incident list --as "$VIEWER"
-$CP aht-plan list --as-of 2027-04-15 --as "$VIEWER"
-$CP notice export --as "$CLIENT" --output "$OUT/governance/decisions.json"
+for user in "$CLIENT" "$VIEWER" "$AUDITOR"; do signin "$user"; done
+act_as "$VIEWER" removal list --as-of 2027-04-15
+act_as "$VIEWER" training list
+act_as "$VIEWER" incident list
+act_as "$VIEWER" aht-plan list --as-of 2027-04-15
+act_as "$CLIENT" notice export --output "$OUT/governance/decisions.json"
 
 step "7. KPI scorecards, month by month"
 for month in "${MONTHS[@]}"; do
   $CP kpi "$ANNEX" --data "$OUT/workspace" --period "$month"
 done
 echo "-- the AHT plan's trajectory against the AHT the engine measured:"
-$CP aht-plan trajectory --data "$OUT/workspace" --annex "$ANNEX" --as "$VIEWER" \
+act_as "$VIEWER" aht-plan trajectory --data "$OUT/workspace" --annex "$ANNEX" \
   --month "${MONTHS[0]}" --month "${MONTHS[1]}" --month "${MONTHS[2]}"
 
 step "8. Settle each month: credits, bonuses, cure, incidents, invoice (JSON, HTML, PDF)"
 for month in "${MONTHS[@]}"; do
-  $CP incident records --month "$month" --as "$CLIENT" > "$OUT/governance/incidents-$month.json"
+  act_as "$CLIENT" incident records --month "$month" > "$OUT/governance/incidents-$month.json"
   common=(--data "$OUT/workspace" --period "$month" --history "$OUT/statements"
     --incidents "$OUT/governance/incidents-$month.json"
     --decisions "$OUT/governance/decisions.json")
@@ -88,7 +94,7 @@ $CP backtest "$ANNEX" --data "$OUT/workspace" --from "${MONTHS[0]}" --to "$last"
   --simulate 200 --seed 1 --plot "$OUT/backtest.png"
 
 step "11. The audit trail is intact"
-$CP audit verify --as "$AUDITOR"
+act_as "$AUDITOR" audit verify
 
 echo
 echo "demo-output: $(cd "$OUT" && ls -d annex.html statement-*.pdf statement-*.html backtest.png | tr '\n' ' ')"

@@ -18,6 +18,10 @@ from callpact.governance.database import make_engine
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
+# Password hashing at test cost; the production parameters are tested where they matter
+# (test_identity.py lifts this for its rehash test).
+os.environ.setdefault("CALLPACT_CHEAP_PASSWORD_HASH", "1")
+
 
 def postgres_url() -> str:
     return os.environ.get("CALLPACT_TEST_DATABASE_URL") or DEFAULT_TEST_DATABASE_URL

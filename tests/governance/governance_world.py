@@ -193,3 +193,28 @@ def schedule_three(world: World, session_ref: str, starts_at: datetime) -> None:
         trainees=list(TRAINEES),
         now=T0,
     )
+
+
+def signed_in_token(email: str, password: str = "demo-password") -> str:
+    """Sign in through `callpact login --password-stdin` (on the database and config folder the
+    environment names) and return the token it stored."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from callpact.cli.identity import credentials_path
+    from callpact.cli.main import _register, app
+    from callpact.governance.database import database_url
+
+    _register()
+    result = CliRunner().invoke(
+        app,
+        ["login", "--email", email, "--password-stdin"],
+        input=f"{password}\n",
+        env={"CALLPACT_TOKEN": None},
+    )
+    assert result.exit_code == 0, result.output
+    assert credentials_path().stat().st_mode & 0o777 == 0o600
+    stored = json.loads(credentials_path().read_text(encoding="utf-8"))
+    token: str = stored[database_url()]["token"]
+    return token

@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "staffing",
     "generate",
     "governance",
+    "identity",
     "verbatim",
 )
 

@@ -8,7 +8,6 @@ one unit of work: the services flush, the command commits once at the end, or ro
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -27,8 +26,7 @@ from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
     from callpact.contracts import Contract, ContractVersion
-
-ACTING_USER_ENV = "CALLPACT_USER"
+    from callpact.governance.organization.permissions import Actor
 
 
 class OutputFormat(StrEnum):
@@ -43,10 +41,6 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL; default $CALLPACT_DATABASE_URL or sqlite:///callpact.db",
         show_default=False,
     ),
-]
-AsUser = Annotated[
-    str | None,
-    typer.Option("--as", help="acting user's e-mail (default $CALLPACT_USER)", show_default=False),
 ]
 ContractId = Annotated[
     str, typer.Option("--contract", envvar="CALLPACT_CONTRACT", help="contract id")
@@ -112,6 +106,7 @@ def unit_of_work(database_url: str | None) -> Iterator[Session]:
 
     engine = make_engine(database_url)
     session = session_factory(engine)()
+    session.info["database_url"] = database_url
     try:
         yield session
         session.commit()
@@ -129,14 +124,16 @@ def unit_of_work(database_url: str | None) -> Iterator[Session]:
         engine.dispose()
 
 
-def acting(session: Session, email: str | None) -> Any:
-    """The acting user: ``--as`` or ``$CALLPACT_USER``."""
-    from callpact.governance.organization.service import actor_for
+def acting(session: Session) -> Actor:
+    """The signed-in user (``callpact login``, or ``$CALLPACT_TOKEN``) for this database."""
+    from callpact.cli.identity import stored_token
+    from callpact.governance.database import database_url as resolve
+    from callpact.governance.identity.service import actor_for_token
 
-    email = email or os.environ.get(ACTING_USER_ENV)
-    if not email:
-        raise fail(f"say who is acting: --as USER_EMAIL or ${ACTING_USER_ENV}")
-    return actor_for(session, email)
+    token = stored_token(resolve(session.info.get("database_url")))
+    if not token:
+        raise fail("no signed-in user: sign in first with `callpact login`", 3)
+    return actor_for_token(session, token, now=datetime.now(UTC))
 
 
 def _plain(value: Any) -> Any:
@@ -206,7 +203,7 @@ def org_add(
     kind: Annotated[str, typer.Option("--kind", help="client or vendor")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Add an organization (database administration: logged as `system`)."""
+    """Add an organization (database administration: logged as `system:operator`)."""
     from callpact.governance.organization.service import add_organization
 
     with unit_of_work(database_url) as session:
@@ -266,6 +263,17 @@ def user_add(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.echo(f"user {user.email} ({user.role} at {org}) added")
 
 
+@user_app.command("disable")
+def user_disable(email: str, database_url: DatabaseUrl = None) -> None:
+    """Disable a user: they can no longer sign in, and every token and session of theirs is
+    revoked at once (database administration: logged as `system:operator`)."""
+    from callpact.governance.identity.service import disable_user
+
+    with unit_of_work(database_url) as session:
+        user = disable_user(session, email, now=datetime.now(UTC))
+        typer.echo(f"user {user.email} disabled; their tokens and sessions are revoked")
+
+
 @user_app.command("list")
 def user_list(database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE) -> None:
     from callpact.governance.organization.service import list_users
@@ -315,21 +323,21 @@ def governance_register(
     contract_file: Annotated[Path, typer.Option("--contract-file", help="annex YAML")],
     client: Annotated[str, typer.Option("--client", help="client organization name")],
     vendor: Annotated[str, typer.Option("--vendor", help="vendor organization name")],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Register (or amend) a contract: its parties, the terms of every version of the annex
-    (base and amendments), its required documents and planned AHT measures. A client admin of
-    the contract's client does this; registering an amended annex again adds its new
-    versions."""
+    (base and amendments), its required documents and planned AHT measures. The deployment's
+    operator does this on the client's behalf (audited as `system:operator`); registering an
+    amended annex again adds its new versions."""
     from callpact.governance.aht_plan.service import sync_planned_measures
     from callpact.governance.contract.service import register_contract
     from callpact.governance.document.service import sync_required_documents
+    from callpact.governance.organization.service import operator_for
 
     versions = governance_versions(load_contract_or_exit(contract_file))
     now = datetime.now(UTC)
     with unit_of_work(database_url) as session:
-        actor = acting(session, as_user)
+        actor = operator_for(session, client)
         contract = register_contract(
             session, actor, versions, client=client, vendor=vendor, now=now
         )
@@ -439,13 +447,13 @@ def governance_seed(
 
 @governance_app.command("contracts")
 def governance_contracts(
-    as_user: AsUser = None, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+    database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
 ) -> None:
     """The contracts the acting user's organization is a party to."""
     from callpact.governance.contract.service import list_contracts
 
     with unit_of_work(database_url) as session:
-        actor = acting(session, as_user)
+        actor = acting(session)
         emit(
             [
                 {
@@ -467,16 +475,14 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 
 
 @audit_app.command("verify")
-def audit_verify(
-    as_user: AsUser = None, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
-) -> None:
+def audit_verify(database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE) -> None:
     """Check every entry's hash and link, and every record against the state the trail gives.
     Exit status 1 when anything was edited, deleted or changed behind the trail's back."""
     from callpact.governance.audit.service import verify
     from callpact.governance.organization.permissions import Action, require_role
 
     with unit_of_work(database_url) as session:
-        require_role(acting(session, as_user), Action.VERIFY_AUDIT)
+        require_role(acting(session), Action.VERIFY_AUDIT)
         report = verify(session)
     if fmt is OutputFormat.JSON:
         typer.echo(
@@ -516,7 +522,6 @@ def audit_verify(
 def audit_log(
     entity_type: Annotated[str | None, typer.Option("--entity-type")] = None,
     limit: Annotated[int, typer.Option("--limit")] = 50,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -527,7 +532,7 @@ def audit_log(
     from callpact.governance.organization.permissions import Action, require_role
 
     with unit_of_work(database_url) as session:
-        require_role(acting(session, as_user), Action.VERIFY_AUDIT)
+        require_role(acting(session), Action.VERIFY_AUDIT)
         query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
         if entity_type:
             query = query.where(AuditEntry.entity_type == entity_type)

@@ -13,7 +13,6 @@ import typer
 
 from callpact.cli.governance import (
     AsOf,
-    AsUser,
     At,
     ContractId,
     DatabaseUrl,
@@ -46,14 +45,13 @@ def _list_command(
     def command(
         contract: ContractId,
         as_of: AsOf = None,
-        as_user: AsUser = None,
         database_url: DatabaseUrl = None,
         fmt: Format = OutputFormat.TABLE,
     ) -> None:
         module, name = lister.split(":")
         list_items = getattr(importlib.import_module(module), name)
         with unit_of_work(database_url) as session:
-            actor = acting(session, as_user)
+            actor = acting(session)
             items = list_items(session, actor, contract, now=parse_instant(as_of))
             emit([row(item) for item in items], fmt, f"{title} of {contract}")
 
@@ -69,14 +67,13 @@ staff_app = typer.Typer(
 
 
 @staff_app.command("add")
-def staff_add(  # noqa: PLR0917 - typer maps each option to a parameter
+def staff_add(
     person_id: str,
     contract: ContractId,
     name: Annotated[str, typer.Option("--name")],
     role: Annotated[
         str, typer.Option("--role", help="operator, supervisor, trainer or project_manager")
     ],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Put a person on the roster (PERSON_ID: for operators, their agent_id in the data)."""
@@ -85,7 +82,7 @@ def staff_add(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         member = add_staff_member(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             person_id=person_id,
             name=name,
@@ -96,12 +93,11 @@ def staff_add(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @staff_app.command("qualify")
-def staff_qualify(  # noqa: PLR0917 - typer maps each option to a parameter
+def staff_qualify(
     person_id: str,
     contract: ContractId,
     qualification: Annotated[str, typer.Option("--qualification")],
     obtained_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD")],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record a qualification a person holds."""
@@ -110,7 +106,7 @@ def staff_qualify(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         add_qualification(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             person_id,
             qualification=qualification,
@@ -121,12 +117,11 @@ def staff_qualify(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @staff_app.command("exam")
-def staff_exam(  # noqa: PLR0917 - typer maps each option to a parameter
+def staff_exam(
     person_id: str,
     contract: ContractId,
     score: Annotated[str, typer.Option("--score", help="fraction 0–1")],
     taken_at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record an admission exam result (the latest attempt counts)."""
@@ -137,7 +132,7 @@ def staff_exam(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         record_admission_exam(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             person_id,
             score=value,
@@ -148,22 +143,18 @@ def staff_exam(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @staff_app.command("approve")
-def staff_approve(
-    person_id: str, contract: ContractId, as_user: AsUser = None, database_url: DatabaseUrl = None
-) -> None:
+def staff_approve(person_id: str, contract: ContractId, database_url: DatabaseUrl = None) -> None:
     """The client approves a person (for roles the contract says the client approves)."""
     from callpact.governance.staff.service import approve_staff_member
 
     with unit_of_work(database_url) as session:
-        approve_staff_member(
-            session, acting(session, as_user), contract, person_id, now=parse_instant(None)
-        )
+        approve_staff_member(session, acting(session), contract, person_id, now=parse_instant(None))
         typer.echo(f"{person_id}: approved by the client")
 
 
 @staff_app.command("deactivate")
 def staff_deactivate(
-    person_id: str, contract: ContractId, as_user: AsUser = None, database_url: DatabaseUrl = None
+    person_id: str, contract: ContractId, database_url: DatabaseUrl = None
 ) -> None:
     """Take a person off the program."""
     from callpact.governance.staff.service import set_active
@@ -171,7 +162,7 @@ def staff_deactivate(
     with unit_of_work(database_url) as session:
         set_active(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             person_id,
             active=False,
@@ -183,7 +174,6 @@ def staff_deactivate(
 @staff_app.command("list")
 def staff_list(
     contract: ContractId,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -192,7 +182,7 @@ def staff_list(
 
     with unit_of_work(database_url) as session:
         rows = []
-        for member in roster(session, acting(session, as_user), contract):
+        for member in roster(session, acting(session), contract):
             snap = snapshot(member)
             rows.append(
                 {
@@ -209,7 +199,7 @@ def staff_list(
 
 
 @staff_app.command("check")
-def staff_check(  # noqa: PLR0917 - typer maps each option to a parameter
+def staff_check(
     contract: ContractId,
     data: Annotated[
         Path | None,
@@ -222,7 +212,6 @@ def staff_check(  # noqa: PLR0917 - typer maps each option to a parameter
         list[str] | None,
         typer.Option("--agent", help="an agent_id who handled contacts (repeatable)"),
     ] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -235,7 +224,7 @@ def staff_check(  # noqa: PLR0917 - typer maps each option to a parameter
         agents = list(agent or []) + (agent_ids_from(data) if data is not None else [])
     with unit_of_work(database_url) as session:
         findings = admission_check(
-            session, acting(session, as_user), contract, agents, as_of=parse_instant(None)
+            session, acting(session), contract, agents, as_of=parse_instant(None)
         )
     emit(
         [
@@ -262,12 +251,11 @@ removal_app = typer.Typer(
 
 
 @removal_app.command("request")
-def removal_request(  # noqa: PLR0917 - typer maps each option to a parameter
+def removal_request(
     person_id: str,
     contract: ContractId,
     reason: Annotated[str, typer.Option("--reason")],
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Ask that PERSON_ID leave the program (client admins)."""
@@ -275,7 +263,7 @@ def removal_request(  # noqa: PLR0917 - typer maps each option to a parameter
     from callpact.governance.removal.service import clock_of, request_removal
 
     with unit_of_work(database_url) as session:
-        actor = acting(session, as_user)
+        actor = acting(session)
         request = request_removal(
             session, actor, contract, person_id, reason=reason, now=parse_instant(at)
         )
@@ -293,7 +281,6 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
     response: Annotated[str, typer.Option("--response", help="accepted or contested")],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The vendor's answer to a removal request."""
@@ -302,7 +289,7 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         answer_removal(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             request_id,
             response=response,
@@ -313,12 +300,11 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @removal_app.command("replace")
-def removal_replace(  # noqa: PLR0917 - typer maps each option to a parameter
+def removal_replace(
     request_id: int,
     contract: ContractId,
     by: Annotated[str | None, typer.Option("--by", help="person_id of the replacement")] = None,
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The person has left the program; optionally name who replaces them."""
@@ -327,7 +313,7 @@ def removal_replace(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         record_replacement(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             request_id,
             replacement_person_id=by,
@@ -369,7 +355,6 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
     title: Annotated[str, typer.Option("--title")],
     effective_on: Annotated[str, typer.Option("--effective-on", help="YYYY-MM-DD")],
     sha256: Annotated[str | None, typer.Option("--sha256", help="digest of the material")] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Publish a new version of a client-owned curriculum."""
@@ -378,7 +363,7 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         version = publish_curriculum(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             curriculum_id=curriculum_id,
             title=title,
@@ -394,7 +379,6 @@ def training_approve_trainer(
     trainer_name: str,
     contract: ContractId,
     side: Annotated[str, typer.Option("--side", help="client or vendor")] = "vendor",
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client approves a trainer for the program."""
@@ -403,7 +387,7 @@ def training_approve_trainer(
     with unit_of_work(database_url) as session:
         approve_trainer(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             trainer_name=trainer_name,
             side=side,
@@ -422,7 +406,6 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
     trainee: Annotated[list[str], typer.Option("--trainee", help="person_id (repeatable)")],
     site: Annotated[str, typer.Option("--site")] = "vendor",
     pass_score: Annotated[str | None, typer.Option("--pass-score")] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Schedule a session of the curriculum version in force, with an approved trainer."""
@@ -431,7 +414,7 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         training = schedule_session(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             session_ref=session_ref,
             curriculum_id=curriculum,
@@ -449,14 +432,13 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @training_app.command("observe")
-def training_observe(  # noqa: PLR0917 - typer maps each option to a parameter
+def training_observe(
     session_ref: str,
     contract: ContractId,
     user: Annotated[str, typer.Option("--user", help="client user's e-mail")],
     attends: Annotated[
         str, typer.Option("--attends", help="training, mentoring or exams")
     ] = "training",
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a client observer to a session."""
@@ -465,7 +447,7 @@ def training_observe(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         add_observer(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             session_ref,
             user_email=user,
@@ -482,7 +464,6 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     score: Annotated[str | None, typer.Option("--score", help="exam score 0–1")] = None,
     absent: Annotated[bool, typer.Option("--absent", help="did not attend")] = False,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record a trainee's attendance and exam score."""
@@ -491,7 +472,7 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         record_result(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             session_ref,
             person_id,
@@ -506,7 +487,6 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
 def training_outcome(
     session_ref: str,
     contract: ContractId,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -514,9 +494,7 @@ def training_outcome(
     from callpact.governance.training.service import session_outcome
 
     with unit_of_work(database_url) as session:
-        training, outcome = session_outcome(
-            session, acting(session, as_user), contract, session_ref
-        )
+        training, outcome = session_outcome(session, acting(session), contract, session_ref)
         emit(
             [
                 {
@@ -540,7 +518,6 @@ def training_outcome(
 @training_app.command("list")
 def training_list(
     contract: ContractId,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -548,7 +525,7 @@ def training_list(
     from callpact.governance.training.service import list_sessions, session_outcome
 
     with unit_of_work(database_url) as session:
-        actor = acting(session, as_user)
+        actor = acting(session)
         rows = []
         for training in list_sessions(session, actor, contract):
             version = training.curriculum
@@ -588,7 +565,6 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
         str | None, typer.Option("--reported-at", help="empty: not reported")
     ] = None,
     description: Annotated[str, typer.Option("--description")] = "",
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record an incident (the vendor's report, or one the client found unreported)."""
@@ -598,7 +574,7 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         record_incident(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             incident_id=incident_id,
             category=category,
@@ -617,7 +593,6 @@ def incident_report(
     incident_id: str,
     contract: ContractId,
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Mark an incident reported to the client (at --at, default now)."""
@@ -626,7 +601,7 @@ def incident_report(
     with unit_of_work(database_url) as session:
         mark_reported(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             incident_id,
             reported_at=parse_instant(at),
@@ -636,13 +611,12 @@ def incident_report(
 
 
 @incident_app.command("list")
-def incident_list(  # noqa: PLR0917 - typer maps each option to a parameter
+def incident_list(
     contract: ContractId,
     month: Annotated[
         str | None, typer.Option("--month", help="YYYY-MM (month of detection)")
     ] = None,
     as_of: AsOf = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -651,7 +625,7 @@ def incident_list(  # noqa: PLR0917 - typer maps each option to a parameter
 
     with unit_of_work(database_url) as session:
         views = list_incidents(
-            session, acting(session, as_user), contract, now=parse_instant(as_of), month=month
+            session, acting(session), contract, now=parse_instant(as_of), month=month
         )
         emit(
             [
@@ -676,14 +650,13 @@ def incident_list(  # noqa: PLR0917 - typer maps each option to a parameter
 def incident_records_command(
     contract: ContractId,
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The month's incidents as JSON records for settlement (detection month)."""
     from callpact.governance.incident.service import incident_records
 
     with unit_of_work(database_url) as session:
-        records = incident_records(session, acting(session, as_user), contract, month)
+        records = incident_records(session, acting(session), contract, month)
     typer.echo(json.dumps([r.to_json() for r in records], indent=2))
 
 
@@ -691,7 +664,6 @@ def incident_records_command(
 def incident_import(
     file: Path,
     contract: ContractId,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -703,7 +675,7 @@ def incident_import(
         raise fail(f"{file}: no such file")
     with unit_of_work(database_url) as session:
         count, diagnostics = import_incidents(
-            session, acting(session, as_user), contract, file, now=parse_instant(None)
+            session, acting(session), contract, file, now=parse_instant(None)
         )
         if diagnostics:
             if fmt is OutputFormat.JSON:
@@ -731,7 +703,6 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
     owner: Annotated[str, typer.Option("--owner", help="client, vendor or both")],
     due: Annotated[str, typer.Option("--due", help="YYYY-MM-DD")],
     expected_s: Annotated[int, typer.Option("--expected-s", help="effect on AHT, seconds")],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add a dated measure with an owner."""
@@ -740,7 +711,7 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         add_measure(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             measure_id=measure_id,
             what=what,
@@ -759,7 +730,6 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
     status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
     completed_on: Annotated[str | None, typer.Option("--completed-on")] = None,
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Move a measure along (its owner's side only; not before the amendment adding it takes
@@ -769,7 +739,7 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         update_status(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             measure_id,
             status=status,
@@ -832,7 +802,6 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     annex: Annotated[
         Path | None, typer.Option("--annex", help="the annex whose AHT KPI is measured")
     ] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -851,7 +820,7 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
         except ValueError:
             raise fail(f"--actual {item!r}: write YYYY-MM=seconds") from None
     with unit_of_work(database_url) as session:
-        points = trajectory(session, acting(session, as_user), contract, actuals, month)
+        points = trajectory(session, acting(session), contract, actuals, month)
     emit(
         [
             {
@@ -876,12 +845,11 @@ document_app = typer.Typer(
 
 
 @document_app.command("submit")
-def document_submit(  # noqa: PLR0917 - typer maps each option to a parameter
+def document_submit(
     document_id: str,
     contract: ContractId,
     location: Annotated[str, typer.Option("--location", help="where the document can be read")],
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Hand in a required document (its owner's side)."""
@@ -890,7 +858,7 @@ def document_submit(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         submit_document(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             document_id,
             location=location,
@@ -903,16 +871,13 @@ def document_submit(  # noqa: PLR0917 - typer maps each option to a parameter
 def document_accept(
     document_id: str,
     contract: ContractId,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client accepts a submitted document."""
     from callpact.governance.document.service import accept_document
 
     with unit_of_work(database_url) as session:
-        accept_document(
-            session, acting(session, as_user), contract, document_id, now=parse_instant(None)
-        )
+        accept_document(session, acting(session), contract, document_id, now=parse_instant(None))
         typer.echo(f"document {document_id} accepted")
 
 
@@ -946,7 +911,6 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client notifies the vendor of a breach (at --at, default now: the terms in force
@@ -956,7 +920,7 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         notice = issue_notice(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             kpi_id=kpi,
             month=month,
@@ -974,7 +938,6 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     days: Annotated[int | None, typer.Option("--days")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client's cure decision on a notice (at --at, default now: a granted cure period
@@ -984,7 +947,7 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         decide_cure(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             notice_id,
             decision=decision,
@@ -1019,16 +982,13 @@ def notice_export(
         Path | None, typer.Option("--output", "-o", help="file; default stdout")
     ] = None,
     as_of: AsOf = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Write the cure decisions file (callpact.cure-decisions/1) for settlement."""
     from callpact.governance.notice.service import export_decisions
 
     with unit_of_work(database_url) as session:
-        data = export_decisions(
-            session, acting(session, as_user), contract, now=parse_instant(as_of)
-        )
+        data = export_decisions(session, acting(session), contract, now=parse_instant(as_of))
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -1043,12 +1003,11 @@ dispute_app = typer.Typer(help="Disputes on statement lines.", no_args_is_help=T
 
 
 @dispute_app.command("open")
-def dispute_open(  # noqa: PLR0917 - typer maps each option to a parameter
+def dispute_open(
     contract: ContractId,
     month: Annotated[str, typer.Option("--month", help="statement month YYYY-MM")],
     line: Annotated[str, typer.Option("--line", help="statement line, e.g. a KPI id")],
     reason: Annotated[str, typer.Option("--reason")],
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Dispute a statement line."""
@@ -1057,7 +1016,7 @@ def dispute_open(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         dispute = open_dispute(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             month=month,
             line_ref=line,
@@ -1074,7 +1033,6 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
     resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
     note: Annotated[str, typer.Option("--note")] = "",
     amount: Annotated[str | None, typer.Option("--amount", help="agreed adjustment")] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Resolve a dispute (the party that did not open it)."""
@@ -1083,7 +1041,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
     with unit_of_work(database_url) as session:
         resolve_dispute(
             session,
-            acting(session, as_user),
+            acting(session),
             contract,
             dispute_id,
             resolution=resolution,
@@ -1098,7 +1056,6 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
 def dispute_list(
     contract: ContractId,
     month: Annotated[str | None, typer.Option("--month")] = None,
-    as_user: AsUser = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
@@ -1117,7 +1074,7 @@ def dispute_list(
                     "resolution": d.resolution,
                     "amount": d.amount_adjustment,
                 }
-                for d in list_disputes(session, acting(session, as_user), contract, month)
+                for d in list_disputes(session, acting(session), contract, month)
             ],
             fmt,
             f"disputes of {contract}",

@@ -8,6 +8,7 @@ from callpact.governance.contract.models import GovernedContract, GovernedContra
 from callpact.governance.database import Base
 from callpact.governance.dispute.models import Dispute
 from callpact.governance.document.models import RequiredDocumentRecord
+from callpact.governance.identity.models import ApiToken, LoginAttempt
 from callpact.governance.incident.models import Incident
 from callpact.governance.notice.models import BreachNotice, CureDecision
 from callpact.governance.organization.models import Organization, User
@@ -24,6 +25,7 @@ from callpact.governance.training.models import (
 __all__ = [
     "AdmissionExam",
     "AhtMeasure",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "BreachNotice",
@@ -33,6 +35,7 @@ __all__ = [
     "GovernedContract",
     "GovernedContractTerms",
     "Incident",
+    "LoginAttempt",
     "Organization",
     "RemovalRequest",
     "RequiredDocumentRecord",

@@ -1,8 +1,9 @@
 """Organizations and users: create them, check passwords, resolve the acting user.
 
-Creating organizations and users is administration of the database itself (the operator who
-runs ``callpact org add`` / ``callpact user add`` holds the database), so it is logged under the
-actor ``system`` unless an acting admin is given.
+Creating organizations and users is administration of the database itself: the operator who
+runs ``callpact org add`` / ``callpact user add`` holds the database, so it is logged under the
+actor :data:`OPERATOR`, never under a party's e-mail. A party's own actions are taken as a
+signed-in user (:mod:`callpact.governance.identity`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
 from callpact.governance.errors import GovernanceError, NotFound
+from callpact.governance.identity.rules import password_problem
 from callpact.governance.organization.models import (
     ROLES_BY_KIND,
     Organization,
@@ -26,16 +28,16 @@ from callpact.governance.organization.models import (
 )
 from callpact.governance.organization.permissions import Actor
 
-SYSTEM_ACTOR = "system"
+OPERATOR = "system:operator"
 CHEAP_HASH_ENV = "CALLPACT_CHEAP_PASSWORD_HASH"
 
 
 def password_hasher() -> PasswordHasher:
-    """argon2id with the library's defaults; cheap parameters only when tests ask for them
-    through ``CALLPACT_CHEAP_PASSWORD_HASH=1`` (never in production)."""
+    """argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane); cheap parameters only when
+    tests ask for them through ``CALLPACT_CHEAP_PASSWORD_HASH=1`` (never in production)."""
     if os.environ.get(CHEAP_HASH_ENV) == "1":
         return cheap_password_hasher()
-    return PasswordHasher()
+    return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 def cheap_password_hasher() -> PasswordHasher:
@@ -51,9 +53,7 @@ def add_organization(session: Session, name: str, kind: str, *, now: datetime) -
         raise GovernanceError(f"an organization named {name!r} already exists")
     organization = Organization(name=name, kind=org_kind.value, created_at=now)
     session.add(organization)
-    audit.record(
-        session, actor=SYSTEM_ACTOR, at=now, entity=organization, action="create", before=None
-    )
+    audit.record(session, actor=OPERATOR, at=now, entity=organization, action="create", before=None)
     return organization
 
 
@@ -93,8 +93,9 @@ def add_user(
         raise GovernanceError(f"not an e-mail address: {email!r}")
     if session.scalars(select(User).where(User.email == email)).first():
         raise GovernanceError(f"a user {email} already exists")
-    if len(password) < 8:
-        raise GovernanceError("a password must have at least 8 characters")
+    problem = password_problem(password, email)
+    if problem is not None:
+        raise GovernanceError(problem, code="password.policy", field="password")
     user = User(
         email=email,
         name=name,
@@ -105,7 +106,7 @@ def add_user(
         created_at=now,
     )
     session.add(user)
-    audit.record(session, actor=SYSTEM_ACTOR, at=now, entity=user, action="create", before=None)
+    audit.record(session, actor=OPERATOR, at=now, entity=user, action="create", before=None)
     return user
 
 
@@ -124,13 +125,30 @@ def check_password(
 
 
 def actor_for(session: Session, email: str) -> Actor:
-    """The acting user named by ``--as`` / ``CALLPACT_USER``."""
+    """The user with this e-mail as an actor, for the operator's own scripted history
+    (``governance seed``); a party acting for itself signs in instead."""
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        raise NotFound(f"no user {email!r} (add one with `callpact user add`)")
+        raise NotFound(f"no user {email!r} (add one with `callpact user add`)", field="email")
     if not user.active:
         raise GovernanceError(f"the user {email} is deactivated")
     return Actor.from_user(user)
+
+
+def operator_for(session: Session, organization: str) -> Actor:
+    """The deployment's operator doing a setup step on ``organization``'s behalf (registering
+    its contract): permitted as that organization's admin, audited as :data:`OPERATOR`."""
+    org = organization_by_name(session, organization)
+    kind = OrganizationKind(org.kind)
+    role = Role.CLIENT_ADMIN if kind is OrganizationKind.CLIENT else Role.VENDOR_ADMIN
+    return Actor(
+        user_id=0,
+        email=OPERATOR,
+        organization_id=org.id,
+        organization_name=org.name,
+        side=kind,
+        role=role,
+    )
 
 
 def list_users(session: Session) -> list[User]:
