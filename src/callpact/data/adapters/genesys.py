@@ -38,6 +38,13 @@ from callpact.data.adapters.genesys_records import (
     to_survey,
     user_states,
 )
+from callpact.data.adapters.genesys_wfm import (
+    forecast_rows,
+    is_activity_code,
+    is_planning_group,
+    planning_group_queue,
+    schedule_rows,
+)
 from callpact.diagnostics import Diagnostic, Severity
 
 MEDIA = {"voice": "voice", "callback": "voice", "chat": "chat", "message": "chat", "email": "email"}
@@ -134,7 +141,7 @@ def to_contact(conv: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-TABLES = ("contacts", "agent_states", "qa_evaluations", "surveys")
+TABLES = ("contacts", "agent_states", "qa_evaluations", "surveys", "schedules", "forecast")
 
 
 def read_queue_names(file: Path) -> dict[str, str]:
@@ -164,8 +171,29 @@ class _Delivery:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
     rejects: dict[str, list[Diagnostic]] = field(default_factory=lambda: {t: [] for t in TABLES})
     queue_names: dict[str, str] = field(default_factory=dict)
+    activity_categories: dict[str, str] = field(default_factory=dict)
+    group_queues: dict[str, str] = field(default_factory=dict)
+    group_names: dict[str, str] = field(default_factory=dict)
+    #: schedules and forecasts wait until every activity code and planning group is read
+    planned: list[tuple[str, str, int, dict[str, Any], str]] = field(default_factory=list)
 
     def add(self, source: str, line: int, record: Any, raw: str) -> None:
+        if is_activity_code(record):
+            self.activity_categories[str(record["id"])] = str(record["category"])
+            return
+        if is_planning_group(record):
+            queue = planning_group_queue(record)
+            if queue is not None:
+                self.group_queues[str(record["id"])] = queue
+            if record.get("name"):
+                self.group_names[str(record["id"])] = str(record["name"])
+            return
+        if isinstance(record, dict) and "shifts" in record and "user" in record:
+            self.planned.append(("schedules", source, line, record, raw))
+            return
+        if isinstance(record, dict) and "planningGroups" in record:
+            self.planned.append(("forecast", source, line, record, raw))
+            return
         kind = kind_of(record)
         try:
             if kind == "queue":
@@ -193,6 +221,25 @@ class _Delivery:
         except (ValueError, TypeError, AttributeError) as exc:
             self.rejects["contacts"].append(reject(source, line, str(exc), raw))
 
+    def add_planned(self) -> None:
+        """Schedules and forecasts, now that activity codes and planning groups are known."""
+        queue_of_group = {
+            group: self.queue_names.get(queue, queue) for group, queue in self.group_queues.items()
+        }
+        for group, name in self.group_names.items():
+            queue_of_group.setdefault(group, self.queue_names.get(group, name))
+        for group, name in self.queue_names.items():
+            queue_of_group.setdefault(group, name)
+        for table, source, line, record, raw in self.planned:
+            if table == "schedules":
+                rows, problems = schedule_rows(record, self.activity_categories)
+            else:
+                rows, problems = forecast_rows(record, queue_of_group)
+            self.rejects[table].extend(reject(source, line, p, raw) for p in problems)
+            self.rows[table].extend(
+                {**r, "__source": source, "__line": line, "__text": raw} for r in rows
+            )
+
     def name_queues(self) -> None:
         """Contacts name their queue by the name the export's queue objects or the user's
         table give; an id neither names is rejected rather than kept as an id."""
@@ -219,7 +266,7 @@ class _Delivery:
 def _records(doc: Any) -> list[Any]:
     """The objects of one JSON document: a query response's list, or the document itself."""
     if isinstance(doc, dict):
-        for key in ("conversations", "userDetails", "entities"):
+        for key in ("conversations", "userDetails", "entities", "agentSchedules"):
             if key in doc:
                 return list(doc.get(key) or [])
     return [doc]
@@ -252,7 +299,10 @@ def convert(path: Path, out: Path) -> Converted:
                 record_raw = raw if len(records) == 1 else json.dumps(record, sort_keys=True)
                 record_line = line
                 key = (
-                    record.get("conversationId") or record.get("userId") or record.get("id")
+                    record.get("conversationId")
+                    or record.get("userId")
+                    or record.get("id")
+                    or (record.get("user") or {}).get("id")
                     if isinstance(record, dict)
                     else None
                 )
@@ -261,6 +311,7 @@ def convert(path: Path, out: Path) -> Converted:
                     record_line = text.count("\n", 0, at) + 1 if at >= 0 else line
                 delivery.add(source, record_line, record, record_raw)
     delivery.name_queues()
+    delivery.add_planned()
     for table in TABLES:
         # a delivery of evaluations only fills no contacts table, and so on
         if delivery.rows[table] or delivery.rejects[table] or table == "contacts":
