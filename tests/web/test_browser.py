@@ -29,6 +29,22 @@ ARGS = [
 ]
 
 
+def _signed_in(browser: Any, served: str, email: str, *, shot: bool = False) -> tuple[Any, Any]:
+    """A browser context of its own for one user, signed in through the form."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{served}/login")
+    if shot:
+        _screenshot(page, "portal-login.png")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("h1")).to_have_text("Your contracts")
+    return context, page
+
+
 def _screenshot(page: Any, name: str) -> None:
     """The whole page once it is idle (an htmx redirect may still be settling)."""
     page.wait_for_load_state("networkidle")
@@ -68,14 +84,7 @@ def test_client_disputes_a_line_and_the_vendor_answers(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
-            client = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = client.new_page()
-            page.goto(f"{served}/login")
-            _screenshot(page, "portal-login.png")
-            page.fill("input[name=email]", "client_admin@northwind.example")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            expect(page.locator("h1")).to_have_text("Your contracts")
+            client, page = _signed_in(browser, served, "client_admin@northwind.example", shot=True)
             page.click(f"text={OWN}")
             expect(page.locator(".tile").first).to_be_visible()
             _screenshot(page, "portal-month.png")
@@ -88,13 +97,7 @@ def test_client_disputes_a_line_and_the_vendor_answers(
             expect(page.locator("#disputes")).to_contain_text("Network outage of 12 March")
             client.close()
 
-            vendor = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = vendor.new_page()
-            page.goto(f"{served}/login")
-            page.fill("input[name=email]", "vendor_admin@harbor.example")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            expect(page.locator("h1")).to_have_text("Your contracts")
+            vendor, page = _signed_in(browser, served, "vendor_admin@harbor.example")
             page.goto(f"{served}/contracts/{OWN}/statements/2027-03")
             thread = page.locator("[data-dispute]", has_text="Network outage of 12 March").first
             thread.locator("select[name=resolution]").select_option("upheld")
@@ -110,13 +113,7 @@ def test_client_disputes_a_line_and_the_vendor_answers(
             expect(page.locator("#lifecycle")).to_contain_text("accepted by vendor_admin")
             vendor.close()
 
-            client = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = client.new_page()
-            page.goto(f"{served}/login")
-            page.fill("input[name=email]", "client_admin@northwind.example")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            expect(page.locator("h1")).to_have_text("Your contracts")
+            client, page = _signed_in(browser, served, "client_admin@northwind.example")
             page.goto(f"{served}/contracts/{OWN}/statements/2027-03")
             page.click("button[data-step=approve]")
             expect(page.locator("[data-state]")).to_have_text("approved")
