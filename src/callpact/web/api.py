@@ -16,11 +16,11 @@ from callpact.governance.dispute.models import Dispute
 from callpact.governance.organization.permissions import Action
 from callpact.governance.statement import service as statements_service
 from callpact.governance.statement.rules import STEPS, Step
+from callpact.governance.statement.service import newest_documents
 from callpact.web import identity
 from callpact.web.deps import Contract, CurrentActor, DbSession, Now
 from callpact.web.problems import Problem
 from callpact.web.rules import PUBLIC, SIGNED_IN, on_contract, rule
-from callpact.web.statements import statements_of
 
 router = APIRouter(prefix="/api/v1")
 T = TypeVar("T")
@@ -164,7 +164,7 @@ def statements(
     access: Contract, session: DbSession, page: PageNo = 1, per_page: PerPage = 50
 ) -> Page[StatementSummary]:
     """The settled statements of the contract, oldest month first."""
-    found = statements_of(session, access.actor, access.contract_id)
+    found = newest_documents(session, access.actor, access.contract_id)
     rows = [
         StatementSummary(
             period=month,
@@ -181,7 +181,7 @@ def statements(
 @rule(on_contract(Action.READ))
 def statement(access: Contract, session: DbSession, month: str) -> dict[str, Any]:
     """The statement document as settled (the same JSON ``callpact settle`` writes)."""
-    found = statements_of(session, access.actor, access.contract_id).get(month)
+    found = newest_documents(session, access.actor, access.contract_id).get(month)
     if found is None:
         raise Problem(404, f"no settled statement for {month} on {access.contract_id}", "month")
     return found

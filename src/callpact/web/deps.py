@@ -100,12 +100,12 @@ def log_refusal(request: Request, status: int) -> None:
     actor: Actor | None = getattr(request.state, "actor", None)
     factory: sessionmaker[Session] = request.app.state.sessions
     with factory() as session:
-        identity.log_access(
+        identity.log_event(
             session,
             kind="authorization",
             who=actor.email if actor else "(anonymous)",
             subject=f"{request.method} {request.url.path}",
-            outcome=f"refused_{status}",
+            action=f"refused_{status}",
             now=now_of(request),
         )
         session.commit()

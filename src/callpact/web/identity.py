@@ -1,11 +1,7 @@
-"""The portal's view of identity: the identity service's sign-in and tokens, and the audit
-events the portal adds (sign-out, refused authorizations)."""
+"""The portal's view of identity: the identity service's sign-in, tokens and audit events
+(the portal adds sign-outs and refused authorizations through ``log_event``)."""
 
 from __future__ import annotations
-
-from datetime import datetime
-
-from sqlalchemy.orm import Session
 
 from callpact.governance.identity.service import (
     DEFAULT_TTL,
@@ -29,18 +25,6 @@ __all__ = [
     "actor_for_token",
     "authenticate",
     "issue_token",
-    "log_access",
-    "log_authentication",
+    "log_event",
     "revoke_token",
 ]
-
-
-def log_access(
-    session: Session, *, kind: str, who: str, subject: str, outcome: str, now: datetime
-) -> None:
-    """A sign-out or a refused authorization, as an event in the audit chain."""
-    log_event(session, who=who, subject=subject, kind=kind, action=outcome, now=now)
-
-
-def log_authentication(session: Session, *, who: str, outcome: str, now: datetime) -> None:
-    log_access(session, kind="authentication", who=who, subject=who, outcome=outcome, now=now)

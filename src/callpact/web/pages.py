@@ -16,6 +16,7 @@ from callpact.governance.dispute import service as disputes
 from callpact.governance.organization.permissions import Action
 from callpact.governance.statement import service as statements_service
 from callpact.governance.statement.rules import STEPS, Step, invoice_effect
+from callpact.governance.statement.service import newest_documents, stored_months
 from callpact.web import identity
 from callpact.web.deps import (
     CSRF_COOKIE,
@@ -31,7 +32,6 @@ from callpact.web.deps import (
 )
 from callpact.web.problems import TITLES, Problem
 from callpact.web.rules import PUBLIC, SIGNED_IN, on_contract, rule
-from callpact.web.statements import statements_of
 from callpact.web.tables import BOARDS, csv_response, flatten
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +129,14 @@ def login(
 @rule(SIGNED_IN)
 def logout(request: Request, actor: CurrentActor, session: DbSession, now: Now) -> Response:
     identity.revoke_token(session, request.cookies.get(SESSION_COOKIE, ""), now=now)
-    identity.log_authentication(session, who=actor.email, outcome="logout", now=now)
+    identity.log_event(
+        session,
+        who=actor.email,
+        subject=actor.email,
+        kind="authentication",
+        action="logout",
+        now=now,
+    )
     response = _redirect(request, "/login")
     response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
@@ -140,15 +147,21 @@ def logout(request: Request, actor: CurrentActor, session: DbSession, now: Now) 
 def home(request: Request, actor: CurrentActor, session: DbSession) -> HTMLResponse:
     rows = []
     for contract in list_contracts(session, actor):
-        found = statements_of(session, actor, contract.contract_id)
-        rows.append({"contract": contract, "months": list(found)})
+        months = stored_months(session, actor, contract.contract_id)
+        rows.append({"contract": contract, "months": months})
     return render(request, "home.jinja", contracts=rows)
 
 
 def _statement(
     session: Session, access: Any, month: str | None
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    found = statements_of(session, access.actor, access.contract_id)
+    return _pick(newest_documents(session, access.actor, access.contract_id), access, month)
+
+
+def _pick(
+    found: dict[str, dict[str, Any]], access: Any, month: str | None
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The month asked for (the newest without one) among the stored statements."""
     if not found:
         raise Problem(404, f"no statement has been settled for {access.contract_id} yet", "month")
     month = month or list(found)[-1]
@@ -174,9 +187,10 @@ def _tiles(document: dict[str, Any], found: dict[str, Any]) -> list[dict[str, An
 def month_at_a_glance(
     request: Request, access: Contract, session: DbSession, month: str | None = None
 ) -> HTMLResponse:
-    if month is None and not statements_of(session, access.actor, access.contract_id):
+    stored = newest_documents(session, access.actor, access.contract_id)
+    if month is None and not stored:
         return render(request, "month.jinja", contract=access.contract, statement=None)
-    month, document, found = _statement(session, access, month)
+    month, document, found = _pick(stored, access, month)
     suspended = sum(
         (Decimal(line["amount"]) for line in document["lines"] if line["kind"] == "suspended"),
         Decimal(0),

@@ -97,13 +97,6 @@ def log_event(
     )
 
 
-def log_refused_authorization(session: Session, actor: Actor, what: str, *, now: datetime) -> None:
-    """A refused authorization, for front-ends that must log every one (ASVS V16)."""
-    log_event(
-        session, who=actor.email, subject=what, kind="authorization", action="refused", now=now
-    )
-
-
 def _failures(session: Session, *, now: datetime, email: str, address: str | None) -> int | None:
     """Seconds to wait before another try, or None."""
     since = now - max(PER_ACCOUNT.window, PER_ADDRESS.window) - PER_ACCOUNT.lockout
@@ -142,6 +135,11 @@ def _dummy_hash() -> str:
     return _DUMMY_HASH[key]
 
 
+def _log_sign_in(session: Session, email: str, outcome: str, *, now: datetime) -> None:
+    who = email or "-"
+    log_event(session, who=who, subject=who, kind="authentication", action=outcome, now=now)
+
+
 def authenticate(
     session: Session, email: str, password: str, *, now: datetime, address: str | None = None
 ) -> Actor:
@@ -150,14 +148,7 @@ def authenticate(
     email = email.strip().lower()
     wait = _failures(session, now=now, email=email, address=address)
     if wait is not None:
-        log_event(
-            session,
-            who=email or "-",
-            subject=email or "-",
-            kind="authentication",
-            action="throttled",
-            now=now,
-        )
+        _log_sign_in(session, email, "throttled", now=now)
         raise LoginThrottled(wait)
     user = session.scalars(select(User).where(User.email == email)).first()
     hasher = password_hasher()
@@ -169,27 +160,13 @@ def authenticate(
     ok = ok and user is not None and user.active
     session.add(LoginAttempt(email=email, address=address, at=now, succeeded=ok))
     if not ok or user is None:
-        log_event(
-            session,
-            who=email or "-",
-            subject=email or "-",
-            kind="authentication",
-            action="refused",
-            now=now,
-        )
+        _log_sign_in(session, email, "refused", now=now)
         raise AuthenticationFailed()
     if hasher.check_needs_rehash(user.password_hash):
         before = audit.entity_state(user)
         user.password_hash = hasher.hash(password)
         audit.record(session, actor=OPERATOR, at=now, entity=user, action="rehash", before=before)
-    log_event(
-        session,
-        who=user.email,
-        subject=user.email,
-        kind="authentication",
-        action="signed_in",
-        now=now,
-    )
+    _log_sign_in(session, user.email, "signed_in", now=now)
     return Actor.from_user(user)
 
 

@@ -1,4 +1,4 @@
-"""Organizations and users: create them, check passwords, resolve the acting user.
+"""Organizations and users: create them, and name the operator who administers them.
 
 Creating organizations and users is administration of the database itself: the operator who
 runs ``callpact org add`` / ``callpact user add`` holds the database, so it is logged under the
@@ -12,7 +12,6 @@ import os
 from datetime import datetime
 
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError, VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -108,20 +107,6 @@ def add_user(
     session.add(user)
     audit.record(session, actor=OPERATOR, at=now, entity=user, action="create", before=None)
     return user
-
-
-def check_password(
-    session: Session, email: str, password: str, hasher: PasswordHasher | None = None
-) -> Actor | None:
-    """The actor for these credentials, or None (unknown user, inactive or wrong password)."""
-    user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
-    if user is None or not user.active:
-        return None
-    try:
-        (hasher or password_hasher()).verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError):
-        return None
-    return Actor.from_user(user)
 
 
 def actor_for(session: Session, email: str) -> Actor:

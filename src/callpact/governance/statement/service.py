@@ -25,6 +25,7 @@ from callpact.governance.statement.rules import (
     StatementState,
     Step,
     approval_problem,
+    correction_kind,
     dispute_window_closes,
     step_problem,
 )
@@ -78,29 +79,29 @@ def _audit_head(session: Session) -> str:
     return audit.head_hash(session)
 
 
-def _issued_on(session: Session, statement: StoredStatement, zone: str) -> date | None:
-    at = session.scalars(
-        select(StatementTransition.at)
-        .where(
-            StatementTransition.statement_id == statement.id,
-            StatementTransition.to_state == StatementState.ISSUED.value,
+def _transitions(session: Session, statement: StoredStatement) -> list[StatementTransition]:
+    return list(
+        session.scalars(
+            select(StatementTransition)
+            .where(StatementTransition.statement_id == statement.id)
+            .order_by(StatementTransition.id)
         )
-        .order_by(StatementTransition.id)
-    ).first()
+    )
+
+
+def _issued_on(transitions: list[StatementTransition], zone: str) -> date | None:
+    """The contract's local day the statement was first issued to the vendor, if it was."""
+    at = next((t.at for t in transitions if t.to_state == StatementState.ISSUED.value), None)
     return local_date(at, zone) if at else None
 
 
 def view(session: Session, contract: GovernedContract, statement: StoredStatement) -> StatementView:
-    transitions = session.scalars(
-        select(StatementTransition)
-        .where(StatementTransition.statement_id == statement.id)
-        .order_by(StatementTransition.id)
-    )
+    transitions = _transitions(session, statement)
     supersedes = (
         session.get(StoredStatement, statement.supersedes_id) if statement.supersedes_id else None
     )
     terms = contract.schedule.first
-    issued_on = _issued_on(session, statement, terms.time_zone)
+    issued_on = _issued_on(transitions, terms.time_zone)
     window = terms.dispute_window_days
     document = json.loads(statement.document)
     return StatementView(
@@ -170,8 +171,8 @@ def store_statement(
     kind: str = "statement",
     reason: str = "",
 ) -> StoredStatement:
-    """Store a settled month as a draft (a new version when one is stored already and not yet
-    final is replaced by it; a final one is corrected only through :func:`correct`)."""
+    """Store a settled month as a draft. A draft stored already is superseded by the new
+    version; a statement already issued is changed only through :func:`correct`."""
     contract = get_contract(session, actor, contract_id)
     if document.get("contract_id") != contract_id:
         raise GovernanceError(
@@ -276,6 +277,32 @@ def list_statements(session: Session, actor: Actor, contract_id: str) -> list[St
     return [view(session, contract, s) for s in rows]
 
 
+def newest_documents(session: Session, actor: Actor, contract_id: str) -> dict[str, dict[str, Any]]:
+    """Month → the document of its newest stored version, oldest month first (one query, for
+    pages that show the months side by side)."""
+    contract = get_contract(session, actor, contract_id)
+    rows = session.scalars(
+        select(StoredStatement)
+        .where(StoredStatement.contract_pk == contract.id)
+        .order_by(StoredStatement.period, StoredStatement.version)
+    )
+    newest = {row.period: row for row in rows}  # later versions overwrite earlier ones
+    return {month: json.loads(row.document) for month, row in newest.items()}
+
+
+def stored_months(session: Session, actor: Actor, contract_id: str) -> list[str]:
+    """The months with a stored statement, oldest first (without reading the documents)."""
+    contract = get_contract(session, actor, contract_id)
+    return list(
+        session.scalars(
+            select(StoredStatement.period)
+            .where(StoredStatement.contract_pk == contract.id)
+            .distinct()
+            .order_by(StoredStatement.period)
+        )
+    )
+
+
 def _open_disputes(session: Session, statement: StoredStatement) -> int:
     from callpact.governance.dispute.models import Dispute
 
@@ -319,7 +346,7 @@ def take_step(
         terms = contract.schedule.first
         why = approval_problem(
             vendor_accepted=statement.vendor_reviewed_by is not None,
-            issued_on=_issued_on(session, statement, terms.time_zone),
+            issued_on=_issued_on(_transitions(session, statement), terms.time_zone),
             window_days=terms.dispute_window_days,
             today=local_date(now, terms.time_zone),
         )
@@ -359,8 +386,6 @@ def correct(
 ) -> StoredStatement:
     """A new version superseding ``ref``: a credit note (the client owes less) or a debit note
     (more), with the reason; the original is left as it was."""
-    from callpact.governance.statement.rules import correction_kind
-
     contract = get_contract(session, actor, contract_id)
     original = find(session, contract, ref)
     latest = _latest(session, contract, original.number)
