@@ -125,19 +125,10 @@ def _store(statement: dict[str, Any], database_url: str | None) -> None:
     from datetime import UTC, datetime
 
     from callpact.cli.governance import unit_of_work
-    from callpact.governance.contract.service import parties_of
-    from callpact.governance.organization.service import operator_for
-    from callpact.governance.statement.service import store_statement
+    from callpact.governance.statement.service import store_settled_month
 
     with unit_of_work(database_url) as session:
-        client, _ = parties_of(session, statement["contract_id"])
-        stored = store_statement(
-            session,
-            operator_for(session, client),
-            statement["contract_id"],
-            statement,
-            now=datetime.now(UTC),
-        )
+        stored = store_settled_month(session, statement, now=datetime.now(UTC))
         typer.echo(f"stored statement {stored.number} v{stored.version} as a draft", err=True)
 
 

@@ -47,37 +47,6 @@ def _row(view: Any) -> dict[str, Any]:
     }
 
 
-def _step(
-    step_name: str,
-    ref: str,
-    contract: str,
-    *,
-    note: str,
-    database_url: str | None,
-    fmt: OutputFormat,
-) -> None:
-    from callpact.governance.statement.rules import Step
-    from callpact.governance.statement.service import take_step
-
-    with unit_of_work(database_url) as session:
-        view = take_step(
-            session,
-            acting(session),
-            contract,
-            ref,
-            Step(step_name),
-            now=datetime.now(UTC),
-            note=note,
-        )
-        if fmt is OutputFormat.JSON:
-            typer.echo(view.model_dump_json(indent=2))
-        else:
-            typer.echo(
-                f"statement {view.number} v{view.version}: {view.state}"
-                + (f" (accepted by {view.vendor_reviewed_by})" if step_name == "accept" else "")
-            )
-
-
 STEP_HELP = {
     "issue": "Send a draft statement to the vendor for review (the client's admin).",
     "accept": "The vendor's review without a dispute (the vendor's admin).",
@@ -88,6 +57,12 @@ STEP_HELP = {
 
 
 def _step_command(step_name: str) -> None:
+    """``callpact statement <step>``: the same command for each lifecycle step; who may take
+    it, and from which state, is the statement service's rule."""
+    from callpact.governance.statement.rules import Step
+
+    step = Step(step_name)
+
     def command(
         ref: StatementRef,
         contract: ContractId,
@@ -95,7 +70,17 @@ def _step_command(step_name: str) -> None:
         database_url: DatabaseUrl = None,
         fmt: Format = OutputFormat.TABLE,
     ) -> None:
-        _step(step_name, ref, contract, note=note, database_url=database_url, fmt=fmt)
+        from callpact.governance.statement.service import take_step
+
+        with unit_of_work(database_url) as session:
+            view = take_step(
+                session, acting(session), contract, ref, step, now=datetime.now(UTC), note=note
+            )
+        if fmt is OutputFormat.JSON:
+            typer.echo(view.model_dump_json(indent=2))
+            return
+        accepted = f" (accepted by {view.vendor_reviewed_by})" if step is Step.ACCEPT else ""
+        typer.echo(f"statement {view.number} v{view.version}: {view.state}{accepted}")
 
     command.__doc__ = STEP_HELP[step_name]
     statement_app.command(step_name)(command)

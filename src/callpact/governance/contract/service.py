@@ -125,10 +125,8 @@ def _store_versions(
     contract.forget_schedule()  # the next rule reads the versions as they are now
 
 
-def get_contract(
-    session: Session, actor: Actor, contract_id: str, action: Action = Action.READ
-) -> GovernedContract:
-    """The contract, once the actor is shown to be allowed ``action`` on it."""
+def registered_contract(session: Session, contract_id: str) -> GovernedContract:
+    """The registered contract, whoever asks (the operator's own steps); NotFound otherwise."""
     contract = session.scalars(
         select(GovernedContract).where(GovernedContract.contract_id == contract_id)
     ).first()
@@ -137,6 +135,14 @@ def get_contract(
             f"no contract {contract_id!r} is registered for governance "
             "(register it with `callpact governance register`)"
         )
+    return contract
+
+
+def get_contract(
+    session: Session, actor: Actor, contract_id: str, action: Action = Action.READ
+) -> GovernedContract:
+    """The contract, once the actor is shown to be allowed ``action`` on it."""
+    contract = registered_contract(session, contract_id)
     require(actor, contract, action)
     return contract
 
@@ -166,21 +172,6 @@ def find_record(
         )
     ).first()
     return found
-
-
-def parties_of(session: Session, contract_id: str) -> tuple[str, str]:
-    """The client's and the vendor's names of a registered contract (for the operator's own
-    steps, which act on the client's behalf)."""
-    contract = session.scalars(
-        select(GovernedContract).where(GovernedContract.contract_id == contract_id)
-    ).first()
-    if contract is None:
-        raise NotFound(
-            f"no contract {contract_id!r} is registered for governance "
-            "(register it with `callpact governance register`)",
-            field="contract_id",
-        )
-    return contract.client.name, contract.vendor.name
 
 
 def record_or_missing(found: R | None, contract: GovernedContract, missing: str) -> R:

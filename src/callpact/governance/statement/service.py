@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
-from callpact.governance.contract.service import get_contract
+from callpact.governance.contract.service import get_contract, registered_contract
 from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError, NotFound
 from callpact.governance.organization.permissions import Actor
+from callpact.governance.organization.service import operator_for
 from callpact.governance.statement.models import StatementTransition, StoredStatement
 from callpact.governance.statement.rules import (
     STEPS,
@@ -213,6 +214,16 @@ def store_statement(
     session.flush()
     audit.record(session, actor=actor.email, at=now, entity=statement, action="store", before=None)
     return statement
+
+
+def store_settled_month(
+    session: Session, document: dict[str, Any], *, now: datetime
+) -> StoredStatement:
+    """The operator's ``settle --store``: the settled month stored as a draft on the client's
+    behalf (audited as the operator), for the client to issue."""
+    contract_id = str(document.get("contract_id"))
+    operator = operator_for(session, registered_contract(session, contract_id).client.name)
+    return store_statement(session, operator, contract_id, document, now=now)
 
 
 def _check_in_term(contract: GovernedContract, period: str) -> None:
