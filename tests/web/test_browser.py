@@ -34,6 +34,9 @@ def _signed_in(browser: Any, served: str, email: str, *, shot: bool = False) -> 
     from playwright.sync_api import expect
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # CI runs this beside the Spark and PostgreSQL tests on two cores: a page can take
+    # seconds to answer, and Playwright's 5 s default then reads the page still on screen.
+    context.set_default_timeout(60_000)
     page = context.new_page()
     page.goto(f"{served}/login")
     if shot:
@@ -41,6 +44,7 @@ def _signed_in(browser: Any, served: str, email: str, *, shot: bool = False) -> 
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
+    page.wait_for_url(f"{served}/")
     expect(page.locator("h1")).to_have_text("Your contracts")
     return context, page
 
@@ -80,6 +84,7 @@ def test_client_disputes_a_line_and_the_vendor_answers(
     # chromium on a loaded machine for the whole 30 s, so the screenshots skip that wait.
     monkeypatch.setenv("PW_TEST_SCREENSHOT_NO_FONTS_READY", "1")
 
+    expect.set_options(timeout=30_000)
     IMAGES.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
