@@ -45,7 +45,7 @@ $CP contract check "$ANNEX" --data "$OUT/workspace" --cost-per-productive-hour 2
 
 step "5. Verbatim audit: is the customer's own voice recorded? (feeds verbatim_fidelity)"
 for month in "${MONTHS[@]}"; do
-  $CP verbatim audit --data "$OUT/workspace" --period "$month" --tz America/Chicago \
+  $CP verbatim audit --data "$OUT/workspace" --period "$month" --contract "$ANNEX" \
     --format json > "$OUT/verbatim-$month.json"
   echo "$month: $(.venv/bin/python -c 'import json,sys; d=json.load(open(sys.argv[1])); a=d["items"]; f=sum(i["judgement"]=="faithful" for i in a); print(f"{f} of {len(a)} audited items faithful")' "$OUT/verbatim-$month.json")"
 done

@@ -15,6 +15,7 @@ from callpact.cli.main import _register, app
 from callpact.data.workspace import open_source
 from callpact.verbatim.synthetic import generate_feedback
 
+ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
 HEADER = [
     "feedback_id",
     "contact_id",
@@ -69,6 +70,8 @@ def test_plan_counts_transcribed_items_per_operator(folder: Path) -> None:
             str(folder),
             "--period",
             "2027-01",
+            "--tz",
+            "UTC",
             "--margin",
             "0.1",
             "--format",
@@ -104,6 +107,8 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path, tmp_path
             str(workspace),
             "--period",
             "2027-01",
+            "--tz",
+            "UTC",
             "--sample",
             "15",
             "--seed",
@@ -155,6 +160,8 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path, tmp_path
             str(workspace),
             "--period",
             "2027-01",
+            "--tz",
+            "UTC",
             "--sample",
             "15",
             "--seed",
@@ -170,7 +177,7 @@ def test_audit_judges_the_sample_writes_it_and_summarises(folder: Path, tmp_path
 def test_recording_the_verdicts_needs_a_workspace(folder: Path) -> None:
     _register()
     result = CliRunner().invoke(
-        app, ["verbatim", "audit", "--data", str(folder), "--period", "2027-01"]
+        app, ["verbatim", "audit", "--data", str(folder), "--period", "2027-01", "--tz", "UTC"]
     )
     assert result.exit_code == 2
     assert "--workspace" in result.output
@@ -184,6 +191,8 @@ def test_audit_table_shows_worst_examples(folder: Path) -> None:
         str(folder),
         "--period",
         "2027-01",
+        "--tz",
+        "UTC",
         "--sample",
         "all",
         "--no-write",
@@ -226,9 +235,76 @@ def test_period_follows_the_contact_in_the_contract_time_zone(tmp_path: Path) ->
             str(tmp_path),
             "--period",
             "2027-02",
+            "--tz",
+            "UTC",
             "--no-write",
             "--format",
             "json",
         )
     )
     assert [i["feedback_id"] for i in feb["items"]] == ["F1"]  # in UTC it is February
+
+
+def test_the_month_is_the_annexs_local_month_unless_told(tmp_path: Path) -> None:
+    # Offered 31 Jan 20:00 in Chicago (the example annex's zone), 1 Feb 02:00 UTC.
+    (tmp_path / "feedback.csv").write_text(
+        ",".join(HEADER) + "\nF1,C1,A1,2027-02-01T03:00:00Z,the app crashes,the app crashes\n"
+    )
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,channel,queue,offered_at,ended_at\n"
+        "C1,voice,q,2027-02-01T02:00:00Z,2027-02-01T02:10:00Z\n"
+    )
+    common = ["verbatim", "audit", "--data", str(tmp_path), "--no-write", "--format", "json"]
+    jan = json.loads(_run(*common, "--period", "2027-01", "--contract", str(ANNEX)))
+    assert [i["feedback_id"] for i in jan["items"]] == ["F1"]
+    _register()
+    unzoned = CliRunner().invoke(app, [*common, "--period", "2027-01"])
+    assert unzoned.exit_code == 2
+    assert "--contract" in unzoned.output
+
+
+@pytest.mark.parametrize("note", ["", "-", "n/a", ".", "N/A"])
+def test_an_empty_note_is_kept_and_judged_missing(tmp_path: Path, note: str) -> None:
+    """An operator who writes nothing must not raise their own fidelity by it: the empty note
+    is audited, judged `missing`, counted in the operator's and team's denominators and shown
+    among the least faithful items."""
+    said = "the engineer never came and I waited all day at home"
+    lines = [",".join(HEADER)]
+    for n in range(4):  # A1 writes the customer's words four times, and nothing once
+        lines.append(f"F{n},C{n},A1,2027-01-0{n + 1}T10:00:00Z,{said},{said}")
+    lines.append(f"F9,C9,A1,2027-01-09T10:00:00Z,{note},{said}")
+    (tmp_path / "feedback.csv").write_text("\n".join(lines) + "\n")
+    (tmp_path / "agents.csv").write_text("agent_id,role,team\nA1,operator,S1\n")
+    workspace = tmp_path / "ws"
+    ingested = CliRunner().invoke(app, ["ingest", str(tmp_path), "-w", str(workspace)])
+    assert "F9" not in (ingested.output or ""), ingested.output
+    with open_source(workspace) as source:
+        stored = source.read_table("feedback").column("feedback_id").to_pylist()
+    assert "F9" in stored  # kept, not rejected
+    out = json.loads(
+        _run(
+            "verbatim",
+            "audit",
+            "--data",
+            str(workspace),
+            "--period",
+            "2027-01",
+            "--tz",
+            "UTC",
+            "--sample",
+            "all",
+            "--no-write",
+            "--format",
+            "json",
+        )
+    )
+    verdicts = {i["feedback_id"]: i["judgement"] for i in out["items"]}
+    assert verdicts["F9"] == "missing"
+    assert not out["diagnostics"]
+    [operator] = out["by_agent"]
+    assert (operator["audited"], operator["faithful"], operator["missing"]) == (5, 4, 1)
+    assert operator["fidelity"] == pytest.approx(4 / 5, abs=1e-4)
+    [team] = out["by_team"]
+    assert team["audited"] == 5
+    assert out["worst"][0]["feedback_id"] == "F9"  # the least faithful item shown first
+    assert out["worst"][0]["judgement"] == "missing"

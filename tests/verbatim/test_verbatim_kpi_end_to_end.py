@@ -33,7 +33,7 @@ def test_audited_verdicts_are_the_verbatim_fidelity_kpi(tmp_path: Path) -> None:
 
     audit = _json(
         "verbatim", "audit", "--data", workspace, "--period", "2027-01",
-        "--tz", "America/Chicago", "--sample", "all", "--format", "json",
+        "--contract", str(ANNEX), "--sample", "all", "--format", "json",
     )  # fmt: skip
     items = audit["items"]
     assert isinstance(items, list)

@@ -52,6 +52,25 @@ def _zone(name: str) -> ZoneInfo:
         raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--tz") from exc
 
 
+def _audit_zone(contract: Path | None, tz: str | None) -> ZoneInfo:
+    """The month of an audit is the contract's local month: the annex's zone unless --tz says."""
+    if tz is not None:
+        return _zone(tz)
+    if contract is None:
+        raise typer.BadParameter(
+            "name the annex (--contract annex.yaml) so the month is the contract's local month, "
+            "or give its time zone with --tz",
+            param_hint="--contract",
+        )
+    from callpact.contracts import load_contract
+
+    loaded, diagnostics = load_contract(contract)
+    if loaded is None or has_errors(diagnostics):
+        _print_diagnostics(list(diagnostics))
+        raise typer.Exit(1)
+    return _zone(loaded.first.contract.time_zone)
+
+
 def _print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     for d in diagnostics:
         typer.echo(d.format(), err=True)
@@ -115,9 +134,14 @@ def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
     margin: Annotated[float, typer.Option("--margin", help="margin of error per operator")] = 0.05,
     confidence: Annotated[float, typer.Option("--confidence", help="confidence level")] = 0.95,
     min_per_agent: Annotated[int, typer.Option("--min-per-agent", help="floor per operator")] = 10,
+    contract: Annotated[
+        Path | None,
+        typer.Option("--contract", help="the annex: its time zone decides the audit's month"),
+    ] = None,
     tz: Annotated[
-        str, typer.Option("--tz", help="the contract's time zone (months are local)")
-    ] = "UTC",
+        str | None,
+        typer.Option("--tz", help="a time zone instead of the annex's (months are local)"),
+    ] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Items to audit per operator for the month, for a margin of error and confidence."""
@@ -128,7 +152,7 @@ def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
     if not 0 < margin < 1 or not 0 < confidence < 1:
         raise typer.BadParameter("margin and confidence are fractions, e.g. 0.05 and 0.95")
     with open_data_or_exit(data) as opened:
-        source = read_feedback(opened, _zone(tz))
+        source = read_feedback(opened, _audit_zone(contract, tz))
     _print_diagnostics(list(source.diagnostics))
     if not source.items and has_errors(source.diagnostics):
         raise typer.Exit(1)
@@ -199,9 +223,14 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
     margin: Annotated[float, typer.Option("--margin")] = 0.05,
     confidence: Annotated[float, typer.Option("--confidence")] = 0.95,
     min_per_agent: Annotated[int, typer.Option("--min-per-agent")] = 10,
+    contract: Annotated[
+        Path | None,
+        typer.Option("--contract", help="the annex: its time zone decides the audit's month"),
+    ] = None,
     tz: Annotated[
-        str, typer.Option("--tz", help="the contract's time zone (months are local)")
-    ] = "UTC",
+        str | None,
+        typer.Option("--tz", help="a time zone instead of the annex's (months are local)"),
+    ] = None,
     workspace: Annotated[
         Path | None,
         typer.Option(
@@ -225,7 +254,7 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
     _check_period(period)
     fixed = _parse_sample(sample)
     with open_data_or_exit(data) as opened:
-        source = read_feedback(opened, _zone(tz))
+        source = read_feedback(opened, _audit_zone(contract, tz))
         target = workspace or (data if opened.kind == "workspace" else None)
     if write and target is None:
         raise typer.BadParameter(

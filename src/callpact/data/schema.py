@@ -260,7 +260,14 @@ FEEDBACK = TableSchema(
         _s("contact_id"),
         _s("agent_id"),
         _ts("recorded_at"),
-        _s("recorded_text", meaning="what the operator wrote down"),
+        _s(
+            "recorded_text",
+            nullable=True,
+            meaning=(
+                "what the operator wrote down; empty (or a placeholder such as '-', 'n/a') means "
+                "nothing was written: the row is kept and judged `missing`"
+            ),
+        ),
         _s(
             "transcript_text",
             nullable=True,
