@@ -28,7 +28,7 @@ _PUBLIC = {
     "Contract": ("callpact.contracts", "Contract"),
     "ContractVersion": ("callpact.contracts", "ContractVersion"),
     "Diagnostic": ("callpact.diagnostics", "Diagnostic"),
-    "open_source": ("callpact.data.workspace", "open_source"),
+    "open_source": ("callpact.data.sources", "open_source"),
     "Workspace": ("callpact.data.workspace", "Workspace"),
     "ingest_path": ("callpact.data.ingest", "ingest_path"),
     "compute_scorecard": ("callpact.kpi.engine", "compute_scorecard"),

@@ -11,7 +11,8 @@ import pytest
 
 from callpact.data.adapters._common import json_documents
 from callpact.data.ingest import DeliveryError, ingest_path
-from callpact.data.workspace import Workspace, open_source
+from callpact.data.sources import open_source
+from callpact.data.workspace import Workspace
 
 SAMPLES = Path(__file__).parent / "samples"
 

@@ -13,7 +13,7 @@ import pytest
 
 from callpact.data.adapters.connect_agent_events import status_state
 from callpact.data.ingest import ingest_path
-from callpact.data.workspace import open_source
+from callpact.data.sources import open_source
 
 DESK = Path(__file__).parent / "samples" / "amazon_connect_desk"
 EVENTS = str(DESK / "agent-events-2027-01-05")

@@ -13,7 +13,7 @@ import pytest
 
 from callpact.data.adapters.genesys_records import csat_of
 from callpact.data.ingest import DeliveryError, ingest_path
-from callpact.data.workspace import open_source
+from callpact.data.sources import open_source
 
 QUALITY = Path(__file__).parent / "samples" / "genesys_quality"
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from callpact.data.ingest import ingest_path
-from callpact.data.workspace import Workspace, open_source
+from callpact.data.sources import open_source
+from callpact.data.workspace import Workspace
 
 HEADER = (
     "contact_id,channel,direction,queue,offered_at,answered_at,ended_at,"

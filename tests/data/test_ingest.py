@@ -14,8 +14,9 @@ from callpact.cli.main import _register, app
 from callpact.data import ingest
 from callpact.data.ingest import DeliveryError, ingest_path
 from callpact.data.schema import arrow_schema
+from callpact.data.sources import open_source
 from callpact.data.validate import DELIVERY_CODES, ROW_CODES
-from callpact.data.workspace import Workspace, open_source
+from callpact.data.workspace import Workspace
 
 HEADER = (
     "contact_id,channel,direction,queue,offered_at,answered_at,ended_at,"

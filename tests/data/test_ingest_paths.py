@@ -19,7 +19,8 @@ from test_ingest import FAULTS, HEADER, good, write
 from callpact.data import ingest
 from callpact.data.csvlines import scan_records, split_at_records
 from callpact.data.ingest import ingest_path
-from callpact.data.workspace import Workspace, open_source
+from callpact.data.sources import open_source
+from callpact.data.workspace import Workspace
 
 
 def messy_rows(prefix: str, count: int) -> list[str]:

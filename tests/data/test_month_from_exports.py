@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from callpact.data.ingest import ingest_path
-from callpact.data.workspace import open_source
+from callpact.data.sources import open_source
 from callpact.kpi.definitions import KpiDefinition, Program
 from callpact.kpi.engine import compute
 

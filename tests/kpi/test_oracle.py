@@ -12,7 +12,7 @@ import pytest
 
 from callpact.data import ingest
 from callpact.data.ingest import ingest_path
-from callpact.data.workspace import open_source
+from callpact.data.sources import open_source
 from callpact.kpi.definitions import Exclusion, KpiDefinition, Program
 from callpact.kpi.engine import ByOption, Computation, DuckDBBackend, KpiResult, compute
 

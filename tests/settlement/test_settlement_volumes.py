@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from callpact.data.schema import arrow_schema
-from callpact.data.workspace import DataSource, open_source
+from callpact.data.sources import open_source
+from callpact.data.workspace import DataSource
 from callpact.kpi.definitions import KpiDefinition, Program
 from callpact.kpi.engine import KpiResult, compute
 from callpact.settlement.inputs import measure_volumes

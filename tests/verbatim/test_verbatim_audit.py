@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
-from callpact.data.workspace import open_source
+from callpact.data.sources import open_source
 from callpact.verbatim.synthetic import generate_feedback
 
 ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"

@@ -22,7 +22,8 @@ def open_data_or_exit(path: Path) -> Iterator[DataSource]:
     """A workspace or a raw interchange folder as the data layer serves it (a folder passes
     ingest's row rules); data that cannot be read at all ends the command with exit 1."""
     from callpact.data.ingest import DeliveryError
-    from callpact.data.workspace import WorkspaceError, open_source
+    from callpact.data.sources import open_source
+    from callpact.data.workspace import WorkspaceError
 
     try:
         source = open_source(path)

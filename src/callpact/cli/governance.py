@@ -388,7 +388,7 @@ def agent_ids_from(path: Path) -> list[str]:
             )
             column = table.column("agent_id")
     else:
-        from callpact.data.workspace import open_source
+        from callpact.data.sources import open_source
 
         with open_source(path) as source:
             if not source.has_table("contacts"):

@@ -773,7 +773,7 @@ _list_command(
 def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float]:
     """Each month's AHT as the annex's AHT KPI measures it (the same engine as settlement)."""
     from callpact.cli.contract import load_contract_or_exit
-    from callpact.data.workspace import open_source
+    from callpact.data.sources import open_source
     from callpact.kpi.engine import compute_scorecard
 
     contract = load_contract_or_exit(annex)

@@ -49,11 +49,15 @@ from callpact.data.csvlines import (
     scan_records,
     write_part,
 )
+from callpact.data.partitions import (
+    month_key_expression,
+    partition_expression,
+    partition_name,
+)
 from callpact.data.schema import (
     DELIVERED_TABLES,
     TABLES,
     Kind,
-    TableSchema,
     arrow_schema,
 )
 from callpact.data.validate import compile_table
@@ -252,43 +256,6 @@ def sha256_file(path: Path) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Partitions
-
-
-def partition_expression(schema: TableSchema) -> str:
-    """SQL for the partition value of a row: the UTC month of its timestamp, or ``all``."""
-    if schema.partition_by is None:
-        return "'all'"
-    return f"strftime({_q(schema.partition_by)}, '%Y-%m')"
-
-
-def month_key_expression(schema: TableSchema) -> str:
-    """SQL for a row's partition as an integer ``YYYYMM`` (UTC month), ``0`` for ``all``.
-
-    An integer sorts and compares faster than the ``YYYY-MM`` text it stands for.
-    """
-    if schema.partition_by is None:
-        return "0"
-    # the UTC wall time as a plain timestamp: year() and month() of a TIMESTAMPTZ go through
-    # ICU's calendar, which cost 0.23 CPU s per million rows; of a timestamp, next to nothing
-    utc = f"make_timestamp(epoch_us({_q(schema.partition_by)}))"
-    return f"(year({utc}) * 100 + month({utc}))"
-
-
-def partition_name(schema: TableSchema, key: int) -> str:
-    """The partition folder of a :func:`month_key_expression` value (``-1`` for null)."""
-    if schema.partition_by is None:
-        return "month=all"
-    if key < 0:
-        return "month=NULL"
-    return f"month={key // 100:04d}-{key % 100:02d}"
-
-
-def partition_names(schema: TableSchema, data: pa.Table) -> pa.Array:
-    """``month=YYYY-MM`` per row of an Arrow table (UTC month of the partition timestamp)."""
-    if schema.partition_by is None:
-        return pa.array(["month=all"] * data.num_rows, pa.string())
-    ts = data.column(schema.partition_by).combine_chunks()
-    return pc.binary_join_element_wise("month=", pc.strftime(ts, format="%Y-%m"), "")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from callpact.data.partitions import partition_names
 from callpact.data.schema import TABLES, Kind, TableSchema, arrow_schema, history_arrow_schema
 
 DEFAULT_WORKSPACE = Path("callpact-data")
@@ -225,34 +226,6 @@ class DataSource:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def open_source(path: str | os.PathLike[str]) -> DataSource:
-    """Open a workspace, or validate a raw interchange folder into a temporary one.
-
-    A raw folder (``<table>.csv|.parquet`` files) goes through exactly ingest's row rules; the
-    returned source's ``rejected`` says how many rows each table lost. Close the source (or use
-    it as a context manager) to remove the temporary copy. Raises
-    :class:`callpact.data.ingest.DeliveryError` when the folder cannot be processed at all.
-    """
-    root = Path(path)
-    if is_workspace(root):
-        return Workspace(root).source()
-    from callpact.data.ingest import ingest_path
-
-    tmp = tempfile.TemporaryDirectory(prefix="callpact-folder-")
-    try:
-        report = ingest_path(root, Path(tmp.name) / "ws")
-        src = Workspace(Path(tmp.name) / "ws").source()
-    except BaseException:
-        tmp.cleanup()
-        raise
-    src.kind = "folder"
-    src.root = root
-    src.rejected = {t: r.rejected for t, r in report.tables.items()}
-    src.duplicates = {t: r.duplicates for t, r in report.tables.items()}
-    src._tempdir = tmp
-    return src
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,8 +491,6 @@ class Transaction:
         self._rows[table] = {}
         if data.num_rows == 0:
             return
-        from callpact.data.ingest import partition_names
-
         order = [(c, "ascending") for c in schema.sort_by]
         data = data.sort_by(order)
         names = partition_names(schema, data)

@@ -177,7 +177,7 @@ def open_data(path: Path | None) -> Iterator[Any]:
     if path is None:
         yield None
         return
-    from callpact.data.workspace import open_source
+    from callpact.data.sources import open_source
 
     with open_source(path) as source:
         yield source
