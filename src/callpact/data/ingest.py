@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -53,6 +52,13 @@ from callpact.data.partitions import (
     month_key_expression,
     partition_expression,
     partition_name,
+)
+from callpact.data.rejects import (
+    LineCounter,
+    has_surrogate,
+    header_bytes,
+    safe_text,
+    write_rejects,
 )
 from callpact.data.schema import (
     DELIVERED_TABLES,
@@ -176,7 +182,7 @@ def inspect_source(src: SourceFile, con: Any) -> list[Diagnostic]:
     diags: list[Diagnostic] = []
     try:
         if src.kind == "csv":
-            raw_header = _header_bytes(src.path).decode("utf-8-sig")
+            raw_header = header_bytes(src.path).decode("utf-8-sig")
             header = next(csv.reader([raw_header]), None) if raw_header.strip() else None
             if header is None:
                 return [_diag(src.display, "D002", "empty file: no header row")]
@@ -392,7 +398,7 @@ class _TableCheck:
             self.src.path.open("r", encoding="utf-8", errors="surrogateescape", newline="") as raw,
             cleaned.open("w", encoding="utf-8", newline="") as out,
         ):
-            counter = _LineCounter(raw)
+            counter = LineCounter(raw)
             reader = csv.reader(counter, strict=True)
             writer = csv.writer(out, lineterminator="\n")
             first = True
@@ -415,9 +421,9 @@ class _TableCheck:
                     continue
                 if not record or (len(record) == 1 and record[0] == "" and text.strip() == ""):
                     continue
-                if any(_has_surrogate(v) for v in record):
+                if any(has_surrogate(v) for v in record):
                     self.pre_rejects.append(
-                        (start_line, _safe(text), "R002", "the record is not valid UTF-8")
+                        (start_line, safe_text(text), "R002", "the record is not valid UTF-8")
                     )
                     continue
                 if len(record) != width:
@@ -487,7 +493,7 @@ class _TableCheck:
         if self.src.kind == "csv":
             # a small CSV of just these records, read with the same options
             mini = self.work / "bad.csv"
-            header = _header_bytes(self.reader_file)
+            header = header_bytes(self.reader_file)
             order = sorted(int(o) for o in ordinals)
             with mini.open("wb") as out:
                 out.write(header + b"\n")
@@ -1303,66 +1309,6 @@ def _prefetched(reader: pa.RecordBatchReader, depth: int = 1) -> Iterator[pa.Rec
     finally:
         stop.set()
         thread.join()
-
-
-def _header_bytes(path: Path) -> bytes:
-    """The header record of a CSV file (headers never contain quoted newlines in practice)."""
-    with path.open("rb") as handle:
-        head = handle.readline()
-    return head.rstrip(b"\r\n")
-
-
-class _LineCounter:
-    """Wraps a text file for ``csv.reader``: counts physical lines and keeps the record text."""
-
-    def __init__(self, handle: io.TextIOBase) -> None:
-        self.handle = handle
-        self.line = 0
-        self.buffer: list[str] = []
-
-    def __iter__(self) -> _LineCounter:
-        return self
-
-    def __next__(self) -> str:
-        text = self.handle.readline()
-        if not text:
-            raise StopIteration
-        self.line += 1
-        self.buffer.append(text)
-        return text
-
-    def take_record_text(self) -> str:
-        text = "".join(self.buffer).rstrip("\r\n")
-        self.buffer = []
-        return text
-
-
-def _has_surrogate(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
-
-
-def _safe(text: str) -> str:
-    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
-
-
-def write_rejects(
-    path: Path, diagnostics: list[Diagnostic], rows_text: dict[tuple[str, int], str]
-) -> None:
-    """The rejects file: one line per fault, with the original record text."""
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["source", "line", "field", "code", "reason", "row"])
-        for d in sorted(diagnostics, key=lambda d: (d.source, d.line, d.code)):
-            writer.writerow(
-                [
-                    d.source,
-                    d.line,
-                    d.field,
-                    d.code,
-                    d.message,
-                    _safe(rows_text.get((d.source, d.line), "")),
-                ]
-            )
 
 
 def _sql_list(files: Sequence[str | Path]) -> str:
