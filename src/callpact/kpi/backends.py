@@ -138,7 +138,16 @@ class SparkBackend(Backend):
         if session is None:
             session = spark_session()
         self.session = session
+        self._small_tables = itertools.count()
         super().__init__(ibis.pyspark.connect(session))
+
+    def small_table(self, name: str, data: pa.Table) -> ir.Table:
+        # a temporary view of the session, like the workspace's tables: an Ibis memtable is a
+        # table of no backend, and joining one to the session's views (an absent table's empty
+        # stand-in, say) failed with ConflictingValuesError
+        unique = f"{name}_{next(self._small_tables)}"
+        self.session.createDataFrame(data).createOrReplaceTempView(unique)
+        return self.con.table(unique)
 
     def _load(self, name: str, files: list[str], timestamps: list[str]) -> ir.Table:
         from pyspark.sql import functions
