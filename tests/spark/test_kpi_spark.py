@@ -127,6 +127,33 @@ def test_spark_gives_duckdbs_scorecard(spark: Any, tmp_path: Path) -> None:
             assert len({r.queue for r in duck.results}) > 1
 
 
+@pytest.mark.parametrize(
+    "absent",
+    ["qa_evaluations", "surveys", "agents", "outages", "forecast", "agent_states", "schedules"],
+)
+def test_an_absent_optional_table_gives_duckdbs_scorecard(
+    spark: Any, tmp_path: Path, absent: str
+) -> None:
+    """An adapter-only delivery lacks tables (QA, surveys…): Spark answers as DuckDB does."""
+    tables = boundary_program(seed=31, n_contacts=200)
+    assert tables.pop(absent)
+    source = write_tables(tables, tmp_path / "data")
+    program = Program("America/Chicago")
+    definitions = _definitions()
+    duck = compute(program, definitions, source, "2027-11", backend=DuckDBBackend())
+    on_spark = compute(program, definitions, source, "2027-11", backend=SparkBackend(spark))
+    left = {r.kpi_id: (r.sample, r.excluded, r.status, r.value) for r in duck.results}
+    right = {r.kpi_id: (r.sample, r.excluded, r.status, r.value) for r in on_spark.results}
+    assert left.keys() == right.keys()
+    for key, (sample, excluded, status, value) in left.items():
+        assert right[key][:3] == (sample, excluded, status), key
+        other = right[key][3]
+        assert (value is None) == (other is None), key
+        if value is not None and other is not None:
+            assert math.isclose(value, other, rel_tol=1e-12, abs_tol=1e-15), key
+    assert sum(r.sample for r in duck.results) > 0
+
+
 def test_settlement_volumes_on_spark_are_duckdbs(spark: Any, tmp_path: Path) -> None:
     """A fee's measured volumes run through the same expressions on Spark: the same handled
     contacts, handle time and productive time to the microsecond."""
