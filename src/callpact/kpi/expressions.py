@@ -327,44 +327,58 @@ def exclusion_counts(t: ir.Table, definition: KpiDefinition) -> ir.Table:
 # Metric families
 
 
-def contact_measures(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, Any]:
-    """``(num, den, sq)`` aggregates of service level, abandon rates, ASA, AHT or transfer
-    rate over flagged in-scope contacts; several KPIs over one frame share one scan."""
+def contact_conditions(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any]:
+    """Per contact: ``(counts, in_sample)`` of a rate KPI — whether the contact adds to the
+    numerator and to the denominator. The aggregate and the drill-down
+    (:mod:`callpact.kpi.drilldown`) both count these, so a tile and its rows cannot disagree."""
     metric = definition.metric
     keep = ~t.excluded
     offered = keep & ~t.short
     answered = offered & t.answered
-    null_sq = ibis.literal(None, type="float64")
     if metric == "service_level":
         threshold = definition.seconds_us("threshold_s")
         within = answered & (t.wait_us <= threshold)
         abandoned_within = offered & ~t.answered & (t.wait_us <= threshold)
         variant = definition.param("abandons")
-        num = _count(within)
-        den = _count(offered)
+        num, den = within, offered
         if variant == "excluded":
-            den = _count(answered)
+            den = answered
         elif variant == "neutral_within":
-            den = _count(offered & ~abandoned_within)
+            den = offered & ~abandoned_within
         elif variant == "met_within":
-            num = _count(within | abandoned_within)
-        return num, den, null_sq
+            num = within | abandoned_within
+        return num, den
     if metric == "abandon_rate":
-        return _count(offered & ~t.answered), _count(offered), null_sq
+        return offered & ~t.answered, offered
     if metric == "short_abandon_rate":
-        return _count(keep & t.short), _count(keep), null_sq
+        return keep & t.short, keep
     if metric == "transfer_rate":
-        return _count(answered & t.transferred), _count(answered), null_sq
+        return answered & t.transferred, answered
     if metric in ("asa", "aht"):
-        if metric == "asa":
-            x_us = ibis.ifelse(answered, t.wait_us, ibis.null("int64"))
-        else:
-            x_us = ibis.ifelse(answered, handle_us(t), ibis.null("int64"))
+        return ibis.literal(False), answered
+    raise ValueError(f"{metric} is not a contact metric")
+
+
+def contact_value_us(t: ir.Table, definition: KpiDefinition) -> Any:
+    """Per contact, the µs an ASA or AHT KPI averages (null outside its sample)."""
+    _, answered = contact_conditions(t, definition)
+    measure = t.wait_us if definition.metric == "asa" else handle_us(t)
+    return ibis.ifelse(answered, measure, ibis.null("int64"))
+
+
+def contact_measures(t: ir.Table, definition: KpiDefinition) -> tuple[Any, Any, Any]:
+    """``(num, den, sq)`` aggregates of service level, abandon rates, ASA, AHT or transfer
+    rate over flagged in-scope contacts; several KPIs over one frame share one scan."""
+    metric = definition.metric
+    null_sq = ibis.literal(None, type="float64")
+    if metric in ("asa", "aht"):
+        x_us = contact_value_us(t, definition)
         x = x_us.cast("float64") / US
         # Integer microseconds add up exactly: the mean does not depend on the order in which a
         # parallel engine adds the rows, so it is the same to the last digit on every run.
         return x_us.sum().cast("float64") / US, x_us.count(), (x * x).sum()
-    raise ValueError(f"{metric} is not a contact metric")
+    num, den = contact_conditions(t, definition)
+    return _count(num), _count(den), null_sq
 
 
 def _measure_columns(measures: Sequence[tuple[Any, Any, Any]]) -> dict[str, Any]:
