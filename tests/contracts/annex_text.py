@@ -12,6 +12,7 @@ contract:
   client: Acme Insurance
   vendor: Contact Co
   currency: USD
+  missing_data: hold
   time_zone: America/Chicago
   term: {start: 2027-01-01, end: 2027-12-31}
   fee: {model: fixed_monthly, amount: 40000}

@@ -45,7 +45,7 @@ def test_check_errors_exit_one_and_print_file_line_column(tmp_path: Path) -> Non
     good = write(tmp_path, "good.yaml", CLEAN)
     result = runner.invoke(app, ["contract", "check", str(good), str(bad)])
     assert result.exit_code == 1
-    assert f"{bad}:6:14: error[CP007]: contract.time_zone: unknown time zone" in result.output
+    assert f"{bad}:7:14: error[CP007]: contract.time_zone: unknown time zone" in result.output
 
 
 def test_check_json(tmp_path: Path) -> None:

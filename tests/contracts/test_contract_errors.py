@@ -25,7 +25,7 @@ def test_yaml_syntax_error_points_where_the_parser_gave_up() -> None:
     found = errors(text)
     assert [d.code for d in found] == ["CP001"]
     assert only(found, "CP001") == [(position(text, "at_risk")[0], len("  at_risk:"))]
-    assert found[0].format().startswith("annex.yaml:9:10: error[CP001]: YAML syntax")
+    assert found[0].format().startswith("annex.yaml:10:10: error[CP001]: YAML syntax")
 
 
 def test_unreadable_file_and_non_mapping_root(tmp_path: Path) -> None:

@@ -235,3 +235,31 @@ def test_examples_lint_without_errors(path: str) -> None:
 def test_every_lint_code_is_exercised_here() -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert [code for code in LINT_CODES if f'"{code}"' not in source] == []
+
+
+def test_cp120_annex_silent_on_a_month_without_data() -> None:
+    text = replace("  missing_data: hold\n", "")
+    assert codes(text) == ["CP120"]
+    assert only(warnings(text), "CP120") == [position(text, "contract:")]
+
+
+@pytest.mark.parametrize(
+    ("written", "rule", "words"),
+    [
+        (None, "hold", "stays a draft until it arrives"),
+        ("hold", "hold", "stays a draft until it arrives"),
+        ("missed", "missed", "counts as missed"),
+        ("not_measurable", "not_measurable", "is not measurable"),
+    ],
+)
+def test_missing_data_rule_and_its_words_in_the_annex(
+    written: str | None, rule: str, words: str
+) -> None:
+    from callpact.contracts.loader import load_contract_text
+    from callpact.contracts.render import render_markdown
+
+    line = "" if written is None else f"  missing_data: {written}\n"
+    contract, diagnostics = load_contract_text(replace("  missing_data: hold\n", line))
+    assert contract is not None, diagnostics
+    assert contract.latest.contract.missing_data_rule == rule
+    assert words in " ".join(render_markdown(contract).split())

@@ -46,6 +46,7 @@ LINT_CODES: Mapping[str, str] = {
     "CP117": "a penalty tier that applies while the target is met",
     "CP118": "rewards with no bonus pool to pay them",
     "CP119": "removal requests without a response deadline",
+    "CP120": "no rule for a month whose data was not delivered",
 }
 
 ALL_CODES: Mapping[str, str] = {**ERROR_CODES, **LINT_CODES}

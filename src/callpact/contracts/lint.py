@@ -421,6 +421,17 @@ def removal_without_deadline(v: ContractVersion) -> Iterator[LintFinding]:
         )
 
 
+@rule("CP120")
+def silent_on_missing_data(v: ContractVersion) -> Iterator[LintFinding]:
+    if v.contract.missing_data is None:
+        yield LintFinding(
+            ("contract",),
+            "the annex does not say what follows a month whose data was not delivered: "
+            "such a statement is held in draft until the data arrives",
+            "add contract.missing_data: hold, missed or not_measurable",
+        )
+
+
 def lint_version(version: ContractVersion) -> list[tuple[str, LintFinding]]:
     return [(code, warning) for code, check in RULES for warning in check(version)]
 

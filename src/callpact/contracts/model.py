@@ -33,6 +33,9 @@ from callpact.contracts.metrics import METRICS, ParamSpec, ParamValue, Unit, val
 
 Party = Literal["client", "vendor", "both"]
 Channel = Literal["voice", "chat", "email", "sms", "social"]
+# What follows when a KPI's data was not delivered for the month: hold the statement in
+# draft until it arrives, charge the KPI as missed, or treat it as not measurable.
+MissingData = Literal["hold", "missed", "not_measurable"]
 FeeModelKind = Literal["fixed_monthly", "per_contact", "per_minute", "per_productive_hour"]
 Direction = Literal["at_least", "at_most"]
 Period = Literal["month", "week", "day"]
@@ -174,6 +177,12 @@ class ContractTerms(Section):
     cure: Cure | None = None
     disputes: Disputes | None = None
     rounding: RoundingRule = RoundingRule()
+    missing_data: MissingData | None = None
+
+    @property
+    def missing_data_rule(self) -> MissingData:
+        """What a month without a KPI's data leads to; an annex that is silent holds it."""
+        return self.missing_data or "hold"
 
     @field_validator("currency")
     @classmethod

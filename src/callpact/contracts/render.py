@@ -210,6 +210,16 @@ def _scope_section(version: ContractVersion) -> list[str]:
     return lines
 
 
+_MISSING_DATA_WORDS = {
+    "hold": "When the data a KPI needs is not delivered for a month, the month's statement "
+    "stays a draft until it arrives.",
+    "missed": "When the data a KPI needs is not delivered for a month, the KPI counts as "
+    "missed for that month.",
+    "not_measurable": "When the data a KPI needs is not delivered for a month, the KPI is "
+    "not measurable for that month.",
+}
+
+
 def _cure_section(version: ContractVersion) -> list[str]:
     terms = version.contract
     lines = ["## 4. Cure and exit", ""]
@@ -228,6 +238,7 @@ def _cure_section(version: ContractVersion) -> list[str]:
             f"waive or extend the period case by case; {during}.",
             "",
         ]
+    lines += [_MISSING_DATA_WORDS[terms.missing_data_rule], ""]
     termination = terms.termination
     chronic = termination.chronic_breach if termination is not None else None
     if chronic is not None:

@@ -1,0 +1,37 @@
+"""KPIs whose data was not delivered for a month, named with the table they read.
+
+A KPI with no delivered table is not "not measurable (sample 0)": the vendor owes the data, and
+the annex's ``contract.missing_data`` rule says what the month leads to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from callpact.contracts.metrics import METRICS
+from callpact.contracts.model import ContractVersion, MissingData
+
+
+@dataclass(frozen=True, slots=True)
+class UndeliveredData:
+    kpi_id: str
+    table: str
+    month: str
+    rule: MissingData
+
+    @property
+    def message(self) -> str:
+        return f"KPI {self.kpi_id}: no {self.table} delivered for {self.month}"
+
+
+def undelivered_kpis(
+    version: ContractVersion, month: str, delivered_tables: Collection[str]
+) -> tuple[UndeliveredData, ...]:
+    """Each KPI of ``version`` whose source table is missing from the month's delivery."""
+    rule = version.contract.missing_data_rule
+    return tuple(
+        UndeliveredData(spec.id, METRICS[spec.metric].source_table, month, rule)
+        for spec in version.kpis
+        if METRICS[spec.metric].source_table not in delivered_tables
+    )
