@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from callpact.cli.contract import load_contract_or_exit
+from callpact.clock import clock
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 def parse_instant(text: str | None, what: str = "time") -> datetime:
     """An ISO 8601 instant with an offset (or Z); a bare date means its UTC midnight; None: now."""
     if text is None:
-        return datetime.now(UTC)
+        return clock()
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
@@ -133,7 +134,7 @@ def acting(session: Session) -> Actor:
     token = stored_token(resolve(session.info.get("database_url")))
     if not token:
         raise fail("no signed-in user: sign in first with `callpact login`", 3)
-    return actor_for_token(session, token, now=datetime.now(UTC))
+    return actor_for_token(session, token, now=clock())
 
 
 def _plain(value: Any) -> Any:
@@ -207,7 +208,7 @@ def org_add(
     from callpact.governance.organization.service import add_organization
 
     with unit_of_work(database_url) as session:
-        org = add_organization(session, name, kind, now=datetime.now(UTC))
+        org = add_organization(session, name, kind, now=clock())
         typer.echo(f"organization {org.name} ({org.kind}) added")
 
 
@@ -258,7 +259,7 @@ def user_add(  # noqa: PLR0917 - typer maps each option to a parameter
             organization=org,
             role=role,
             password=password,
-            now=datetime.now(UTC),
+            now=clock(),
         )
         typer.echo(f"user {user.email} ({user.role} at {org}) added")
 
@@ -270,7 +271,7 @@ def user_disable(email: str, database_url: DatabaseUrl = None) -> None:
     from callpact.governance.identity.service import disable_user
 
     with unit_of_work(database_url) as session:
-        user = disable_user(session, email, now=datetime.now(UTC))
+        user = disable_user(session, email, now=clock())
         typer.echo(f"user {user.email} disabled; their tokens and sessions are revoked")
 
 
@@ -335,7 +336,7 @@ def governance_register(
     from callpact.governance.organization.service import operator_for
 
     versions = governance_versions(load_contract_or_exit(contract_file))
-    now = datetime.now(UTC)
+    now = clock()
     with unit_of_work(database_url) as session:
         actor = operator_for(session, client)
         contract = register_contract(
