@@ -68,11 +68,13 @@ def test_pdf_page_one_is_the_summary(rendered: dict[str, Any]) -> None:
     reader = pypdf.PdfReader(io.BytesIO(rendered["pdf"].read_bytes()))
     first = reader.pages[0].extract_text()
     assert "Monthly statement — 2027-03" in first
-    assert "Invoice total 57190.00" in first
-    assert "Service credits − 2160.00" in first
+    assert "Invoice total USD 57,190.00" in first
+    assert "Service credits charged −USD 2,160.00" in first
+    assert "Client Northwind Health Plan" in first
+    assert "30 days from issue" in first
     assert "Termination right: sl-voice" in first
     rest = "".join(page.extract_text() for page in reader.pages[1:])
-    assert "never reported" in rest
+    assert "never reported" in " ".join(rest.split())
     assert "page 1 of" in first
 
 
@@ -174,10 +176,47 @@ def test_suspended_credits_are_shown_apart_from_the_charged(rendered: dict[str, 
 
     statement = json.loads(json.dumps(rendered["statement"]))
     statement["lines"] = [line for line in statement["lines"] if line["kind"] != "suspended"]
-    assert "Credits suspended" not in render_html(statement)
+    assert "Contingent, not charged" not in render_html(statement)
     statement["lines"].append(
         {"kind": "suspended", "kpi_id": "aht", "reason": "cure", "amount": "4320.00"}
     )
     html = render_html(statement)
-    assert "Credits suspended under cure (not charged)" in html
-    assert "(4320.00)" in html
+    assert "Contingent, not charged: USD 4,320.00 of service credits suspended" in html
+
+
+def _pdftotext(pdf: Path) -> str:
+    import shutil
+    import subprocess
+
+    pdftotext = shutil.which("pdftotext")
+    if pdftotext is None:
+        pytest.fail("pdftotext not installed: apt-get install poppler-utils")
+    done = subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], check=True, capture_output=True, timeout=60
+    )
+    return done.stdout.decode()
+
+
+def test_pdf_signed_column_sums_to_the_net(rendered: dict[str, Any]) -> None:
+    """Read the PDF as a person would: the signed amounts under "Lines" add up to the net."""
+    import re
+
+    text = _pdftotext(rendered["pdf"])
+    lines = text[text.index("counts (USD)") : text.index("Net adjustment (sum")]
+    signed = [Decimal(m.replace(",", "").replace("−", "-")) for m in
+              re.findall(r"(?<!\S)([+−][\d,]+\.\d\d)(?!\S)", lines)]  # fmt: skip
+    assert sum(signed) == Decimal(rendered["statement"]["net_adjustment"]) == Decimal("-2810.00")
+    assert "Net adjustment (sum of the signed column)" in text
+    assert "Sign-off: draft — not approved" in text
+    pages = len(re.findall(r"page \d+ of \d+", text))
+    assert pages >= 2
+    assert "page 1 of" in text
+
+
+def test_kpi_value_shows_the_digit_that_decides() -> None:
+    from callpact.reports.statement import deciding_reading
+
+    assert deciding_reading("420.03", "seconds", ["420"]) == "420.03"
+    assert deciding_reading("412.705975312", "seconds", ["420"]) == "412.7"
+    assert deciding_reading("0.79996", "ratio", ["0.80"]) == "0.79996"
+    assert deciding_reading("0.7612", "ratio", ["0.80", "0.75"]) == "0.7612"

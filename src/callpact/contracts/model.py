@@ -158,6 +158,13 @@ class Disputes(Section):
     window_days: Days
 
 
+class Payment(Section):
+    """When the invoice the statement annexes is due: ``term_days`` after the statement is
+    issued."""
+
+    term_days: Days
+
+
 class RoundingRule(Section):
     unit: Annotated[Decimal, Field(gt=0)] = Decimal("0.01")
     mode: Literal["half_up", "half_even", "down", "up"] = "half_up"
@@ -176,6 +183,7 @@ class ContractTerms(Section):
     termination: Termination | None = None
     cure: Cure | None = None
     disputes: Disputes | None = None
+    payment: Payment | None = None
     rounding: RoundingRule = RoundingRule()
     missing_data: MissingData | None = None
 

@@ -152,6 +152,10 @@ def terms_from_version(version: ContractVersion) -> SettlementTerms:
         cure=cure,
         chronic=chronic,
         incidents=incidents,
+        client=contract.client,
+        vendor=contract.vendor,
+        payment_term_days=contract.payment.term_days if contract.payment else None,
+        dispute_window_days=contract.disputes.window_days if contract.disputes else None,
         holidays=holiday_dates(
             sorted(holidays, key=str), date(term.start.year, 1, 1), date(last_year, 12, 31)
         ),

@@ -170,6 +170,12 @@ def statement_json(
         "contract_version": terms.version,
         "period": settlement.month,
         "currency": terms.currency,
+        "parties": {"client": terms.client, "vendor": terms.vendor},
+        "terms": {
+            "time_zone": terms.time_zone,
+            "payment_term_days": terms.payment_term_days,
+            "dispute_window_days": terms.dispute_window_days,
+        },
         "fee": money_text(settlement.fee),
         "credits": money_text(settlement.credits),
         "earn_back": money_text(settlement.earn_back),

@@ -234,6 +234,11 @@ class SettlementTerms:
     chronic: ChronicRule | None = None
     incidents: IncidentTerms | None = None
     holidays: frozenset[date] = frozenset()
+    # what the statement's page 1 cites from the annex
+    client: str = ""
+    vendor: str = ""
+    payment_term_days: int | None = None
+    dispute_window_days: int | None = None
 
     def kpi(self, kpi_id: str) -> KpiTerms | None:
         return next((k for k in self.kpis if k.kpi_id == kpi_id), None)
