@@ -86,7 +86,7 @@ def test_render_states_each_formula_and_tier_table() -> None:
     assert "| 2 | sl below 0.70 | 0.40 of the at-risk pool |" in text
     assert "| 1 | sl at least 0.85 | 0.50 of the bonus pool |" in text
     assert "rising linearly to 0.30 at 480 s" in text
-    assert "the vendor has 30 days to cure it" in text
+    assert "the vendor has 30 days to cure the breach, counted from the notice's date" in text
     assert "in 4 of any 6 consecutive months" in text
     assert "Liability: 1000 USD per incident never reported." in text
 

@@ -75,7 +75,8 @@ def test_seeded_history_reads_as_the_demo_promises(cli) -> None:  # type: ignore
     }
     notices = json.loads(cli("notice", "list", "--as-of", AS_OF, "--format", "json").output)
     assert [(n["kpi"], n["state"], n["cure_ends_on"]) for n in notices] == [
-        ("sl-voice", "in_cure", "2027-04-18")
+        # January's breach, noticed 2027-02-03, granted the 4th for 30 days, extended by 15
+        ("sl-voice", "cure_period_over", "2027-03-20")
     ]
     records = json.loads(cli("incident", "records", "--month", "2027-02").output)
     assert [r["incident_id"] for r in records] == ["INC-0001", "INC-0002"]
@@ -109,10 +110,15 @@ def test_decisions_export_is_a_file_settlement_can_read(cli, tmp_path: Path) -> 
     [notice] = data["notices"]
     assert (notice["kpi_id"], notice["month"], notice["state"]) == (
         "sl-voice",
-        "2027-02",
-        "in_cure",
+        "2027-01",
+        "cure_period_over",
     )
-    assert [d["decision"] for d in notice["decisions"]] == ["grant", "extend"]
+    # the local day of each record, the day settlement counts the cure period from
+    assert notice["issued_on"] == "2027-02-03"
+    assert [(d["decision"], d["decided_on"]) for d in notice["decisions"]] == [
+        ("grant", "2027-02-04"),
+        ("extend", "2027-02-25"),
+    ]
 
 
 def test_permission_refusal_names_who_what_why(cli) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import binomtest
 
+from callpact.contracts.cure import CureDecisionFact, check_decision, cure_period
 from callpact.governance.aht_plan.rules import (
     addition_date,
     measure_overdue,
@@ -30,7 +31,7 @@ from callpact.governance.deadlines import (
 )
 from callpact.governance.document.rules import DocumentStatus, document_status
 from callpact.governance.incident.rules import IncidentRecord, ReportingStatus, assess_reporting
-from callpact.governance.notice.rules import CureState, DecisionFact, check_decision, cure_clock
+from callpact.governance.notice.rules import CureState, cure_clock
 from callpact.governance.removal.rules import ClockState, removal_clock
 from callpact.governance.terms import TrainingOutcomeRule
 from callpact.governance.training.outcome import Verdict, judge_group, wilson_interval
@@ -391,30 +392,54 @@ def test_document_status_uses_the_contract_local_date() -> None:
 # -- cure decisions ------------------------------------------------------------------------
 
 
-def test_cure_period_granted_then_extended() -> None:
-    granted = DecisionFact("grant", 30, date(2027, 2, 3))
-    clock = cure_clock([granted], default_days=30, today=date(2027, 3, 4))
-    assert clock == type(clock)(CureState.IN_CURE, date(2027, 3, 4))  # Feb 3 + 29 days
-    extended = cure_clock(
-        [granted, DecisionFact("extend", 10, date(2027, 3, 1))],
+def _clock(decisions: list[CureDecisionFact], today: date, *, noticed: date | None = None):  # type: ignore[no-untyped-def]
+    return cure_clock(
+        "2027-01",
+        decisions,
         default_days=30,
-        today=date(2027, 3, 15),
+        notice_required=noticed is not None,
+        noticed_on=noticed or date(2027, 2, 1),
+        today=today,
+    )
+
+
+def test_cure_period_granted_then_extended() -> None:
+    granted = CureDecisionFact("grant", 30, date(2027, 2, 3))
+    clock = _clock([granted], date(2027, 3, 4))
+    assert clock == type(clock)(CureState.IN_CURE, date(2027, 3, 4))  # Feb 3 + 29 days
+    extended = _clock(
+        [granted, CureDecisionFact("extend", 10, date(2027, 3, 1))], date(2027, 3, 15)
     )
     assert extended.cure_ends_on == date(2027, 3, 14)
     assert extended.state is CureState.CURE_PERIOD_OVER
 
 
+def test_cure_period_opens_on_the_notice_or_by_itself() -> None:
+    # notice_required: the notice's day opens 30 days (Feb 10 .. Mar 11)
+    noticed = _clock([], date(2027, 3, 11), noticed=date(2027, 2, 10))
+    assert noticed == type(noticed)(CureState.IN_CURE, date(2027, 3, 11))
+    assert _clock([], date(2027, 3, 12), noticed=date(2027, 2, 10)).state is (
+        CureState.CURE_PERIOD_OVER
+    )
+    # without it: the day after the breached month (Feb 1 .. Mar 2), whatever the notice's day
+    automatic = _clock([], date(2027, 3, 2))
+    assert automatic == type(automatic)(CureState.IN_CURE, date(2027, 3, 2))
+    # the governance clock and settlement's cure period are one rule
+    period = cure_period(
+        "2027-01", period_days=30, notice_required=True, noticed_on=date(2027, 2, 10)
+    )
+    assert (period.starts_on, period.ends_on) == (date(2027, 2, 10), date(2027, 3, 11))
+    assert cure_period(
+        "2027-12", period_days=1, notice_required=False, noticed_on=None
+    ).starts_on == date(2028, 1, 1)
+
+
 def test_waiver_and_decision_order() -> None:
-    assert (
-        cure_clock(
-            [DecisionFact("waive", None, date(2027, 2, 3))], default_days=30, today=date(2027, 2, 3)
-        ).state
-        is CureState.WAIVED
+    waived = [CureDecisionFact("waive", None, date(2027, 2, 3))]
+    assert _clock(waived, date(2027, 2, 3)).state is CureState.WAIVED
+    assert check_decision([], "extend", 5, running=False) == (
+        "grant a cure period before extending it"
     )
-    assert cure_clock([], default_days=30, today=date(2027, 2, 3)).state is (
-        CureState.AWAITING_DECISION
-    )
-    assert check_decision([], "extend", 5) == "grant a cure period before extending it"
-    waived = [DecisionFact("waive", None, date(2027, 2, 3))]
-    assert check_decision(waived, "grant", None) is not None
-    assert check_decision([], "grant", None) is None
+    assert check_decision([], "extend", 5, running=True) is None  # the notice opened it
+    assert check_decision(waived, "grant", None, running=True) is not None
+    assert check_decision([], "grant", None, running=False) is None

@@ -36,6 +36,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     import sys
 
     sys.path.insert(0, str(Path(__file__).parents[1] / "settlement"))
+    from settlement_helpers import automatic_cure_annex
     from test_settlement_cli import CONTACTS, INCIDENTS, RESULTS  # the same hand-worked case
 
     tmp_path = tmp_path_factory.mktemp("statement")
@@ -46,7 +47,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (tmp_path / "results.json").write_text(json.dumps(RESULTS))
     args = [
         "settle",
-        str(ANNEX),
+        str(automatic_cure_annex(tmp_path)),
         "--data",
         str(data),
         "--period",

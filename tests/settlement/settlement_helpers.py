@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal as D  # noqa: N817 (hand-worked amounts read better short)
+from pathlib import Path
 
 from callpact.settlement.ledger import MonthInput
 from callpact.settlement.rules import KpiOutcome, KpiStatus
@@ -83,3 +84,17 @@ def sl_months(first: str, values: list[str | None], contract: SettlementTerms) -
             )
         )
     return out
+
+
+EXAMPLE_ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
+
+
+def automatic_cure_annex(folder: Path) -> Path:
+    """The example annex with ``cure.notice_required: false`` written to ``folder``: its cure
+    period opens by itself the day after a breach, as the figures worked by hand on it assume
+    (the notice path is worked in test_settlement_cure.py and test_settlement_cli.py)."""
+    text = EXAMPLE_ANNEX.read_text("utf-8")
+    assert "notice_required: true" in text
+    path = folder / "annex.yaml"
+    path.write_text(text.replace("notice_required: true", "notice_required: false"), "utf-8")
+    return path

@@ -17,12 +17,11 @@ History (the same months as the settle test): service level 0.7612, 0.74, 0.78; 
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal as D  # noqa: N817 (hand-worked amounts read better short)
 from pathlib import Path
 
 import pytest
-from settlement_helpers import terms
+from settlement_helpers import automatic_cure_annex, terms
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
@@ -62,7 +61,7 @@ def _days(sl: str, abandon: str) -> dict[str, dict[str, dict[str, object]]]:
 
 @pytest.fixture
 def case(tmp_path: Path) -> Path:
-    shutil.copy(ANNEX, tmp_path / "annex.yaml")
+    automatic_cure_annex(tmp_path)
     (tmp_path / "results.json").write_text(
         json.dumps({"months": MONTHS, "days": _days("0.78", "0.04")})
     )

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from decimal import Decimal as D  # noqa: N817
 from pathlib import Path
 
 import pytest
+from settlement_helpers import automatic_cure_annex
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
@@ -54,7 +56,7 @@ _register()
 
 @pytest.fixture
 def case(tmp_path: Path) -> Path:
-    shutil.copy(ANNEX, tmp_path / "annex.yaml")
+    automatic_cure_annex(tmp_path)
     data = tmp_path / "data"
     data.mkdir()
     (data / "contacts.csv").write_text(CONTACTS)
@@ -231,3 +233,61 @@ def test_a_stated_status_that_contradicts_the_figures_is_an_error(case: Path) ->
     )
     assert "that is 'not_measurable'" in result.output
     assert "error[SET002]" in result.output
+
+
+def _settle_example_annex(case: Path, decisions: list[dict[str, object]] | None) -> CliRunner:
+    """March on the example annex as signed (``notice_required: true``)."""
+    shutil.copy(ANNEX, case / "signed.yaml")
+    extra: list[str] = []
+    if decisions is not None:
+        (case / "decisions.json").write_text(json.dumps(decisions))
+        extra = ["--decisions", str(case / "decisions.json")]
+    return runner.invoke(  # type: ignore[return-value]
+        app,
+        [
+            "settle", str(case / "signed.yaml"), "--data", str(case / "data"),
+            "--period", "2027-03", "--results", str(case / "results.json"),
+            "--format", "json", *extra,
+        ],
+    )  # fmt: skip
+
+
+def _money(lines: list[dict[str, str]], kind: str, kpi_id: str, origin: str) -> list[str]:
+    return [
+        ln["amount"]
+        for ln in lines
+        if (ln["kind"], ln["kpi_id"], ln["origin"]) == (kind, kpi_id, origin)
+    ]
+
+
+def test_a_breach_notice_decides_whether_the_cure_suspends_the_credit(case: Path) -> None:
+    # Automatic cure (above): March's abandon miss is suspended, 720. With notice_required and
+    # no notice, the same miss is charged by the tiers; a notice dated within March suspends it.
+    unnoticed = _settle_example_annex(case, [])
+    assert unnoticed.exit_code == 0, unnoticed.output  # type: ignore[attr-defined]
+    plain = json.loads(unnoticed.stdout)  # type: ignore[attr-defined]
+    assert _money(plain["lines"], "credit", "abandon-voice", "2027-03") == ["720.00"]
+    assert {e["kpi_id"]: e["state"] for e in plain["cure"]}["abandon-voice"] == "unnoticed"
+
+    notice = {"kpi_id": "abandon-voice", "month": "2027-03", "decision": "notice",
+              "decided_on": "2027-03-28"}  # fmt: skip
+    noticed = _settle_example_annex(case, [notice])
+    assert noticed.exit_code == 0, noticed.output  # type: ignore[attr-defined]
+    cured = json.loads(noticed.stdout)  # type: ignore[attr-defined]
+    assert _money(cured["lines"], "credit", "abandon-voice", "2027-03") == []
+    assert _money(cured["lines"], "suspended", "abandon-voice", "2027-03") == ["720.00"]
+    assert D(cured["invoice_total"]) - D(plain["invoice_total"]) == D("720.00")
+    cure = {e["kpi_id"]: e for e in cured["cure"]}["abandon-voice"]
+    assert (cure["state"], cure["cure_ends_on"]) == ("in_cure", "2027-04-26")  # 28 Mar + 29
+
+
+def test_a_notice_for_a_month_the_kpi_met_is_an_error_naming_the_breach(case: Path) -> None:
+    # bonus-earning March: the first-contact KPI met its target; a notice for it matches nothing
+    met = next(k for k, v in RESULTS["2027-03"].items() if v.get("status") == "met")
+    stray = {"kpi_id": met, "month": "2027-03", "decision": "grant", "decided_on": "2027-04-02"}
+    result = _settle_example_annex(case, [stray])
+    assert result.exit_code != 0
+    assert "SET112" in result.output  # type: ignore[attr-defined]
+    assert f"grant for {met} 2027-03 matches no breach: {met} was met" in " ".join(
+        result.output.split()  # type: ignore[attr-defined]
+    )

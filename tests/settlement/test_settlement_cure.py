@@ -215,3 +215,89 @@ def test_pool_cap_on_a_statement_with_a_released_credit() -> None:
         D("2571.43"),
         D("2571.43"),
     ]
+
+
+# -- notice_required: the client's written notice opens the cure period ---------------------
+
+NOTICED = CureTerms(period_days=30, notice_required=True)
+
+
+def notice(month: str, day: date) -> CureDecision:
+    return CureDecision("sl-voice", month, "notice", decided_on=day)
+
+
+def test_notice_required_without_a_notice_settles_by_the_tiers() -> None:
+    # The same March miss and April recovery that the automatic cure waives (above).
+    mar, apr = settle_months(sl_months("2027-03", ["0.78", "0.82"], terms(cure=NOTICED)))
+    assert kinds(mar, "credit") == [("2027-03", D(1080))]
+    assert kinds(mar, "suspended") == []
+    assert "no breach notice recorded" in mar.lines[1].reason
+    assert mar.episodes[0].state is EpisodeState.UNNOTICED
+    assert apr.credits == 0
+    assert kinds(apr, "waived") == []  # nothing to cure: the credit was due in March
+    assert apr.episodes[0].state is EpisodeState.CLOSED
+
+
+def test_notice_within_the_breached_month_suspends_and_opens_the_period_on_its_day() -> None:
+    # Noticed on 20 March: the period runs 20 March – 18 April, April is within it.
+    mar, apr = settle_months(
+        sl_months("2027-03", ["0.78", "0.82"], terms(cure=NOTICED)),
+        decisions=[notice("2027-03", date(2027, 3, 20))],
+    )
+    assert mar.credits == 0
+    assert kinds(mar, "suspended") == [("2027-03", D(1080))]
+    assert mar.episodes[0].cure_ends_on == date(2027, 4, 18)
+    assert kinds(apr, "waived") == [("2027-03", D(1080))]
+
+
+def test_a_notice_period_ending_before_the_next_month_leaves_the_breach_uncured() -> None:
+    # Noticed on 1 January with 20 days: the period ends 20 January, before February begins.
+    short = CureTerms(period_days=20, notice_required=True)
+    jan, feb = settle_months(
+        sl_months("2027-01", ["0.78", "0.85"], terms(cure=short)),
+        decisions=[notice("2027-01", date(2027, 1, 1))],
+    )
+    assert jan.credits == 0
+    assert kinds(feb, "credit") == [("2027-01", D(1080))]  # released: not cured by 20 January
+    assert "not cured by 2027-01-20" in next(x.reason for x in feb.lines if x.kind == "credit")
+    assert feb.episodes[0].state is EpisodeState.CLOSED  # uncured, then met again: closed
+
+
+def test_notice_after_the_breached_month_keeps_its_credit_and_decides_the_breach() -> None:
+    # Noticed on 5 April (after March's statement fell due): the credit stays charged in March;
+    # the period 5 April – 4 May runs and April's recovery cures the breach.
+    mar, apr = settle_months(
+        sl_months("2027-03", ["0.78", "0.82"], terms(cure=NOTICED)),
+        decisions=[notice("2027-03", date(2027, 4, 5))],
+    )
+    assert kinds(mar, "credit") == [("2027-03", D(1080))]
+    assert "due before the breach notice of 2027-04-05" in mar.lines[1].reason
+    assert mar.episodes[0].cure_ends_on == date(2027, 5, 4)
+    assert apr.credits == 0
+    assert kinds(apr, "waived") == []
+    assert apr.episodes[0].state is EpisodeState.CURED
+
+
+def test_a_noticed_later_miss_of_an_unnoticed_breach_gets_the_cure_period() -> None:
+    # January unnoticed (charged); February noticed on 27 February: its credit is suspended
+    # and March (within 27 Feb – 28 Mar) cures it.
+    jan, feb, mar = settle_months(
+        sl_months("2027-01", ["0.78", "0.72", "0.82"], terms(cure=NOTICED)),
+        decisions=[notice("2027-02", date(2027, 2, 27))],
+    )
+    assert kinds(jan, "credit") == [("2027-01", D(1080))]
+    assert feb.credits == 0
+    assert kinds(feb, "suspended") == [("2027-02", D(2160))]
+    assert kinds(mar, "waived") == [("2027-02", D(2160))]
+    assert mar.episodes[0].opened == "2027-02"
+
+
+def test_notice_required_changes_what_the_statement_charges() -> None:
+    # One series, settled both ways: the same two months, 1,080 apart in March.
+    series = ["0.78", "0.82"]
+    automatic = settle_months(sl_months("2027-03", series, terms(cure=CURE)))
+    noticed = settle_months(sl_months("2027-03", series, terms(cure=NOTICED)))
+    assert automatic[0].invoice_total - noticed[0].invoice_total == D(1080)
+    assert sum(m.invoice_total for m in automatic) - sum(m.invoice_total for m in noticed) == D(
+        1080
+    )

@@ -63,6 +63,7 @@ class Portal:
 
 
 def _settled_march(folder: Path) -> dict[str, object]:
+    from settlement_helpers import automatic_cure_annex
     from test_settlement_cli import CONTACTS, INCIDENTS, RESULTS  # the hand-worked case
 
     data = folder / "settle-input"
@@ -75,7 +76,7 @@ def _settled_march(folder: Path) -> dict[str, object]:
         cli,
         [
             "settle",
-            str(ANNEX),
+            str(automatic_cure_annex(folder)),
             "--data",
             str(data),
             "--period",

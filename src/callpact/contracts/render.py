@@ -227,15 +227,25 @@ def _cure_section(version: ContractVersion) -> list[str]:
     if cure is None:
         lines += ["No cure period: a missed KPI is settled in the month it is missed.", ""]
     else:
-        notice = "After a written breach notice" if cure.notice_required else "After a breach"
         during = (
             "service credits are suspended during the cure period and due only if it fails"
             if cure.credits_during_cure == "suspended"
             else "service credits apply during the cure period"
         )
+        if cure.notice_required:
+            opening = (
+                f"After a written breach notice, the vendor has {cure.period_days} days to "
+                "cure the breach, counted from the notice's date. A breach the client does not "
+                "notify has no cure period and is settled by the tiers in its month; only a "
+                "notice dated within the breached month can suspend that month's credit"
+            )
+        else:
+            opening = (
+                f"After a breach, the vendor has {cure.period_days} days to cure it, counted "
+                "from the first day of the following month, without a notice"
+            )
         lines += [
-            f"{notice}, the vendor has {cure.period_days} days to cure it; the client may "
-            f"waive or extend the period case by case; {during}.",
+            f"{opening}. The client may waive or extend the period case by case; {during}.",
             "",
         ]
     lines += [_MISSING_DATA_WORDS[terms.missing_data_rule], ""]

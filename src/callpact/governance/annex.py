@@ -105,6 +105,7 @@ def terms_from_annex(annex: Mapping[str, Any]) -> GovernanceTerms:
             for d in annex.get("documents") or ()
         ),
         cure_period_days=int(cure.get("period_days", 30)),
+        cure_notice_required=bool(cure.get("notice_required", True)),
         dispute_window_days=(contract.get("disputes") or {}).get("window_days"),
         kpi_ids=tuple(str(k["id"]) for k in annex.get("kpis") or () if isinstance(k, Mapping)),
     )

@@ -310,17 +310,19 @@ def seed_demo_history(
                 now=day(41),
             )
 
-    # A breach notice with a cure period granted then extended.
+    # January's missed service level, noticed early February: January's credit is owed in
+    # full (it fell due before the notice); the cure period runs from the notice, then is
+    # extended.
     notice = notices.issue_notice(
         session,
         ca,
         cid,
         kpi_id="sl-voice",
-        month="2027-02",
+        month="2027-01",
         note="service level below target",
-        now=day(62),
+        now=day(33),
     )
-    notices.decide_cure(session, ca, cid, notice.id, decision="grant", now=day(63))
+    notices.decide_cure(session, ca, cid, notice.id, decision="grant", now=day(34))
     notices.decide_cure(
         session,
         ca,
@@ -329,7 +331,7 @@ def seed_demo_history(
         decision="extend",
         days=15,
         note="staffing plan accepted",
-        now=day(85),
+        now=day(55),
     )
     return SeedResult(
         contract_id=cid,

@@ -79,6 +79,8 @@ class GovernanceTerms:
     aht_measures: tuple[PlannedMeasure, ...] = ()
     documents: tuple[RequiredDocument, ...] = ()
     cure_period_days: int = 30
+    # the annex's cure.notice_required: the client's notice opens the cure period
+    cure_notice_required: bool = True
     holidays: tuple[date, ...] = ()
     # days after issue during which the vendor may dispute; None: approval waits for its review
     dispute_window_days: int | None = None
@@ -145,6 +147,7 @@ class GovernanceTerms:
                 for d in self.documents
             ],
             "cure_period_days": self.cure_period_days,
+            **({} if self.cure_notice_required else {"cure_notice_required": False}),
             "holidays": [d.isoformat() for d in self.holidays],
             # only when set, so terms stored before the clause existed read back unchanged
             **(
@@ -210,6 +213,7 @@ class GovernanceTerms:
                 for d in data.get("documents") or ()
             ),
             cure_period_days=int(data.get("cure_period_days", 30)),
+            cure_notice_required=bool(data.get("cure_notice_required", True)),
             holidays=tuple(date.fromisoformat(d) for d in data.get("holidays") or ()),
             dispute_window_days=data.get("dispute_window_days"),
             kpi_ids=tuple(str(k) for k in data.get("kpi_ids") or ()),

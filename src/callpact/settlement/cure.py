@@ -5,9 +5,16 @@ none is open). With a cure clause:
 
 * ``credits_during_cure: suspended`` — the episode's first credit is suspended while the cure
   period runs. ``applied`` — it is charged at once; the cure outcome is still recorded.
-* The cure period starts the day after the breached month (or on the day the client grants it,
-  when a ``grant`` decision is recorded) and lasts ``period_days``; ``extend`` adds days.
+* When the cure period runs is :func:`callpact.contracts.cure.cure_period`: without
+  ``notice_required`` it starts the day after the breached month; with it, on the day of the
+  client's breach notice. ``grant`` starts it on the decision's day, ``extend`` adds days.
   A month *within the period* is one that begins on or before the period's last day.
+* ``notice_required`` and no notice recorded for the breach: there is no cure period, the credit
+  is settled by the tiers in its month and the breach stands (``unnoticed``) until a met month
+  closes it; a notice of a later miss while it stands opens a cure period on that breach.
+  Only a notice dated within the breached month can suspend that month's credit: one dated
+  later comes after the credit fell due on the month's statement, so the credit stays charged
+  and the notice's cure period decides whether the breach is cured or stands.
 * Met in a month within the period → **cured**: the suspended credit is waived.
 * Not met by the end of the period → **uncured**: the suspended credit falls due on the
   statement of the month in which the period ends (or of the first month after it).
@@ -23,11 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from callpact.settlement.months import add_months, first_day, month_of
+from callpact.contracts.cure import CureDecisionFact, cure_period
+from callpact.settlement.months import add_months, first_day, last_day, month_of
 from callpact.settlement.rules import KpiStatus
 from callpact.settlement.terms import CreditsDuringCure, CureTerms
 
@@ -40,22 +48,29 @@ class EpisodeState(StrEnum):
     UNCURED = "uncured"
     WAIVED = "waived"  # the client waived the cure period: the breach stands
     NO_CURE = "no_cure"  # the contract has no cure clause
+    UNNOTICED = "unnoticed"  # the clause needs a notice and the client gave none
     CLOSED = "closed"  # met again after an uncured or waived episode
 
 
 @dataclass(frozen=True, slots=True)
 class CureDecision:
-    """A client's recorded decision on the breach episode of ``kpi_id`` opened in ``month``."""
+    """What the client recorded on the breach of ``kpi_id`` in ``month``: its written breach
+    notice (``decision="notice"``, ``decided_on`` the notice's local day) or a decision on the
+    cure period (grant, extend, waive)."""
 
     kpi_id: str
     month: str
-    decision: str  # grant, extend, waive
+    decision: str  # notice, grant, extend, waive
     days: int | None = None
     decided_on: date | None = None
 
     def __post_init__(self) -> None:
-        if self.decision not in ("grant", "extend", "waive"):
-            raise ValueError(f"a cure decision is grant, extend or waive, not {self.decision!r}")
+        if self.decision not in ("notice", "grant", "extend", "waive"):
+            raise ValueError(
+                f"a cure decision is notice, grant, extend or waive, not {self.decision!r}"
+            )
+        if self.decision == "notice" and self.decided_on is None:
+            raise ValueError("a breach notice needs its day")
         if self.decision == "extend" and (self.days is None or self.days <= 0):
             raise ValueError("an extension needs a positive number of days")
 
@@ -96,23 +111,37 @@ class CureStep:
     events: tuple[CureEvent, ...] = field(default_factory=tuple)
 
 
+def noticed_on(decisions: Sequence[CureDecision]) -> date | None:
+    """The day of the breach's first written notice, or None when it was never noticed."""
+    return min(
+        (d.decided_on for d in decisions if d.decision == "notice" and d.decided_on), default=None
+    )
+
+
 def cure_ends_on(
     opened: str, terms: CureTerms, decisions: Sequence[CureDecision]
-) -> tuple[date, date | None]:
-    """The last day of the cure period for an episode opened in ``opened``, and the waiver's
-    date (None when not waived)."""
-    ends = first_day(add_months(opened, 1)) + timedelta(days=terms.period_days - 1)
-    waived: date | None = None
-    for decision in sorted(decisions, key=lambda d: d.decided_on or date.min):
-        if decision.decision == "grant":
-            days = decision.days if decision.days is not None else terms.period_days
-            start = decision.decided_on or first_day(add_months(opened, 1))
-            ends = start + timedelta(days=days - 1)
-        elif decision.decision == "extend":
-            ends += timedelta(days=decision.days or 0)
-        else:
-            waived = decision.decided_on or first_day(opened)
-    return ends, waived
+) -> tuple[date | None, date | None]:
+    """The last day of the cure period for the breach of ``opened`` (None: no period runs, the
+    breach was never noticed), and the waiver's date (None when not waived)."""
+    facts = [
+        CureDecisionFact(d.decision, d.days, d.decided_on or _default_day(opened, d))
+        for d in decisions
+        if d.decision != "notice"
+    ]
+    period = cure_period(
+        opened,
+        period_days=terms.period_days,
+        notice_required=terms.notice_required,
+        noticed_on=noticed_on(decisions),
+        decisions=facts,
+    )
+    return period.ends_on, period.waived_on
+
+
+def _default_day(opened: str, decision: CureDecision) -> date:
+    # A plain decisions list may leave the day out: a grant then starts the day after the
+    # breached month, a waiver counts from the breached month.
+    return first_day(add_months(opened, 1)) if decision.decision != "waive" else first_day(opened)
 
 
 def _reason_release(episode: Episode, ends: date) -> str:
@@ -142,6 +171,14 @@ def cure_step(
 
     if episode is not None and not episode.open:
         episode = None
+    own = tuple(decisions.get((kpi_id, month), ()))
+    if (
+        episode is not None
+        and episode.state is EpisodeState.UNNOTICED
+        and status is KpiStatus.MISSED
+        and any(d.decision in ("notice", "grant") for d in own)
+    ):
+        episode = None  # the client noticed this later miss: its breach gets the cure period
 
     if (
         episode is not None
@@ -192,7 +229,7 @@ def cure_step(
                 )
             return CureStep(episode, tuple(events))
 
-    if episode is not None:  # uncured, waived or without a cure clause
+    if episode is not None:  # uncured, waived, unnoticed or without a cure clause
         if status is KpiStatus.MET and episode.suspended == 0:
             return CureStep(
                 replace(
@@ -209,13 +246,17 @@ def cure_step(
     if not under_schedule:
         charge(credit, month, "not under a cure clause")
         return CureStep(None, tuple(events))
-    own = tuple(decisions.get((kpi_id, month), ()))
     if terms is None:
         charge(credit, month, "no cure clause")
         return CureStep(
             Episode(kpi_id, month, EpisodeState.NO_CURE, credit, decisions=own), tuple(events)
         )
-    ends, waived_on = cure_ends_on(month, terms, own)
+    period_ends, waived_on = cure_ends_on(month, terms, own)
+    if period_ends is None and waived_on is None:
+        charge(credit, month, "no breach notice recorded: settled by the tiers")
+        return CureStep(
+            Episode(kpi_id, month, EpisodeState.UNNOTICED, credit, decisions=own), tuple(events)
+        )
     if waived_on is not None:
         due_in = max(month, month_of(waived_on))
         opened = Episode(
@@ -228,6 +269,20 @@ def cure_step(
         else:
             events.append(CureEvent(kpi_id, "suspend", credit, month, "suspended until the waiver"))
         return CureStep(opened, tuple(events))
+    assert period_ends is not None  # a period runs unless unnoticed or waived
+    ends = period_ends
+    notice = noticed_on(own)
+    if terms.notice_required and notice is not None and notice > last_day(month):
+        charge(
+            credit,
+            month,
+            f"due before the breach notice of {notice.isoformat()}; its cure period runs "
+            f"until {ends.isoformat()}",
+        )
+        return CureStep(
+            Episode(kpi_id, month, EpisodeState.IN_CURE, credit, ZERO, ends, decisions=own),
+            tuple(events),
+        )
     if terms.credits_during_cure is CreditsDuringCure.APPLIED:
         charge(credit, month, f"cure period until {ends.isoformat()}, credit applied meanwhile")
         return CureStep(

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.settlement.cure import CureDecision
@@ -199,11 +200,33 @@ def read_incidents_file(path: Path) -> tuple[list[Incident], list[Diagnostic]]:
 # -- cure decisions ----------------------------------------------------------------------------
 
 
-def read_decisions_file(path: Path) -> tuple[list[CureDecision], list[Diagnostic]]:
-    """The client's cure decisions: governance's export (``callpact.cure-decisions/1``, notices
-    with their decisions) or a plain list ``[{kpi_id, month, decision, days, decided_on}]``,
-    as JSON or YAML."""
+def _local_day(value: Any, zone: ZoneInfo) -> date | None:
+    """A decision's or notice's day on the contract's local calendar: an instant with an offset
+    is converted to the contract's zone (an evening decision in a western zone is that day, not
+    the next UTC day); a bare date is taken as written."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
+    else:
+        text = str(value)
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"the time {value!s} has no offset: add one, e.g. -06:00 or Z")
+    return moment.astimezone(zone).date()
+
+
+def read_decisions_file(path: Path, time_zone: str) -> tuple[list[CureDecision], list[Diagnostic]]:
+    """The client's breach notices and cure decisions: governance's export
+    (``callpact.cure-decisions/1``, notices with their decisions) or a plain list
+    ``[{kpi_id, month, decision, days, decided_on}]`` (``decision: notice`` records a notice),
+    as JSON or YAML. Days are the contract's local days in ``time_zone``."""
     source = str(path)
+    zone = ZoneInfo(time_zone)
     try:
         text = path.read_text("utf-8")
         if path.suffix.lower() in (".yaml", ".yml"):
@@ -217,10 +240,9 @@ def read_decisions_file(path: Path) -> tuple[list[CureDecision], list[Diagnostic
     rows: list[dict[str, Any]] = []
     if isinstance(data, dict) and "notices" in data:
         for notice in data["notices"]:
-            for decision in notice.get("decisions", []):
-                rows.append(
-                    {"kpi_id": notice.get("kpi_id"), "month": notice.get("month"), **decision}
-                )
+            where = {"kpi_id": notice.get("kpi_id"), "month": notice.get("month")}
+            rows.append({**where, "decision": "notice", "decided_at": notice.get("issued_at")})
+            rows.extend({**where, **decision} for decision in notice.get("decisions", []))
     elif isinstance(data, dict):
         rows = list(data.get("decisions", []))
     elif isinstance(data, list):
@@ -230,21 +252,14 @@ def read_decisions_file(path: Path) -> tuple[list[CureDecision], list[Diagnostic
     for i, row in enumerate(rows):
         try:
             parse_month(str(row.get("month")))
-            decided = row.get("decided_on") or row.get("decided_at")
-            decided_on: date | None = None
-            if isinstance(decided, datetime):
-                decided_on = decided.date()
-            elif isinstance(decided, date):
-                decided_on = decided
-            elif decided:
-                decided_on = date.fromisoformat(str(decided)[:10])
             decisions.append(
                 CureDecision(
                     kpi_id=str(row["kpi_id"]),
                     month=str(row["month"]),
                     decision=str(row["decision"]),
                     days=int(row["days"]) if row.get("days") is not None else None,
-                    decided_on=decided_on,
+                    # the instant when there is one: the export's decided_on is its local day
+                    decided_on=_local_day(row.get("decided_at") or row.get("decided_on"), zone),
                 )
             )
         except (KeyError, ValueError, TypeError) as error:

@@ -293,3 +293,33 @@ def settle_months(
 
 def _total(lines: Sequence[Line], kind: str) -> Decimal:
     return sum((line.amount for line in lines if line.kind == kind), ZERO)
+
+
+def unmatched_decisions(
+    settled: Sequence[MonthSettlement], decisions: Sequence[CureDecision]
+) -> list[tuple[CureDecision, str]]:
+    """The notices and cure decisions, within the settled months, that match no breach, each
+    with why: a decision is never dropped without a word."""
+    by_month = {m.month: m for m in settled}
+    opened = {(e.kpi_id, e.opened) for m in settled for e in m.episodes}
+    out: list[tuple[CureDecision, str]] = []
+    for decision in decisions:
+        month = by_month.get(decision.month)
+        if month is None or (decision.kpi_id, decision.month) in opened:
+            continue  # outside the months settled, or matched
+        what = f"{decision.decision} for {decision.kpi_id} {decision.month} matches no breach"
+        assessment = next((a for a in month.assessments if a.kpi_id == decision.kpi_id), None)
+        episode = next((e for e in month.episodes if e.kpi_id == decision.kpi_id), None)
+        if assessment is None:
+            why = f"the annex in force for {decision.month} has no KPI {decision.kpi_id!r}"
+        elif assessment.status is not KpiStatus.MISSED:
+            why = f"{decision.kpi_id} was {assessment.status.value.replace('_', ' ')}"
+        elif episode is not None:
+            why = (
+                f"the miss of {decision.month} belongs to the breach of {episode.opened}; "
+                f"record it for {decision.kpi_id} {episode.opened}"
+            )
+        else:
+            why = f"{decision.kpi_id} is not under the cure clause"
+        out.append((decision, f"{what}: {why}"))
+    return out

@@ -35,7 +35,7 @@ from callpact.settlement.inputs import (
     read_decisions_file,
     read_incidents_file,
 )
-from callpact.settlement.ledger import MonthInput, MonthSettlement
+from callpact.settlement.ledger import MonthInput, MonthSettlement, unmatched_decisions
 from callpact.settlement.months import month_index, month_range, parse_month
 from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.service import (
@@ -388,7 +388,9 @@ def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
             return result
         decisions: list[CureDecision] = []
         if paths.decisions is not None:
-            decisions, found = read_decisions_file(paths.decisions)
+            decisions, found = read_decisions_file(
+                paths.decisions, contract.terms_on(paths.first).time_zone
+            )
             result.problems.extend(found)
         incidents: list[Incident] = []
         if paths.incidents is not None:
@@ -416,6 +418,10 @@ def _backtest_from_paths(paths: BacktestPaths) -> BacktestResult:
         result.problems.append(_error(f"{paths.data}/incidents", "SET103", str(error)))
         return result
     result.settlements = backtest(inputs, decisions, by_month)
+    result.problems.extend(
+        _error(str(paths.decisions), "SET112", why)
+        for _, why in unmatched_decisions(result.settlements, decisions)
+    )
     result.rows = backtest_rows(result.settlements)
     if paths.simulate > 0:
         try:

@@ -34,7 +34,12 @@ from callpact.settlement.inputs import (
     read_history,
     read_incidents_file,
 )
-from callpact.settlement.ledger import MonthInput, MonthSettlement, settle_months
+from callpact.settlement.ledger import (
+    MonthInput,
+    MonthSettlement,
+    settle_months,
+    unmatched_decisions,
+)
 from callpact.settlement.months import add_months, month_index, month_range
 from callpact.settlement.rules import KpiOutcome
 from callpact.settlement.statement import statement_json
@@ -240,7 +245,7 @@ def settle_period(
     decisions: list[CureDecision] = []
     fingerprints_inputs: dict[str, str] = {}
     if inputs.decisions_file is not None:
-        decisions, found = read_decisions_file(inputs.decisions_file)
+        decisions, found = read_decisions_file(inputs.decisions_file, months[-1].terms.time_zone)
         problems.extend(found)
         fingerprints_inputs["decisions"] = _file_sha256(inputs.decisions_file)
     incidents = list(data_incidents)
@@ -273,6 +278,12 @@ def settle_period(
         return SettleResult(None, [], replayed, problems)
 
     settlements = settle_months(months, decisions=decisions, incidents=assessed)
+    unmatched = [
+        _decision_error(inputs.decisions_file, why)
+        for _, why in unmatched_decisions(settlements, decisions)
+    ]
+    if unmatched:
+        return SettleResult(None, [], replayed, [*problems, *unmatched])
     # every version whose terms the statement read: each replayed month's, and those the
     # incidents were judged on (the version in force when each was detected)
     used = {m.terms.version for m in months} | {a.terms_version for a in assessed}
@@ -285,3 +296,15 @@ def settle_period(
     }
     statement = statement_json(settlements[-1], replayed=replayed, fingerprints=fingerprints)
     return SettleResult(statement, settlements, replayed, problems)
+
+
+def _decision_error(source: Path | None, why: str) -> Diagnostic:
+    return Diagnostic(
+        str(source or "decisions"),
+        0,
+        0,
+        Severity.ERROR,
+        "SET112",
+        why,
+        "correct the notice or decision in the governance store (callpact notice list)",
+    )

@@ -1,22 +1,20 @@
-"""The cure clock after a breach notice, driven by the client's decisions.
+"""A breach notice's cure clock: the annex's cure clause (:mod:`callpact.contracts.cure`) as it
+stands today.
 
-* ``grant``: a cure period of ``days`` (default: the contract's ``cure.period_days``) starts on
-  the day of the decision (contract's local date); it ends after that many days.
-* ``extend``: adds ``days`` to a granted cure period that has not been waived.
-* ``waive``: the client waives the cure period; the breach stands at once (credits apply).
-
-A notice with no decision yet is ``awaiting_decision``. The cure period's last day is
-``cure_ends_on`` (inclusive).
+With ``notice_required: true`` the notice itself opens the cure period (``in_cure`` from the
+notice's local date); without it the period ran from the day after the breached month, and a
+notice is the written record of the breach. The client's decisions (``grant``, ``extend``,
+``waive``) move the clock as the cure clause says. ``awaiting_decision``: no period runs yet.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 
-DECISIONS = ("grant", "waive", "extend")
+from callpact.contracts.cure import CureDecisionFact, cure_period
 
 
 class CureState(StrEnum):
@@ -27,48 +25,30 @@ class CureState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class DecisionFact:
-    decision: str
-    days: int | None
-    decided_on: date
-
-
-@dataclass(frozen=True, slots=True)
 class CureClock:
     state: CureState
     cure_ends_on: date | None
 
 
-def cure_clock(decisions: Sequence[DecisionFact], *, default_days: int, today: date) -> CureClock:
-    ends: date | None = None
-    for fact in decisions:
-        if fact.decision == "waive":
-            return CureClock(CureState.WAIVED, None)
-        if fact.decision == "grant":
-            days = fact.days if fact.days is not None else default_days
-            ends = fact.decided_on + timedelta(days=days - 1)
-        elif fact.decision == "extend":
-            if ends is None:
-                raise ValueError("a cure period can only be extended once granted")
-            ends += timedelta(days=fact.days or 0)
-    if ends is None:
+def cure_clock(
+    month: str,
+    decisions: Sequence[CureDecisionFact],
+    *,
+    default_days: int,
+    notice_required: bool,
+    noticed_on: date,
+    today: date,
+) -> CureClock:
+    period = cure_period(
+        month,
+        period_days=default_days,
+        notice_required=notice_required,
+        noticed_on=noticed_on,
+        decisions=decisions,
+    )
+    if period.waived_on is not None:
+        return CureClock(CureState.WAIVED, None)
+    if period.ends_on is None:
         return CureClock(CureState.AWAITING_DECISION, None)
-    return CureClock(CureState.IN_CURE if today <= ends else CureState.CURE_PERIOD_OVER, ends)
-
-
-def check_decision(previous: Sequence[DecisionFact], decision: str, days: int | None) -> str | None:
-    """Why this decision cannot follow the previous ones, or None when it can."""
-    if decision not in DECISIONS:
-        return f"a cure decision is {', '.join(DECISIONS)}, not {decision!r}"
-    kinds = [fact.decision for fact in previous]
-    if "waive" in kinds:
-        return "the cure period was waived; no further decision applies"
-    if decision == "grant" and "grant" in kinds:
-        return "a cure period was already granted; extend it instead"
-    if decision == "extend" and "grant" not in kinds:
-        return "grant a cure period before extending it"
-    if decision == "extend" and (days is None or days <= 0):
-        return "an extension needs a positive number of days"
-    if decision == "grant" and days is not None and days <= 0:
-        return "a cure period needs a positive number of days"
-    return None
+    state = CureState.IN_CURE if today <= period.ends_on else CureState.CURE_PERIOD_OVER
+    return CureClock(state, period.ends_on)

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callpact.contracts.cure import CureDecisionFact, check_decision
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
+from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError
 from callpact.governance.notice.models import BreachNotice, CureDecision
-from callpact.governance.notice.rules import CureClock, DecisionFact, check_decision, cure_clock
+from callpact.governance.notice.rules import CureClock, cure_clock
 from callpact.governance.organization.permissions import Action, Actor
+from callpact.governance.statement.models import StoredStatement
 from callpact.governance.terms import GovernanceTerms
 
 DECISIONS_FORMAT = "callpact.cure-decisions/1"
@@ -28,12 +32,39 @@ class NoticeView:
     clock: CureClock
 
 
-def _facts(terms: GovernanceTerms, notice: BreachNotice) -> list[DecisionFact]:
+def _facts(terms: GovernanceTerms, notice: BreachNotice) -> list[CureDecisionFact]:
     """The notice's decisions, dated in the zone of ``terms`` (those in force at its issue)."""
     return [
-        DecisionFact(d.decision, d.days, local_date(d.decided_at, terms.time_zone))
+        CureDecisionFact(d.decision, d.days, local_date(d.decided_at, terms.time_zone))
         for d in notice.decisions
     ]
+
+
+def clock_of(terms: GovernanceTerms, notice: BreachNotice, today: date) -> CureClock:
+    """The notice's cure clock under ``terms`` (those in force when it was issued)."""
+    return cure_clock(
+        notice.month,
+        _facts(terms, notice),
+        default_days=terms.cure_period_days,
+        notice_required=terms.cure_notice_required,
+        noticed_on=local_date(notice.issued_at, terms.time_zone),
+        today=today,
+    )
+
+
+def _settled_status(session: Session, contract: GovernedContract, kpi_id: str, month: str) -> str:
+    """The KPI's status on the month's newest stored statement ("" when none is stored)."""
+    document = (
+        session.scalars(
+            select(StoredStatement.document)
+            .where(StoredStatement.contract_pk == contract.id, StoredStatement.period == month)
+            .order_by(StoredStatement.version.desc())
+            .limit(1)
+        ).first()
+        or "{}"
+    )
+    kpi = json.loads(document).get("results", {}).get("kpis", {}).get(kpi_id) or {}
+    return str(kpi.get("status", ""))
 
 
 def issue_notice(
@@ -54,6 +85,13 @@ def issue_notice(
         raise GovernanceError(
             f"no KPI {kpi_id!r} in the annex of {contract_id} for {month}; "
             f"a breach notice names one of: {', '.join(kpi_ids)}"
+        )
+    status = _settled_status(session, contract, kpi_id, month)
+    if status and status != "missed":
+        raise GovernanceError(
+            f"{kpi_id} was {status.replace('_', ' ')} in {month} on the stored statement: "
+            "a breach notice names a month the KPI missed",
+            field="month",
         )
     notice = BreachNotice(
         contract_pk=contract.id,
@@ -85,7 +123,8 @@ def decide_cure(
     notice = record_or_missing(session.get(BreachNotice, notice_id), contract, missing)
     # the terms in force when the breach was notified: its cure period and time zone
     terms = contract.terms_at(notice.issued_at)
-    why = check_decision(_facts(terms, notice), decision, days)
+    running = terms.cure_notice_required  # the notice itself opened the cure period
+    why = check_decision(_facts(terms, notice), decision, days, running=running)
     if why is not None:
         raise GovernanceError(f"notice {notice_id}: {why}")
     if decision == "grant" and days is None:
@@ -117,9 +156,7 @@ def list_notices(
     )
     views = []
     for n in notices:
-        terms = schedule.at(n.issued_at)
-        clock = cure_clock(_facts(terms, n), default_days=terms.cure_period_days, today=today)
-        views.append(NoticeView(n, clock))
+        views.append(NoticeView(n, clock_of(schedule.at(n.issued_at), n, today)))
     return views
 
 
@@ -129,6 +166,7 @@ def export_decisions(
     """Every breach notice with its cure decisions and the resulting cure clock, as JSON-ready
     data for settlement (format ``callpact.cure-decisions/1``, see docs/governance.md)."""
     views = list_notices(session, actor, contract_id, now=now)
+    schedule = get_contract(session, actor, contract_id).schedule
     return {
         "format": DECISIONS_FORMAT,
         "contract_id": contract_id,
@@ -139,6 +177,10 @@ def export_decisions(
                 "kpi_id": v.notice.kpi_id,
                 "month": v.notice.month,
                 "issued_at": v.notice.issued_at.isoformat(),
+                # the contract's local day of the notice: the day its cure period opens
+                "issued_on": local_date(
+                    v.notice.issued_at, schedule.at(v.notice.issued_at).time_zone
+                ).isoformat(),
                 "issued_by": v.notice.issued_by,
                 "state": v.clock.state.value,
                 "cure_ends_on": v.clock.cure_ends_on.isoformat() if v.clock.cure_ends_on else None,
@@ -147,6 +189,9 @@ def export_decisions(
                         "decision": d.decision,
                         "days": d.days,
                         "decided_at": d.decided_at.isoformat(),
+                        "decided_on": local_date(
+                            d.decided_at, schedule.at(v.notice.issued_at).time_zone
+                        ).isoformat(),
                         "decided_by": d.decided_by,
                         "note": d.note,
                     }
