@@ -56,9 +56,17 @@ AsOf = Annotated[
 At = Annotated[
     str | None,
     typer.Option(
-        "--at", help="when it happened, ISO time with offset (default: now)", show_default=False
+        "--at",
+        help="when it happened, if earlier than now (ISO time with offset): recorded now, with "
+        "this moment as a time claim the other party may accept (callpact claim)",
+        show_default=False,
     ),
 ]
+
+
+def parse_claim(text: str | None, what: str = "time") -> datetime | None:
+    """A stated moment (``--at``), or None when none was stated."""
+    return None if text is None else parse_instant(text, what)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from callpact.governance.aht_plan.models import AhtMeasure
 from callpact.governance.audit.models import AuditEntry
+from callpact.governance.claim.models import TimeClaim
 from callpact.governance.contract.models import GovernedContract, GovernedContractTerms
 from callpact.governance.database import Base
 from callpact.governance.dispute.models import Dispute
@@ -44,6 +45,7 @@ __all__ = [
     "StaffQualification",
     "StatementTransition",
     "StoredStatement",
+    "TimeClaim",
     "TrainerApproval",
     "TrainingObserver",
     "TrainingSession",

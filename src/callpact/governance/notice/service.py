@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from callpact.contracts.cure import CureDecisionFact, check_decision
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
@@ -76,8 +77,11 @@ def issue_notice(
     month: str,
     note: str = "",
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> BreachNotice:
-    """The client notifies the vendor of a breach of ``kpi_id`` in ``month`` (YYYY-MM)."""
+    """The client notifies the vendor of a breach of ``kpi_id`` in ``month`` (YYYY-MM), dated
+    ``now``; ``claimed_at`` (notified earlier in writing elsewhere) is a time claim the vendor
+    may accept, which moves the cure period."""
     contract = get_contract(session, actor, contract_id, Action.ISSUE_NOTICE)
     month_index(month)  # validates the month
     kpi_ids = contract.schedule.for_month(month).kpi_ids
@@ -103,6 +107,10 @@ def issue_notice(
     )
     session.add(notice)
     audit.record(session, actor=actor.email, at=now, entity=notice, action="issue", before=None)
+    ref = f"breach notice {kpi_id} {month}"
+    record_claim(
+        session, actor, contract, notice, field="issued_at", claimed_at=claimed_at, ref=ref, now=now
+    )
     return notice
 
 
@@ -116,6 +124,7 @@ def decide_cure(
     days: int | None = None,
     note: str = "",
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> CureDecision:
     """Grant a cure period, waive it, or extend a granted one (client admins only)."""
     contract = get_contract(session, actor, contract_id, Action.DECIDE_CURE)
@@ -140,6 +149,17 @@ def decide_cure(
     session.add(record)
     notice.decisions.append(record)
     audit.record(session, actor=actor.email, at=now, entity=record, action="decide", before=None)
+    record_claim(
+        session,
+        actor,
+        contract,
+        record,
+        field="decided_at",
+        claimed_at=claimed_at,
+        ref=f"{decision} on breach notice {notice_id}",
+        now=now,
+        not_before=notice.issued_at,
+    )
     return record
 
 

@@ -47,6 +47,7 @@ class Action(StrEnum):
     ACCEPT_STATEMENT = "accept a statement on the vendor's behalf"
     APPROVE_STATEMENT = "approve a statement"
     FINALIZE_STATEMENT = "make a statement final"
+    DECIDE_CLAIM = "accept or reject the other party's time claim"
     VERIFY_AUDIT = "verify the audit trail"
 
 
@@ -80,6 +81,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_STATEMENT: frozenset({Role.VENDOR_ADMIN}),
     Action.APPROVE_STATEMENT: CLIENT_ADMIN,
     Action.FINALIZE_STATEMENT: CLIENT_ADMIN,
+    # Further narrowed to the side that did not make the claim by the claim service.
+    Action.DECIDE_CLAIM: ADMINS,
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR, Role.CLIENT_ADMIN, Role.VENDOR_ADMIN}),
 }
 
