@@ -997,6 +997,68 @@ _list_command(
 )
 
 
+def _termination_row(t: Any) -> dict[str, Any]:
+    return {
+        "ground": t.ground,
+        "issued_at": t.issued_at,
+        "issued_by": t.issued_by,
+        "notice_days": t.notice_days,
+        "effective_on": t.effective_on,
+        "statement_month": t.statement_month,
+        "kpis": t.kpi_ids,
+        "note": t.note,
+    }
+
+
+@notice_app.command("terminate")
+def notice_terminate(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    ground: Annotated[
+        str,
+        typer.Option(
+            "--ground", help="convenience or chronic_breach (a stored statement shows it)"
+        ),
+    ],
+    note: Annotated[str, typer.Option("--note")] = "",
+    at: At = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The client uses a termination right of the annex; it takes effect the annex's notice
+    days after today (client admins)."""
+    from callpact.governance.notice.service import terminate
+
+    with unit_of_work(database_url) as session:
+        notice = terminate(
+            session,
+            acting(session),
+            contract,
+            ground=ground,
+            note=note,
+            now=parse_instant(None),
+            claimed_at=parse_claim(at),
+        )
+        if fmt is OutputFormat.JSON:
+            emit([_termination_row(notice)], fmt)
+        else:
+            typer.echo(
+                f"notice of termination ({ground.replace('_', ' ')}) given: effective "
+                f"{notice.effective_on.isoformat()}, {notice.notice_days} days' notice"
+            )
+
+
+@notice_app.command("termination")
+def notice_termination(
+    contract: ContractId, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+) -> None:
+    """The contract's notice of termination, if the client gave one."""
+    from callpact.governance.notice.service import termination_of
+
+    with unit_of_work(database_url) as session:
+        found = termination_of(session, acting(session), contract)
+        emit([_termination_row(found)] if found else [], fmt, f"termination of {contract}")
+
+
 @notice_app.command("export")
 def notice_export(
     contract: ContractId,

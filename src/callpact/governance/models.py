@@ -11,7 +11,7 @@ from callpact.governance.dispute.models import Dispute
 from callpact.governance.document.models import RequiredDocumentRecord
 from callpact.governance.identity.models import ApiToken, LoginAttempt
 from callpact.governance.incident.models import Incident
-from callpact.governance.notice.models import BreachNotice, CureDecision
+from callpact.governance.notice.models import BreachNotice, CureDecision, TerminationNotice
 from callpact.governance.organization.models import Organization, User
 from callpact.governance.removal.models import RemovalRequest
 from callpact.governance.staff.models import AdmissionExam, StaffMember, StaffQualification
@@ -45,6 +45,7 @@ __all__ = [
     "StaffQualification",
     "StatementTransition",
     "StoredStatement",
+    "TerminationNotice",
     "TimeClaim",
     "TrainerApproval",
     "TrainingObserver",

@@ -41,6 +41,7 @@ class Action(StrEnum):
     ACCEPT_DOCUMENT = "accept a required document"
     ISSUE_NOTICE = "issue a breach notice"
     DECIDE_CURE = "decide on a cure period"
+    TERMINATE = "give notice of termination"
     OPEN_DISPUTE = "dispute a statement line"
     RESOLVE_DISPUTE = "resolve a dispute"
     ISSUE_STATEMENT = "issue a statement to the vendor for review"
@@ -74,6 +75,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_DOCUMENT: CLIENT_ADMIN,
     Action.ISSUE_NOTICE: CLIENT_ADMIN,
     Action.DECIDE_CURE: CLIENT_ADMIN,
+    Action.TERMINATE: CLIENT_ADMIN,
     Action.OPEN_DISPUTE: VENDOR_STAFF | CLIENT_ADMIN,
     # Further narrowed to the side that did not open the dispute by the dispute service.
     Action.RESOLVE_DISPUTE: ADMINS,
