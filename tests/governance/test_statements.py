@@ -178,6 +178,25 @@ def test_a_dispute_on_a_line_that_does_not_exist_is_refused(
         )
 
 
+def test_a_statement_held_for_missing_data_cannot_be_issued(world: World) -> None:
+    held = {**february(), "held": ["csat: no surveys delivered for 2027-02"]}
+    statements.store_statement(world.session, world.client_admin, CONTRACT_ID, held, now=T0)
+    with pytest.raises(GovernanceError) as refused:
+        statements.take_step(
+            world.session, world.client_admin, CONTRACT_ID, FEBRUARY, Step.ISSUE, now=T0
+        )
+    assert refused.value.code == "statement.held"
+    assert "csat: no surveys delivered for 2027-02" in refused.value.message
+    # the data arrives, the month is settled again: the new draft can be issued
+    statements.store_statement(
+        world.session, world.client_admin, CONTRACT_ID, {**february(), "held": []}, now=T0
+    )
+    issued = statements.take_step(
+        world.session, world.client_admin, CONTRACT_ID, FEBRUARY, Step.ISSUE, now=T0
+    )
+    assert issued.state == "issued"
+
+
 def test_a_statement_outside_the_term_is_not_stored(world: World) -> None:
     outside = {**february(), "period": "2029-01"}
     with pytest.raises(GovernanceError, match="outside the contract's term"):

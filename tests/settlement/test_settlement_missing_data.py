@@ -1,30 +1,92 @@
-"""A month with one table missing names each KPI that reads it, with the annex's rule."""
+# ruff: noqa: E501  (a CSV fixture reads best on one line)
+"""A month whose data was not delivered never settles silently: each KPI without its source
+table is named ("no surveys delivered for 2027-03"), and the annex's ``missing_data`` rule says
+what follows: ``hold`` (the default) keeps the statement in draft, ``missed`` charges the KPI's
+deepest credit tier, ``not_measurable`` says so on the line.
+
+The delivery is March's contacts and incidents only, on the example annex (fee 60,000, at-risk
+pool 12 % = 7,200): csat (surveys) and qa (qa_evaluations) each pay 10 % of the pool at their
+deepest and only tier = 720.00, verbatim (feedback) 5 % = 360.00.
+"""
 
 from __future__ import annotations
 
-import sys
+import json
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "contracts"))
+import pytest
+from typer.testing import CliRunner
 
-from annex_text import CLEAN, replace
+from callpact.cli.main import _register, app
 
-from callpact.contracts.loader import load_contract_text
-from callpact.contracts.metrics import METRICS
-from callpact.settlement.missing_data import undelivered_kpis
+ANNEX = Path(__file__).parents[2] / "examples" / "annex.yaml"
+CONTACTS = """contact_id,channel,direction,queue,offered_at,answered_at,ended_at,talk_s,hold_s,acw_s,agent_id,customer_id,transferred,disposition
+c1,voice,inbound,members,2027-03-02T09:00:00-06:00,2027-03-02T09:00:10-06:00,2027-03-02T09:05:10-06:00,240,30,30,a1,u1,false,
+c2,voice,inbound,members,2027-03-03T09:00:00-06:00,,2027-03-03T09:01:00-06:00,,,,,u2,false,
+"""
+UNDELIVERED = {"csat": "surveys", "qa": "qa_evaluations", "verbatim": "feedback"}
+
+runner = CliRunner()
+_register()
 
 
-def test_a_month_without_one_table_names_the_kpis_that_read_it() -> None:
-    contract, diagnostics = load_contract_text(
-        replace("  missing_data: hold\n", "  missing_data: missed\n", CLEAN)
+def _settle(tmp_path: Path, rule: str | None) -> tuple[Any, dict[str, Any]]:
+    text = ANNEX.read_text("utf-8")
+    if rule is not None:
+        assert "\n  cure:\n" in text
+        text = text.replace("\n  cure:\n", f"\n  missing_data: {rule}\n  cure:\n", 1)
+    (tmp_path / "annex.yaml").write_text(text, "utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "contacts.csv").write_text(CONTACTS)
+    out = tmp_path / "march.json"
+    result = runner.invoke(app, [
+        "settle", str(tmp_path / "annex.yaml"), "--data", str(data), "--period", "2027-03",
+        "--format", "json", "--out", str(out),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result, json.loads(out.read_text("utf-8"))
+
+
+def _credit(statement: dict[str, Any], kpi_id: str) -> dict[str, Any]:
+    [line] = [ln for ln in statement["lines"] if ln["kpi_id"] == kpi_id]
+    return line
+
+
+def test_each_undelivered_kpi_is_named_with_its_table(tmp_path: Path) -> None:
+    _, statement = _settle(tmp_path, "not_measurable")
+    assert {u["kpi_id"]: u["table"] for u in statement["undelivered"]} == UNDELIVERED
+    assert {u["message"] for u in statement["undelivered"]} == {
+        f"no {table} delivered for 2027-03" for table in UNDELIVERED.values()
+    }
+    for kpi, table in UNDELIVERED.items():
+        line = _credit(statement, kpi)
+        assert line["amount"] == "0.00"
+        assert f"no {table} delivered for 2027-03: not measurable" in line["reason"]
+    assert statement["held"] == []
+
+
+def test_missed_charges_the_deepest_tier(tmp_path: Path) -> None:
+    _, statement = _settle(tmp_path, "missed")
+    amounts = {kpi: _credit(statement, kpi)["amount"] for kpi in UNDELIVERED}
+    assert amounts == {"csat": "720.00", "qa": "720.00", "verbatim": "360.00"}
+    reason = _credit(statement, "csat")["reason"]
+    assert reason.startswith(
+        "CSAT: no surveys delivered for 2027-03; the annex counts it as missed"
     )
-    assert contract is not None, diagnostics
-    version = contract.latest
-    tables = {METRICS[spec.metric].source_table for spec in version.kpis}
-    assert "contacts" in tables
-    found = undelivered_kpis(version, "2027-04", tables - {"contacts"})
-    expected = [s.id for s in version.kpis if METRICS[s.metric].source_table == "contacts"]
-    assert [u.kpi_id for u in found] == expected
-    assert {u.rule for u in found} == {"missed"}
-    assert found[0].message == f"KPI {expected[0]}: no contacts delivered for 2027-04"
-    assert undelivered_kpis(version, "2027-04", tables) == ()
+    assert "tier 1: 10 % of the at-risk pool" in reason
+    assert {
+        k["kpi_id"]: k["status"] for k in statement["kpis"] if k["kpi_id"] in UNDELIVERED
+    } == dict.fromkeys(UNDELIVERED, "missed")
+
+
+@pytest.mark.parametrize("rule", [None, "hold"])
+def test_hold_keeps_the_statement_in_draft_and_says_why(tmp_path: Path, rule: str | None) -> None:
+    result, statement = _settle(tmp_path, rule)  # the annex silent: hold
+    [warning] = json.loads(result.output)["diagnostics"]
+    assert (warning["code"], warning["severity"]) == ("SET008", "warning")
+    assert "held in draft (missing_data: hold)" in warning["message"]
+    assert len(statement["held"]) == 3
+    assert "csat: no surveys delivered for 2027-03" in statement["held"]
+    assert _credit(statement, "csat")["amount"] == "0.00"

@@ -192,6 +192,16 @@ class DataSource:
     def has_table(self, name: str) -> bool:
         return bool(self.files.get(name))
 
+    def delivered_tables(self, month: str) -> set[str]:
+        """The tables holding rows of ``month`` (YYYY-MM): a file in its month partition, or
+        any file of a table kept whole (``month=all``, such as ``agents``)."""
+        partitions = {f"month={month}", f"period={month}", "month=all"}
+        return {
+            name
+            for name, paths in self.files.items()
+            if any(Path(path).parent.name in partitions for path in paths)
+        }
+
     def parquet_files(self, name: str) -> list[str]:
         if name not in TABLES and not name.endswith("_history"):
             raise KeyError(f"unknown table {name!r}")

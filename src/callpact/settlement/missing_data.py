@@ -22,7 +22,7 @@ class UndeliveredData:
 
     @property
     def message(self) -> str:
-        return f"KPI {self.kpi_id}: no {self.table} delivered for {self.month}"
+        return f"no {self.table} delivered for {self.month}"
 
 
 def undelivered_kpis(

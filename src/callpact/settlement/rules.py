@@ -38,6 +38,8 @@ class KpiOutcome:
     sample: int = 0
     ci: tuple[Decimal, Decimal] | None = None
     excluded: int = 0
+    # why the data was not there ("no surveys delivered for 2027-04"); empty when it was
+    undelivered: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,15 @@ def tier_reached(tiers: Sequence[Tier], value: Decimal) -> TierHit | None:
         if tier.holds(value):
             hit = TierHit(position, tier, tier.share_at(value), tier.amount)
     return hit
+
+
+def deepest_tier(tiers: Sequence[Tier]) -> TierHit | None:
+    """The deepest tier at its full share (a linear tier's ``share_end``), or None."""
+    ordered = ordered_tiers(tiers)
+    if not ordered:
+        return None
+    tier = ordered[-1]
+    return TierHit(len(ordered), tier, tier.share_end or tier.share, tier.amount)
 
 
 def tier_payout(hit: TierHit, pool: Decimal, weight: Decimal) -> Decimal:
@@ -130,6 +141,8 @@ def assess_kpi(
     """Apply one KPI's tiers and caps to its result for the month."""
     value = outcome.value
     target_words = f"{terms.target_comparison.words} {format_value(terms.target, terms.unit)}"
+    if outcome.undelivered:
+        return _undelivered(terms, outcome, at_risk_pool=at_risk_pool, currency=currency)
     if outcome.status is KpiStatus.NOT_MEASURABLE or value is None:
         reason = f"{terms.label} not measurable (sample {outcome.sample}): no credit and no bonus"
         return KpiAssessment(
@@ -166,6 +179,33 @@ def assess_kpi(
     return KpiAssessment(
         terms.kpi_id, outcome.status, value, terms.target, outcome.sample,
         penalty, reward, credit, bonus, credit_capped, bonus_capped, reason,
+    )  # fmt: skip
+
+
+def _undelivered(
+    terms: KpiTerms, outcome: KpiOutcome, *, at_risk_pool: Decimal, currency: str
+) -> KpiAssessment:
+    """A KPI whose data was not delivered: missed at the deepest credit tier when the annex's
+    ``missing_data`` is ``missed``, otherwise not measurable (no credit, no bonus)."""
+    if outcome.status is not KpiStatus.MISSED:
+        reason = f"{terms.label}: {outcome.undelivered}: not measurable, no credit and no bonus"
+        return KpiAssessment(
+            terms.kpi_id, KpiStatus.NOT_MEASURABLE, None, terms.target, 0,
+            None, None, ZERO, ZERO, False, False, reason,
+        )  # fmt: skip
+    deepest = deepest_tier(terms.penalties)
+    credit = tier_payout(deepest, at_risk_pool, terms.weight) if deepest else ZERO
+    capped = False
+    if terms.credit_cap is not None and credit > (cap := terms.credit_cap.limit(at_risk_pool)):
+        credit, capped = cap, True
+    reason = f"{terms.label}: {outcome.undelivered}; the annex counts it as missed"
+    if deepest is not None:
+        reason += f" at the deepest tier ({_payout_words(deepest, 'at-risk pool', currency)})"
+    if capped:
+        reason += "; capped at the KPI's credit cap"
+    return KpiAssessment(
+        terms.kpi_id, KpiStatus.MISSED, None, terms.target, 0,
+        deepest, None, credit, ZERO, capped, False, reason,
     )  # fmt: skip
 
 

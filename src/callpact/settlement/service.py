@@ -40,8 +40,9 @@ from callpact.settlement.ledger import (
     settle_months,
     unmatched_decisions,
 )
+from callpact.settlement.missing_data import UndeliveredData
 from callpact.settlement.months import add_months, month_index, month_range
-from callpact.settlement.rules import KpiOutcome
+from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.statement import statement_json
 from callpact.settlement.terms import IncidentTerms, SettlementTerms, Volumes
 
@@ -165,6 +166,8 @@ class SettleInputs:
     decisions_file: Path | None = None
     lookback_months: int = 12
     table_fingerprints: Mapping[str, str] = field(default_factory=dict)
+    # the period's KPIs whose source table the delivery lacks (from the data; () for results)
+    undelivered: Sequence[UndeliveredData] = ()
 
 
 @dataclass
@@ -225,7 +228,13 @@ def settle_period(
         months.pop(0)
         replayed.pop(0)
 
-    if nothing_delivered(months[-1]):
+    held: list[str] = []
+    if inputs.undelivered:
+        months[-1], held = _apply_missing_data(months[-1], inputs.undelivered)
+        problems.extend(_held_warning(contract.path, period, held))
+    # the annex's rule for missing data; without the delivery's tables (a results file), hold
+    rule = inputs.undelivered[0].rule if inputs.undelivered else "hold"
+    if nothing_delivered(months[-1]) and rule == "hold":
         # A month nobody delivered must not settle at the full fee as if every KPI were
         # merely "not measurable": the statement is held until the data arrives.
         problems.append(
@@ -295,7 +304,41 @@ def settle_period(
         "callpact_version": __version__,
     }
     statement = statement_json(settlements[-1], replayed=replayed, fingerprints=fingerprints)
+    statement["undelivered"] = [
+        {"kpi_id": u.kpi_id, "table": u.table, "rule": u.rule, "message": u.message}
+        for u in inputs.undelivered
+    ]
+    statement["held"] = held
     return SettleResult(statement, settlements, replayed, problems)
+
+
+def _apply_missing_data(
+    month: MonthInput, undelivered: Sequence[UndeliveredData]
+) -> tuple[MonthInput, list[str]]:
+    """The month with each undelivered KPI's outcome as the annex's ``missing_data`` rule says
+    (``missed``: missed; ``not_measurable`` and ``hold``: not measurable), and the reasons the
+    statement is held (``hold``)."""
+    outcomes = dict(month.outcomes)
+    held = []
+    for gap in undelivered:
+        status = KpiStatus.MISSED if gap.rule == "missed" else KpiStatus.NOT_MEASURABLE
+        outcomes[gap.kpi_id] = KpiOutcome(gap.kpi_id, status, None, undelivered=gap.message)
+        if gap.rule == "hold":
+            held.append(f"{gap.kpi_id}: {gap.message}")
+    return MonthInput(month.month, month.terms, outcomes, month.volumes), held
+
+
+def _held_warning(source: str, period: str, held: Sequence[str]) -> list[Diagnostic]:
+    if not held:
+        return []
+    return [
+        Diagnostic(
+            source, 0, 0, Severity.WARNING, "SET008",
+            f"the statement for {period} is held in draft (missing_data: hold): "
+            + "; ".join(held),
+            "deliver the missing exports and settle again; a held statement cannot be issued",
+        )
+    ]  # fmt: skip
 
 
 def _decision_error(source: Path | None, why: str) -> Diagnostic:

@@ -345,6 +345,14 @@ def take_step(
     why = step_problem(step, StatementState(statement.state))
     if why is not None:
         raise GovernanceError(f"statement {statement.number}: {why}", field="statement")
+    held = json.loads(statement.document).get("held") or []
+    if step is Step.ISSUE and held:
+        raise GovernanceError(
+            f"statement {statement.number} is held in draft until the data arrives "
+            f"(missing_data: hold): {'; '.join(held)}",
+            code="statement.held",
+            field="statement",
+        )
     if step is Step.ACCEPT:
         before = audit.entity_state(statement)
         statement.vendor_reviewed_by = actor.email
