@@ -291,3 +291,27 @@ def test_a_notice_for_a_month_the_kpi_met_is_an_error_naming_the_breach(case: Pa
     assert f"grant for {met} 2027-03 matches no breach: {met} was met" in " ".join(
         result.output.split()  # type: ignore[attr-defined]
     )
+
+
+def test_history_settled_on_terms_since_edited_in_place_is_refused(case: Path) -> None:
+    history = case / "statements"
+    history.mkdir()
+    for month in ("2027-01", "2027-02"):
+        settled = runner.invoke(app, [
+            "settle", str(case / "annex.yaml"), "--data", str(case / "data"), "--period", month,
+            "--results", str(case / "results.json"), "--history", str(history),
+            "--format", "json", "--out", str(history / f"{month}.json"),
+        ])  # fmt: skip
+        assert settled.exit_code == 0, settled.output
+    assert _settle(case, "--history", str(history)).exit_code == 0  # type: ignore[attr-defined]
+    # the at-risk pool raised in the base terms instead of by an amendment
+    annex = case / "annex.yaml"
+    text = annex.read_text("utf-8")
+    annex.write_text(text.replace("share_of_fee: 0.12", "share_of_fee: 0.15", 1), "utf-8")
+    refused = _settle(case, "--history", str(history))
+    assert refused.exit_code == 1  # type: ignore[attr-defined]
+    output = refused.output  # type: ignore[attr-defined]
+    assert "error[SET123]" in output
+    assert "the statement for 2027-01 was settled on terms" in output
+    assert "write the change as an amendment" in output
+    assert "invoice total" not in output

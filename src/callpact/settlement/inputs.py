@@ -284,6 +284,8 @@ class History:
     months: dict[str, HistoryMonth] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
     statements: list[tuple[str, str]] = field(default_factory=list)  # (file name, SHA-256)
+    # each statement's period → (the contract version fingerprint it was settled on, its file)
+    contract_fingerprints: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def read_history(folder: Path, before: str | None = None) -> History:
@@ -306,6 +308,9 @@ def read_history(folder: Path, before: str | None = None) -> History:
             continue
         if before is None or month_index(str(data["period"])) < month_index(before):
             found.append((str(data["period"]), data, str(path)))
+            settled_on = (data.get("fingerprints") or {}).get("contract_version")
+            if settled_on:
+                history.contract_fingerprints[str(data["period"])] = (str(settled_on), str(path))
             history.statements.append((path.name, hashlib.sha256(path.read_bytes()).hexdigest()))
     for _, data, where in sorted(found, key=lambda f: f[0]):
         for record in [*data.get("history", []), data["results"]]:

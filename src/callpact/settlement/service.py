@@ -208,6 +208,7 @@ def settle_period(
     history = read_history(inputs.history_dir, before=inputs.period) if inputs.history_dir else None
     if history is not None:
         problems.extend(history.problems)
+        problems.extend(_edited_terms(contract, history.contract_fingerprints))
     months: list[MonthInput] = []
     replayed: list[tuple[MonthInput, str]] = []
     for month in month_range(start, period):
@@ -310,6 +311,32 @@ def settle_period(
     ]
     statement["held"] = held
     return SettleResult(statement, settlements, replayed, problems)
+
+
+def _edited_terms(
+    contract: ContractSource, settled_on: Mapping[str, tuple[str, str]]
+) -> list[Diagnostic]:
+    """A history statement settled on terms that are no longer the annex's for its month: the
+    signed terms were edited in place, which would quietly re-price the past."""
+    problems = []
+    for month, (fingerprint, where) in sorted(settled_on.items()):
+        try:
+            now_reads = contract.fingerprint_on(month)
+        except (LookupError, ValueError):
+            continue  # a month outside the contract: SET001 says so for the period
+        if now_reads != fingerprint:
+            problems.append(
+                Diagnostic(
+                    where, 0, 0, Severity.ERROR, "SET123",
+                    f"the statement for {month} was settled on terms {fingerprint[:12]}…, but "
+                    f"the annex's terms for {month} now read {now_reads[:12]}…: the signed "
+                    "terms were edited in place",
+                    "restore the terms as signed and write the change as an amendment "
+                    "(amendments: effective_from, changes) from the month it applies",
+                    field="fingerprints.contract_version",
+                )
+            )  # fmt: skip
+    return problems
 
 
 def _apply_missing_data(
