@@ -131,6 +131,43 @@ def test_verify_identical_then_detects_changed_row_and_contract(case: Path) -> N
     assert "credits: '2160.00' in the statement, '2880.00' recomputed" in changed_contract.stdout
 
 
+def test_a_statement_names_its_inputs_and_verifies_without_flags(case: Path) -> None:
+    out = case / "statement.json"
+    assert _settle(case, "--format", "json", "--out", str(out)).exit_code == 0  # type: ignore[attr-defined]
+    stated = json.loads(out.read_text())
+    assert stated["inputs"] == {
+        "contract": str(case / "annex.yaml"),
+        "data": str(case / "data"),
+        "history": None,
+        "incidents": None,
+        "decisions": None,
+        "results": str(case / "results.json"),
+    }
+    same = runner.invoke(app, ["statement", "verify", str(out)])
+    assert (same.exit_code, same.stdout.strip()) == (0, "identical")
+    # the vendor's own copy of the delivery, in another folder: a flag names it, and the copy
+    # with one row changed is caught by line id and fingerprint
+    copy = case / "vendor-copy"
+    shutil.copytree(case / "data", copy)
+    assert runner.invoke(app, ["statement", "verify", str(out), "--data", str(copy)]).exit_code == 0
+    incidents = copy / "incidents.csv"
+    incidents.write_text(
+        incidents.read_text().replace("2027-03-10T12:00:00", "2027-03-10T10:30:00")
+    )
+    differs = runner.invoke(app, ["statement", "verify", str(out), "--data", str(copy)])
+    assert differs.exit_code == 1
+    assert "fingerprints.tables.incidents" in differs.stdout
+    # i1 reported on time in the copy: its liability line is gone, by its id
+    assert "lines.liability:i1: missing from the recomputed statement" in differs.stdout
+    assert "net_adjustment: '-2810.00' in the statement, '-2560.00' recomputed" in differs.stdout
+    # a statement that names no inputs needs them given
+    del stated["inputs"]
+    out.write_text(json.dumps(stated))
+    unnamed = runner.invoke(app, ["statement", "verify", str(out)])
+    assert unnamed.exit_code == 1
+    assert "error[SET009]" in unnamed.output
+
+
 def test_history_folder_carries_the_episode_forward(case: Path) -> None:
     history = case / "history"
     history.mkdir()

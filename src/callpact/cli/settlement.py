@@ -169,30 +169,40 @@ def render(
 def verify(
     statement_file: Annotated[Path, typer.Argument(help="The statement JSON to check.")],
     *,
-    contract: Annotated[Path, Opt("--contract")],
-    data: Annotated[Path, Opt("--data")],
+    contract: Annotated[PathOpt, Opt("--contract", help="default: the one it names")] = None,
+    data: Annotated[PathOpt, Opt("--data", help="default: the one it names")] = None,
     history: Annotated[PathOpt, Opt("--history")] = None,
     incidents: Annotated[PathOpt, Opt("--incidents")] = None,
     decisions: Annotated[PathOpt, Opt("--decisions")] = None,
     results: Annotated[PathOpt, Opt("--results")] = None,
 ) -> None:
-    """Recompute a statement from its inputs: prints "identical" or every difference (exit 1)."""
+    """Recompute a statement from the inputs it names (or those given): prints "identical" or
+    every difference, lines matched by their id (exit 1)."""
     from callpact.settlement.run import Paths, settle_from_paths
-    from callpact.settlement.statement import differences
+    from callpact.settlement.statement import statement_differences
 
     try:
         stated = json.loads(statement_file.read_text("utf-8"))
-        period = str(stated["period"])
+        paths = Paths.of_statement(
+            stated,
+            contract=contract,
+            data=data,
+            history=history,
+            incidents=incidents,
+            decisions=decisions,
+            results=results,
+        )
+    except LookupError as error:
+        typer.echo(f"{statement_file}:0:0: error[SET009]: {error}", err=True)
+        raise typer.Exit(1) from error
     except (OSError, ValueError, KeyError, TypeError) as error:
         typer.echo(f"{statement_file}:0:0: error[SET006]: not a statement: {error}", err=True)
         raise typer.Exit(1) from error
-    result = settle_from_paths(
-        Paths(contract, data, period, history, incidents, decisions, results)
-    )
+    result = settle_from_paths(paths)
     _print_problems(result.problems, False)
     if result.statement is None:
         raise typer.Exit(1)
-    found = differences(stated, json.loads(json.dumps(result.statement)))
+    found = statement_differences(stated, json.loads(json.dumps(result.statement)))
     if not found:
         typer.echo("identical")
         return

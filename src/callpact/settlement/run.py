@@ -68,6 +68,49 @@ class Paths:
     decisions: Path | None = None
     results: Path | None = None
 
+    def named(self) -> dict[str, str | None]:
+        """The inputs as the statement names them (``inputs``), so that either party can
+        re-derive it from the same files with no flags (``statement verify``)."""
+        return {
+            "contract": str(self.contract),
+            "data": _named(self.data),
+            "history": _named(self.history),
+            "incidents": _named(self.incidents),
+            "decisions": _named(self.decisions),
+            "results": _named(self.results),
+        }
+
+    @classmethod
+    def of_statement(cls, stated: Mapping[str, Any], **given: Path | None) -> Paths:
+        """The inputs a statement names, each replaced by the one ``given`` where not None."""
+        named = stated.get("inputs") or {}
+
+        def pick(key: str) -> Path | None:
+            chosen = given.get(key)
+            if chosen is not None:
+                return chosen
+            return Path(named[key]) if named.get(key) else None
+
+        contract = pick("contract")
+        if contract is None:
+            raise LookupError(
+                "the statement names no contract file (it was settled before statements named "
+                "their inputs): give --contract and the other inputs"
+            )
+        return cls(
+            contract,
+            pick("data"),
+            str(stated["period"]),
+            pick("history"),
+            pick("incidents"),
+            pick("decisions"),
+            pick("results"),
+        )
+
+
+def _named(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
 
 def load_contract(path: Path) -> AnnexContract:
     return AnnexContract.read(path)
@@ -256,6 +299,8 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
             data_incidents=incidents,
         )
         result.problems[:0] = problems
+        if result.statement is not None:
+            result.statement["inputs"] = paths.named()
         return result
 
 

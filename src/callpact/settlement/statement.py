@@ -246,6 +246,15 @@ def _keyed(items: list[Any]) -> bool:
     return bool(items) and all(isinstance(x, dict) and "line_id" in x for x in items)
 
 
+def statement_differences(stated: Mapping[str, Any], recomputed: Mapping[str, Any]) -> list[str]:
+    """What differs between a statement and its recomputation. Where the inputs were read from
+    (``inputs``) is left out: the fingerprints say whether they are the same inputs."""
+    return differences(
+        {k: v for k, v in stated.items() if k != "inputs"},
+        {k: v for k, v in recomputed.items() if k != "inputs"},
+    )
+
+
 def differences(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Every difference between two statement documents, as ``path: expected → actual``."""
     out: list[str] = []
