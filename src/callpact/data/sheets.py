@@ -168,10 +168,14 @@ def _open_workbook(path: Path, sheet: str | None, header_row: int) -> Iterator[S
             raise SheetError(source, header_row, f"row {header_row} is empty: no header there")
 
         def data() -> Iterator[SheetRow]:
-            for number, cells in rows:
-                row = SheetRow(number, tuple(_cell(c) for c in cells))
-                if not row.blank:
-                    yield row
+            number = header_row
+            try:
+                for number, cells in rows:
+                    row = SheetRow(number, tuple(_cell(c) for c in cells))
+                    if not row.blank:
+                        yield row
+            except Exception as exc:  # a damaged sheet part: its XML, a shared string
+                raise SheetError(source, number + 1, f"cannot read the sheet: {exc}") from exc
 
         yield Sheet(path, ws.title, header, header_row, data())
     finally:

@@ -333,7 +333,7 @@ def _convert_csv(path: Path, out: Path, mapping: Mapping, mapping_path: Path) ->
 
 
 #: rows per staged batch when streaming a workbook
-_BATCH_ROWS = 50_000
+_BATCH_ROWS = 10_000
 
 
 def _cell_text(value: CellValue) -> tuple[str | None, str | None]:
