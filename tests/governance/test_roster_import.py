@@ -359,6 +359,37 @@ def test_an_import_updates_staff_already_on_the_roster(world: World, tmp_path: P
     assert audit.verify(world.session).ok
 
 
+def test_a_new_role_needs_the_clients_approval_again(world: World, tmp_path: Path) -> None:
+    for person, role in (("P1", "trainer"), ("P2", "project_manager")):
+        staff.add_staff_member(
+            world.session,
+            world.vendor_admin,
+            CONTRACT_ID,
+            person_id=person,
+            name=person,
+            role=role,
+            now=T0,
+        )
+        staff.approve_staff_member(world.session, world.client_admin, CONTRACT_ID, person, now=T0)
+    path = write_roster(
+        tmp_path / "roles.csv",
+        HEADER,
+        [
+            ["P1", "P1", "project_manager", "", "", "", ""],
+            ["P2", "P2", "project_manager", "", "", "", ""],
+        ],
+    )
+    result = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=T0)
+    assert (result.updated, result.unchanged) == (("P1",), ("P2",))
+    stored = members(world)
+    assert stored["P1"].client_approved_at is None  # approved as trainer, not as manager
+    assert stored["P2"].client_approved_at == T0  # same role: the approval stands
+    findings = staff.admission_check(world.session, world.client_admin, CONTRACT_ID)
+    assert [(f.person_id, f.reasons) for f in findings] == [("P1", ("not approved by the client",))]
+    world.session.flush()
+    assert audit.verify(world.session).ok
+
+
 def test_another_score_for_a_recorded_exam_is_a_conflict(world: World, tmp_path: Path) -> None:
     add_operator(world, "A1")  # exam 0.85 at T0 = 2027-01-04T15:00Z
     path = write_roster(

@@ -227,7 +227,8 @@ def import_roster(
     (``roster.exam_conflict``), not overwritten. With any problem nothing is written and every
     one comes back; otherwise a new person is added (active unless the file says otherwise),
     a person on the roster gets the file's name, role, hire date and ``active`` where they
-    differ (an empty optional cell keeps the stored value), the qualifications the file lists
+    differ (an empty optional cell keeps the stored value; a new role clears the client's
+    approval, given for the old one), the qualifications the file lists
     (a qualification held on another day is re-dated; one the file does not list is kept) and
     the exam attempt, each change one audit entry (action ``import``), all in the caller's one
     transaction.
@@ -302,6 +303,9 @@ def import_roster(
         else:
             before = audit.entity_state(member)
             member.name = entry.name
+            if member.role != entry.role:
+                # the client approved the person for the role they held, not for the new one
+                member.client_approved_at = None
             member.role = entry.role
             if entry.joined_on is not None:
                 member.joined_on = entry.joined_on
