@@ -323,7 +323,11 @@ def test_an_import_updates_staff_already_on_the_roster(world: World, tmp_path: P
         ["B1", "Ben Ode", "operator", "", "", "", "", "no", "South"],
     ]
     path = write_roster(tmp_path / "update.csv", header, rows)
-    result = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=T0)
+    early = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=T0)
+    [ahead] = early.diagnostics  # imported on 4 January, an exam of the 10th is not yet taken
+    assert (ahead.line, ahead.column, ahead.code) == (2, 7, "roster.exam_in_future")
+    later = datetime(2027, 1, 20, 15, tzinfo=UTC)
+    result = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=later)
     assert result.diagnostics == ()
     assert (result.created, result.updated, result.unchanged) == (("B1",), ("A1",), ())
     assert result.ignored_columns == ("Team",)
@@ -352,7 +356,7 @@ def test_an_import_updates_staff_already_on_the_roster(world: World, tmp_path: P
     assert findings == set()  # A1 qualified as supervisor now; B1 inactive
     # the same file again changes nothing and logs nothing
     before = audit_count(world)
-    again = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=T0)
+    again = staff.import_roster(world.session, world.vendor_manager, CONTRACT_ID, path, now=later)
     assert (again.created, again.updated, again.unchanged) == ((), (), ("A1", "B1"))
     assert audit_count(world) == before
     world.session.flush()

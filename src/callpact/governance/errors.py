@@ -36,6 +36,7 @@ ERROR_CODES: dict[str, str] = {
     "roster.cell_error": "a cell holds an Excel error value (#N/A, #DIV/0! …)",
     "roster.duplicate_person": "a person appears on two rows of the file",
     "roster.exam_conflict": "an exam attempt is recorded at the same moment with another score",
+    "roster.exam_in_future": "an exam date is after the moment of the import",
 }
 
 

@@ -224,13 +224,14 @@ def import_roster(
     Who may: whoever may ``staff add`` (the vendor's admins and managers). Every row is read
     first (:func:`callpact.governance.staff.roster.parse_roster`) and held against what is
     stored — an exam attempt recorded at the same moment with another score is a conflict
-    (``roster.exam_conflict``), not overwritten. With any problem nothing is written and every
-    one comes back; otherwise a new person is added (active unless the file says otherwise),
-    a person on the roster gets the file's name, role, hire date and ``active`` where they
-    differ (an empty optional cell keeps the stored value; a new role clears the client's
-    approval, given for the old one), the qualifications the file lists
-    (a qualification held on another day is re-dated; one the file does not list is kept) and
-    the exam attempt, each change one audit entry (action ``import``), all in the caller's one
+    (``roster.exam_conflict``), not overwritten; an exam dated after ``now`` (the server's
+    moment of the import) is refused (``roster.exam_in_future``). With any problem nothing is
+    written and every one comes back; otherwise a new person is added (active unless the file
+    says otherwise), a person on the roster gets the file's name, role, hire date and ``active``
+    where they differ (an empty optional cell keeps the stored value; a new role clears the
+    client's approval, given for the old one), the qualifications the file lists (a
+    qualification held on another day is re-dated; one the file does not list is kept) and the
+    exam attempt, each change one audit entry (action ``import``), all in the caller's one
     transaction.
     """
     from callpact.data.sheets import SheetError, open_sheet
@@ -257,6 +258,20 @@ def import_roster(
     }
     conflicts: list[Diagnostic] = []
     for entry in parsed.entries:
+        if entry.exam is not None and entry.exam.taken_at > now:
+            conflicts.append(
+                Diagnostic(
+                    parsed.source,
+                    entry.row,
+                    parsed.column_of("exam_date"),
+                    Severity.ERROR,
+                    "roster.exam_in_future",
+                    f"{entry.person_id}'s exam_date {entry.exam.taken_at.isoformat()} is after "
+                    f"the moment of the import ({now.isoformat()}): expected an exam already "
+                    "taken",
+                    field="exam_date",
+                )
+            )
         member = stored.get(entry.person_id)
         if member is None or entry.exam is None:
             continue
