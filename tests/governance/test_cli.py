@@ -251,3 +251,42 @@ def test_a_backdated_answer_is_late_until_the_client_accepts_the_claim(cli) -> N
     )
     assert ahead.exit_code != 0
     assert "is after the moment it is recorded" in ahead.output
+
+
+def test_staff_import_is_all_or_nothing_from_the_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    header = "person_id,name,role,hire_date,qualifications,exam_score,exam_date\n"
+    good = tmp_path / "roster.csv"
+    good.write_text(
+        header + "R-1,Rae,operator,2026-11-02,product_training=2026-11-20,0.9,2026-12-01\n"
+        "R-2,Sam,trainer,,,,\n",
+        encoding="utf-8",
+    )
+    refused = cli("staff", "import", str(good))  # the client's viewer may not add staff
+    assert refused.exit_code == 3
+    done = cli("staff", "import", str(good), "--format", "json", user="manager@harbor.example")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output) == {
+        "source": str(good),
+        "created": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "ignored_columns": [],
+    }
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "R-3,Tia,agent,,,,\nR-1,Rae,operator,,,1.5,2026-12-02\n", "utf-8")
+    result = cli("staff", "import", str(bad), user="manager@harbor.example")
+    assert result.exit_code == 1
+    assert f"{bad}:2:3: error[roster.role]: role 'agent' is not a staff role" in result.output
+    assert (
+        f"{bad}:3:6: error[roster.score]: exam_score '1.5' is not an exam result" in result.output
+    )
+    assert "2 problem(s); nothing imported" in result.output
+    listed = json.loads(cli("staff", "list", "--format", "json").output)
+    people = {p["person_id"]: p["admission_exam"] for p in listed}
+    assert people["R-1"] == "0.9"
+    assert "R-3" not in people
+    as_json = cli("staff", "import", str(bad), "--format", "json", user="manager@harbor.example")
+    assert [(d["line"], d["code"]) for d in json.loads(as_json.output)] == [
+        (2, "roster.role"),
+        (3, "roster.score"),
+    ]

@@ -53,7 +53,8 @@ def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a com
         typer.Option("--from", help="interchange, amazon-connect, asterisk, genesys or mapped."),
     ] = "interchange",
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", help="YAML mapping for --from mapped.")
+        Path | None,
+        typer.Option("--mapping", help="YAML mapping for --from mapped (a CSV or an .xlsx sheet)."),
     ] = None,
     replace: Annotated[
         bool,

@@ -172,6 +172,60 @@ def staff_deactivate(
         typer.echo(f"{person_id}: no longer active on {contract}")
 
 
+@staff_app.command("import")
+def staff_import(
+    file: Path,
+    contract: ContractId,
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help=".xlsx: the sheet (default the first)")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """Create and update the roster from a CSV or XLSX file, all or nothing: any bad row stops
+    the import and every bad row is listed (exit status 1)."""
+    from callpact.diagnostics import to_json_text
+    from callpact.governance.staff.service import import_roster
+
+    if not file.is_file():
+        raise fail(f"{file}: no such file")
+    with unit_of_work(database_url) as session:
+        result = import_roster(
+            session, acting(session), contract, file, sheet=sheet, now=parse_instant(None)
+        )
+        if not result.ok:
+            session.rollback()
+            if fmt is OutputFormat.JSON:
+                typer.echo(to_json_text(result.diagnostics))
+            else:
+                for diagnostic in result.diagnostics:
+                    typer.echo(diagnostic.format(), err=True)
+                typer.echo(
+                    f"{result.source}: {len(result.diagnostics)} problem(s); nothing imported",
+                    err=True,
+                )
+            raise typer.Exit(1)
+    summary = {
+        "source": result.source,
+        "created": len(result.created),
+        "updated": len(result.updated),
+        "unchanged": len(result.unchanged),
+        "ignored_columns": ", ".join(result.ignored_columns),
+    }
+    if fmt is OutputFormat.JSON:
+        typer.echo(json.dumps(summary | {"ignored_columns": list(result.ignored_columns)}))
+    else:
+        typer.echo(
+            f"{result.source}: {summary['created']} added, {summary['updated']} updated, "
+            f"{summary['unchanged']} unchanged on {contract}"
+            + (
+                f" (columns not read: {summary['ignored_columns']})"
+                if result.ignored_columns
+                else ""
+            )
+        )
+
+
 @staff_app.command("list")
 def staff_list(
     contract: ContractId,

@@ -135,6 +135,8 @@ class SourceFile:
     columns: list[str] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     display: str = ""  # how diagnostics name the file (the vendor file for adapters)
+    #: interchange column → 1-based column in the vendor's file (adapters that know it)
+    source_columns: dict[str, int] = field(default_factory=dict)
 
 
 def find_sources(path: Path) -> list[SourceFile]:
@@ -533,7 +535,9 @@ class _TableCheck:
         for o, code, fld, message in sorted(faults, key=lambda f: (f[0], f[1])):
             line = located.lines[o]
             source = located.source[o]
-            column = self.src.columns.index(fld) + 1 if fld in self.src.columns else 0
+            column = self.src.source_columns.get(fld) or (
+                self.src.columns.index(fld) + 1 if fld in self.src.columns else 0
+            )
             diagnostics.append(
                 Diagnostic(source, line, column, Severity.ERROR, code, message, field=fld)
             )
@@ -1460,7 +1464,13 @@ def ingest_path(
         except MappingError as exc:
             raise DeliveryError(exc.diagnostics) from exc
         sources = [
-            SourceFile(t, f, "parquet", display=converted.display.get(t, str(path)))
+            SourceFile(
+                t,
+                f,
+                "parquet",
+                display=converted.display.get(t, str(path)),
+                source_columns=converted.source_columns.get(t, {}),
+            )
             for t, f in converted.tables.items()
         ]
         return ingest_sources(

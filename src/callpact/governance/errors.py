@@ -22,6 +22,22 @@ ERROR_CODES: dict[str, str] = {
     "claim.in_future": "a stated moment is after the moment the server records the action",
     "claim.before_record": "a stated moment is before the record it follows",
     "claim.decided": "the time claim was already accepted or rejected",
+    # roster import (`staff import`): one code per kind of bad row or file; nothing is written
+    "roster.file": "the file cannot be read as a roster (not CSV/XLSX, no such sheet, no header)",
+    "roster.missing_column": "a required column (person_id, name, role) is not in the header",
+    "roster.duplicate_column": "two columns of the header mean the same roster field",
+    "roster.required": "a required value (person_id, name, role) is empty",
+    "roster.too_long": "a value is longer than the roster stores",
+    "roster.role": "the role is not a staff role",
+    "roster.date": "a hire date or exam date is not a date",
+    "roster.qualification": "a qualification is not QUALIFICATION=YYYY-MM-DD, or is listed twice",
+    "roster.score": "an exam score is not a fraction from 0 to 1 or a percentage",
+    "roster.exam": "an exam score without its date, or a date without its score",
+    "roster.active": "active is not true or false",
+    "roster.cell_error": "a cell holds an Excel error value (#N/A, #DIV/0! …)",
+    "roster.duplicate_person": "a person appears on two rows of the file",
+    "roster.exam_conflict": "an exam attempt is recorded at the same moment with another score",
+    "roster.exam_in_future": "an exam date is after the moment of the import",
 }
 
 

@@ -25,6 +25,9 @@ class Converted:
     #: records replaced by a later version of the same record in the delivery (counted as
     #: duplicates, e.g. Amazon Connect's at-least-once delivery)
     superseded: dict[str, int] = field(default_factory=dict)
+    #: per table, interchange column → its 1-based column in the vendor's file, so that a
+    #: reject names the column a person finds there (mapped CSV and XLSX)
+    source_columns: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def convert(source_format: str, path: Path, out: Path, mapping: Path | None = None) -> Converted:

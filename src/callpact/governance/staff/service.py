@@ -1,14 +1,18 @@
-"""The roster: add people, record qualifications and admission exams, check who may work."""
+"""The roster: add people (one by one or a whole roster file), record qualifications and
+admission exams, check who may work."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from callpact.diagnostics import Diagnostic, Severity
 from callpact.governance.audit import service as audit
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
@@ -188,3 +192,203 @@ def admission_check(
     members = roster(session, actor, contract_id)
     terms = contract.terms if as_of is None else contract.terms_at(as_of)
     return program_staff_findings([snapshot(m) for m in members], terms.roles, agent_ids)
+
+
+@dataclass(frozen=True)
+class RosterImport:
+    """What ``import_roster`` did, or — with diagnostics — why it wrote nothing."""
+
+    source: str
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    ignored_columns: tuple[str, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.diagnostics
+
+
+def import_roster(
+    session: Session,
+    actor: Actor,
+    contract_id: str,
+    path: Path,
+    *,
+    now: datetime,
+    sheet: str | None = None,
+) -> RosterImport:
+    """Create and update roster entries from a roster file (CSV or ``.xlsx``), all or nothing.
+
+    Who may: whoever may ``staff add`` (the vendor's admins and managers). Every row is read
+    first (:func:`callpact.governance.staff.roster.parse_roster`) and held against what is
+    stored — an exam attempt recorded at the same moment with another score is a conflict
+    (``roster.exam_conflict``), not overwritten; an exam dated after ``now`` (the server's
+    moment of the import) is refused (``roster.exam_in_future``). With any problem nothing is
+    written and every one comes back; otherwise a new person is added (active unless the file
+    says otherwise), a person on the roster gets the file's name, role, hire date and ``active``
+    where they differ (an empty optional cell keeps the stored value; a new role clears the
+    client's approval, given for the old one), the qualifications the file lists (a
+    qualification held on another day is re-dated; one the file does not list is kept) and the
+    exam attempt, each change one audit entry (action ``import``), all in the caller's one
+    transaction.
+    """
+    from callpact.data.sheets import SheetError, open_sheet
+    from callpact.governance.staff.roster import RosterFile, parse_roster
+
+    contract = get_contract(session, actor, contract_id, Action.MANAGE_ROSTER)
+    try:
+        with open_sheet(path, sheet=sheet) as opened:
+            parsed: RosterFile = parse_roster(
+                opened.source,
+                opened.header,
+                opened.rows,
+                time_zone=contract.terms.time_zone,
+                column_label=opened.column_label if opened.is_workbook else None,
+            )
+    except SheetError as exc:
+        problem = Diagnostic(
+            exc.source, exc.line, 0, Severity.ERROR, "roster.file", exc.message, exc.hint
+        )
+        return RosterImport(exc.source, diagnostics=(problem,))
+    stored = {
+        m.person_id: m
+        for m in session.scalars(select(StaffMember).where(StaffMember.contract_pk == contract.id))
+    }
+    conflicts: list[Diagnostic] = []
+    for entry in parsed.entries:
+        if entry.exam is not None and entry.exam.taken_at > now:
+            conflicts.append(
+                Diagnostic(
+                    parsed.source,
+                    entry.row,
+                    parsed.column_of("exam_date"),
+                    Severity.ERROR,
+                    "roster.exam_in_future",
+                    f"{entry.person_id}'s exam_date {entry.exam.taken_at.isoformat()} is after "
+                    f"the moment of the import ({now.isoformat()}): expected an exam already "
+                    "taken",
+                    field="exam_date",
+                )
+            )
+        member = stored.get(entry.person_id)
+        if member is None or entry.exam is None:
+            continue
+        for exam in member.exams:
+            if exam.taken_at == entry.exam.taken_at and exam.score != entry.exam.score:
+                conflicts.append(
+                    Diagnostic(
+                        parsed.source,
+                        entry.row,
+                        parsed.column_of("exam_score"),
+                        Severity.ERROR,
+                        "roster.exam_conflict",
+                        f"{entry.person_id}'s exam of {exam.taken_at.isoformat()} is recorded "
+                        f"with score {exam.score}, the file says {entry.exam.score}: expected "
+                        "the recorded score (a new attempt has its own date)",
+                        field="exam_score",
+                    )
+                )
+    diagnostics = sorted([*parsed.diagnostics, *conflicts], key=lambda d: (d.line, d.column))
+    if diagnostics:
+        return RosterImport(
+            parsed.source, ignored_columns=parsed.ignored_columns, diagnostics=tuple(diagnostics)
+        )
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    for entry in parsed.entries:
+        member = stored.get(entry.person_id)
+        if member is None:
+            member = StaffMember(
+                contract_pk=contract.id,
+                person_id=entry.person_id,
+                name=entry.name,
+                role=entry.role,
+                active=True if entry.active is None else entry.active,
+                joined_on=entry.joined_on,
+            )
+            session.add(member)
+            audit.record(
+                session, actor=actor.email, at=now, entity=member, action="import", before=None
+            )
+            created.append(entry.person_id)
+            changed = True
+        else:
+            before = audit.entity_state(member)
+            member.name = entry.name
+            if member.role != entry.role:
+                # the client approved the person for the role they held, not for the new one
+                member.client_approved_at = None
+            member.role = entry.role
+            if entry.joined_on is not None:
+                member.joined_on = entry.joined_on
+            if entry.active is not None:
+                member.active = entry.active
+            changed = audit.entity_state(member) != before
+            if changed:
+                audit.record(
+                    session,
+                    actor=actor.email,
+                    at=now,
+                    entity=member,
+                    action="import",
+                    before=before,
+                )
+        changed = (
+            _import_qualifications(session, actor, member, entry.qualifications, now) or changed
+        )
+        if entry.exam is not None and not any(
+            exam.taken_at == entry.exam.taken_at for exam in member.exams
+        ):
+            exam = AdmissionExam(
+                staff_member_id=member.id, taken_at=entry.exam.taken_at, score=entry.exam.score
+            )
+            session.add(exam)
+            member.exams.append(exam)
+            audit.record(
+                session, actor=actor.email, at=now, entity=exam, action="import", before=None
+            )
+            changed = True
+        if entry.person_id not in created:
+            (updated if changed else unchanged).append(entry.person_id)
+    return RosterImport(
+        parsed.source,
+        tuple(created),
+        tuple(updated),
+        tuple(unchanged),
+        parsed.ignored_columns,
+    )
+
+
+def _import_qualifications(
+    session: Session,
+    actor: Actor,
+    member: StaffMember,
+    qualifications: Iterable[tuple[str, date]],
+    now: datetime,
+) -> bool:
+    """Add the qualifications the member lacks, re-date those held on another day."""
+    changed = False
+    held = {q.qualification: q for q in member.qualifications}
+    for qualification, obtained_on in qualifications:
+        record = held.get(qualification)
+        if record is None:
+            record = StaffQualification(
+                staff_member_id=member.id, qualification=qualification, obtained_on=obtained_on
+            )
+            session.add(record)
+            member.qualifications.append(record)
+            audit.record(
+                session, actor=actor.email, at=now, entity=record, action="import", before=None
+            )
+            changed = True
+        elif record.obtained_on != obtained_on:
+            before = audit.entity_state(record)
+            record.obtained_on = obtained_on
+            audit.record(
+                session, actor=actor.email, at=now, entity=record, action="import", before=before
+            )
+            changed = True
+    return changed
