@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +22,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from callpact.cli.contract import load_contract_or_exit
+from callpact.cli.values import DATABASE_URL, instant_option, read_database_url
 from callpact.clock import clock
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
@@ -41,6 +42,8 @@ DatabaseUrl = Annotated[
         "--database-url",
         help="SQLAlchemy URL; default $CALLPACT_DATABASE_URL or sqlite:///callpact.db",
         show_default=False,
+        parser=read_database_url,
+        metavar=DATABASE_URL,
     ),
 ]
 ContractId = Annotated[
@@ -48,14 +51,14 @@ ContractId = Annotated[
 ]
 Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 AsOf = Annotated[
-    str | None,
-    typer.Option(
+    datetime | None,
+    instant_option(
         "--as-of", help="judge deadlines as of this ISO time (default: now)", show_default=False
     ),
 ]
 At = Annotated[
-    str | None,
-    typer.Option(
+    datetime | None,
+    instant_option(
         "--at", help="when it happened, ISO time with offset (default: now)", show_default=False
     ),
 ]
@@ -64,39 +67,6 @@ At = Annotated[
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
-
-
-def parse_instant(text: str | None, what: str = "time") -> datetime:
-    """An ISO 8601 instant with an offset (or Z); a bare date means its UTC midnight; None: now."""
-    if text is None:
-        return clock()
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(
-            f"cannot read the {what} {text!r}: write e.g. 2027-01-31T23:59:58-06:00"
-        ) from None
-    if value.tzinfo is None:
-        raise fail(f"the {what} {text!r} has no offset: add one, e.g. -06:00 or Z")
-    return value
-
-
-def parse_day(text: str, what: str = "date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"cannot read the {what} {text!r}: write YYYY-MM-DD") from None
-
-
-def parse_decimal(text: str | None, what: str) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        raise fail(f"{what} {text!r} is not a number") from None
 
 
 @contextmanager
@@ -321,7 +291,9 @@ def governance_versions(contract: Contract) -> list[Any]:
 
 @governance_app.command("register")
 def governance_register(
-    contract_file: Annotated[Path, typer.Option("--contract-file", help="annex YAML")],
+    contract_file: Annotated[
+        Path, typer.Option("--contract-file", exists=True, dir_okay=False, help="annex YAML")
+    ],
     client: Annotated[str, typer.Option("--client", help="client organization name")],
     vendor: Annotated[str, typer.Option("--vendor", help="vendor organization name")],
     database_url: DatabaseUrl = None,
@@ -401,11 +373,14 @@ def agent_ids_from(path: Path) -> list[str]:
 
 @governance_app.command("seed")
 def governance_seed(
-    contract_file: Annotated[Path, typer.Option("--contract", help="annex YAML")],
+    contract_file: Annotated[
+        Path, typer.Option("--contract", exists=True, dir_okay=False, help="annex YAML")
+    ],
     data: Annotated[
         Path | None,
         typer.Option(
             "--data",
+            exists=True,
             help="workspace, interchange folder or contacts file: its agents form the roster",
         ),
     ] = None,
@@ -541,7 +516,7 @@ def audit_verify(
 @audit_app.command("log")
 def audit_log(
     entity_type: Annotated[str | None, typer.Option("--entity-type")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="how many entries")] = 50,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,11 +24,18 @@ from callpact.cli.governance import (
     agent_ids_from,
     emit,
     fail,
-    parse_day,
-    parse_decimal,
-    parse_instant,
     unit_of_work,
 )
+from callpact.cli.values import (
+    amount_option,
+    day_option,
+    instant_option,
+    instant_or_now,
+    month_option,
+    read_month,
+    read_number,
+)
+from callpact.clock import clock
 
 
 def _list_command(
@@ -52,7 +61,7 @@ def _list_command(
         list_items = getattr(importlib.import_module(module), name)
         with unit_of_work(database_url) as session:
             actor = acting(session)
-            items = list_items(session, actor, contract, now=parse_instant(as_of))
+            items = list_items(session, actor, contract, now=instant_or_now(as_of))
             emit([row(item) for item in items], fmt, f"{title} of {contract}")
 
     command.__doc__ = doc
@@ -87,7 +96,7 @@ def staff_add(
             person_id=person_id,
             name=name,
             role=role,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{member.person_id} ({member.role}) added to {contract}")
 
@@ -97,7 +106,7 @@ def staff_qualify(
     person_id: str,
     contract: ContractId,
     qualification: Annotated[str, typer.Option("--qualification")],
-    obtained_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD")],
+    obtained_on: Annotated[date, day_option("--on", help="the day it was obtained")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record a qualification a person holds."""
@@ -110,8 +119,8 @@ def staff_qualify(
             contract,
             person_id,
             qualification=qualification,
-            obtained_on=parse_day(obtained_on),
-            now=parse_instant(None),
+            obtained_on=obtained_on,
+            now=clock(),
         )
         typer.echo(f"{person_id}: {qualification} recorded")
 
@@ -120,26 +129,24 @@ def staff_qualify(
 def staff_exam(
     person_id: str,
     contract: ContractId,
-    score: Annotated[str, typer.Option("--score", help="fraction 0–1")],
+    score: Annotated[Decimal, amount_option("--score", help="fraction 0–1")],
     taken_at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record an admission exam result (the latest attempt counts)."""
     from callpact.governance.staff.service import record_admission_exam
 
-    value = parse_decimal(score, "score")
-    assert value is not None
     with unit_of_work(database_url) as session:
         record_admission_exam(
             session,
             acting(session),
             contract,
             person_id,
-            score=value,
-            taken_at=parse_instant(taken_at),
-            now=parse_instant(None),
+            score=score,
+            taken_at=instant_or_now(taken_at),
+            now=clock(),
         )
-        typer.echo(f"{person_id}: admission exam {value} recorded")
+        typer.echo(f"{person_id}: admission exam {score} recorded")
 
 
 @staff_app.command("approve")
@@ -148,7 +155,7 @@ def staff_approve(person_id: str, contract: ContractId, database_url: DatabaseUr
     from callpact.governance.staff.service import approve_staff_member
 
     with unit_of_work(database_url) as session:
-        approve_staff_member(session, acting(session), contract, person_id, now=parse_instant(None))
+        approve_staff_member(session, acting(session), contract, person_id, now=clock())
         typer.echo(f"{person_id}: approved by the client")
 
 
@@ -166,7 +173,7 @@ def staff_deactivate(
             contract,
             person_id,
             active=False,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{person_id}: no longer active on {contract}")
 
@@ -205,6 +212,7 @@ def staff_check(
         Path | None,
         typer.Option(
             "--data",
+            exists=True,
             help="workspace, interchange folder or contacts file: who actually handled contacts",
         ),
     ] = None,
@@ -223,9 +231,7 @@ def staff_check(
     if data is not None or agent:
         agents = list(agent or []) + (agent_ids_from(data) if data is not None else [])
     with unit_of_work(database_url) as session:
-        findings = admission_check(
-            session, acting(session), contract, agents, as_of=parse_instant(None)
-        )
+        findings = admission_check(session, acting(session), contract, agents, as_of=clock())
     emit(
         [
             {
@@ -265,12 +271,12 @@ def removal_request(
     with unit_of_work(database_url) as session:
         actor = acting(session)
         request = request_removal(
-            session, actor, contract, person_id, reason=reason, now=parse_instant(at)
+            session, actor, contract, person_id, reason=reason, now=instant_or_now(at)
         )
-        clock = clock_of(get_contract(session, actor, contract), request, request.requested_at)
+        due = clock_of(get_contract(session, actor, contract), request, request.requested_at)
         typer.echo(
-            f"removal request {request.id}: answer due {clock.response_due.isoformat()}, "
-            f"replacement due {clock.replacement_due.isoformat()}"
+            f"removal request {request.id}: answer due {due.response_due.isoformat()}, "
+            f"replacement due {due.replacement_due.isoformat()}"
         )
 
 
@@ -294,7 +300,7 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
             request_id,
             response=response,
             note=note,
-            now=parse_instant(at),
+            now=instant_or_now(at),
         )
         typer.echo(f"removal request {request_id}: {response}")
 
@@ -317,7 +323,7 @@ def removal_replace(
             contract,
             request_id,
             replacement_person_id=by,
-            now=parse_instant(at),
+            now=instant_or_now(at),
         )
         typer.echo(f"removal request {request_id}: closed")
 
@@ -353,7 +359,7 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
     curriculum_id: str,
     contract: ContractId,
     title: Annotated[str, typer.Option("--title")],
-    effective_on: Annotated[str, typer.Option("--effective-on", help="YYYY-MM-DD")],
+    effective_on: Annotated[date, day_option("--effective-on", help="the first day in force")],
     sha256: Annotated[str | None, typer.Option("--sha256", help="digest of the material")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -367,9 +373,9 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
             contract,
             curriculum_id=curriculum_id,
             title=title,
-            effective_on=parse_day(effective_on),
+            effective_on=effective_on,
             content_sha256=sha256,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{curriculum_id} v{version.version} published")
 
@@ -391,7 +397,7 @@ def training_approve_trainer(
             contract,
             trainer_name=trainer_name,
             side=side,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"trainer {trainer_name} approved")
 
@@ -402,10 +408,10 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     curriculum: Annotated[str, typer.Option("--curriculum")],
     trainer: Annotated[str, typer.Option("--trainer")],
-    starts_at: Annotated[str, typer.Option("--starts-at", help="ISO time with offset")],
+    starts_at: Annotated[datetime, instant_option("--starts-at", help="ISO time with offset")],
     trainee: Annotated[list[str], typer.Option("--trainee", help="person_id (repeatable)")],
     site: Annotated[str, typer.Option("--site")] = "vendor",
-    pass_score: Annotated[str | None, typer.Option("--pass-score")] = None,
+    pass_score: Annotated[Decimal | None, amount_option("--pass-score")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Schedule a session of the curriculum version in force, with an approved trainer."""
@@ -419,11 +425,11 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
             session_ref=session_ref,
             curriculum_id=curriculum,
             trainer_name=trainer,
-            starts_at=parse_instant(starts_at, "start"),
+            starts_at=starts_at,
             trainees=trainee,
             site=site,
-            exam_pass_score=parse_decimal(pass_score, "pass score"),
-            now=parse_instant(None),
+            exam_pass_score=pass_score,
+            now=clock(),
         )
         typer.echo(
             f"session {session_ref}: {curriculum} v{training.curriculum.version}, "
@@ -452,7 +458,7 @@ def training_observe(
             session_ref,
             user_email=user,
             attends=attends,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{user} observes {session_ref} ({attends})")
 
@@ -462,7 +468,7 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
     session_ref: str,
     person_id: str,
     contract: ContractId,
-    score: Annotated[str | None, typer.Option("--score", help="exam score 0–1")] = None,
+    score: Annotated[Decimal | None, amount_option("--score", help="exam score 0–1")] = None,
     absent: Annotated[bool, typer.Option("--absent", help="did not attend")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -477,8 +483,8 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
             session_ref,
             person_id,
             attended=not absent,
-            exam_score=parse_decimal(score, "score"),
-            now=parse_instant(None),
+            exam_score=score,
+            now=clock(),
         )
         typer.echo(f"{session_ref}/{person_id}: recorded")
 
@@ -557,12 +563,12 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     category: Annotated[str, typer.Option("--category")],
     severity: Annotated[str, typer.Option("--severity")],
-    occurred_at: Annotated[str, typer.Option("--occurred-at")],
+    occurred_at: Annotated[datetime, instant_option("--occurred-at")],
     detected_at: Annotated[
-        str | None, typer.Option("--detected-at", help="default: occurred")
+        datetime | None, instant_option("--detected-at", help="default: occurred")
     ] = None,
     reported_at: Annotated[
-        str | None, typer.Option("--reported-at", help="empty: not reported")
+        datetime | None, instant_option("--reported-at", help="empty: not reported")
     ] = None,
     description: Annotated[str, typer.Option("--description")] = "",
     database_url: DatabaseUrl = None,
@@ -570,7 +576,6 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
     """Record an incident (the vendor's report, or one the client found unreported)."""
     from callpact.governance.incident.service import record_incident
 
-    occurred = parse_instant(occurred_at, "occurred_at")
     with unit_of_work(database_url) as session:
         record_incident(
             session,
@@ -579,11 +584,11 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
             incident_id=incident_id,
             category=category,
             severity=severity,
-            occurred_at=occurred,
-            detected_at=parse_instant(detected_at, "detected_at") if detected_at else occurred,
-            reported_at=parse_instant(reported_at, "reported_at") if reported_at else None,
+            occurred_at=occurred_at,
+            detected_at=detected_at or occurred_at,
+            reported_at=reported_at,
             description=description,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"incident {incident_id} recorded")
 
@@ -604,8 +609,8 @@ def incident_report(
             acting(session),
             contract,
             incident_id,
-            reported_at=parse_instant(at),
-            now=parse_instant(None),
+            reported_at=instant_or_now(at),
+            now=clock(),
         )
         typer.echo(f"incident {incident_id} reported")
 
@@ -613,9 +618,7 @@ def incident_report(
 @incident_app.command("list")
 def incident_list(
     contract: ContractId,
-    month: Annotated[
-        str | None, typer.Option("--month", help="YYYY-MM (month of detection)")
-    ] = None,
+    month: Annotated[str | None, month_option("--month", help="the month of detection")] = None,
     as_of: AsOf = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -625,7 +628,7 @@ def incident_list(
 
     with unit_of_work(database_url) as session:
         views = list_incidents(
-            session, acting(session), contract, now=parse_instant(as_of), month=month
+            session, acting(session), contract, now=instant_or_now(as_of), month=month
         )
         emit(
             [
@@ -649,7 +652,7 @@ def incident_list(
 @incident_app.command("records")
 def incident_records_command(
     contract: ContractId,
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    month: Annotated[str, month_option("--month", help="the month of detection")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """The month's incidents as JSON records for settlement (detection month)."""
@@ -662,7 +665,9 @@ def incident_records_command(
 
 @incident_app.command("import")
 def incident_import(
-    file: Path,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="the incidents table (CSV)")
+    ],
     contract: ContractId,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -671,12 +676,8 @@ def incident_import(
     from callpact.diagnostics import to_json_text
     from callpact.governance.incident.service import import_incidents
 
-    if not file.is_file():
-        raise fail(f"{file}: no such file")
     with unit_of_work(database_url) as session:
-        count, diagnostics = import_incidents(
-            session, acting(session), contract, file, now=parse_instant(None)
-        )
+        count, diagnostics = import_incidents(session, acting(session), contract, file, now=clock())
         if diagnostics:
             if fmt is OutputFormat.JSON:
                 typer.echo(to_json_text(diagnostics))
@@ -701,7 +702,7 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     what: Annotated[str, typer.Option("--what")],
     owner: Annotated[str, typer.Option("--owner", help="client, vendor or both")],
-    due: Annotated[str, typer.Option("--due", help="YYYY-MM-DD")],
+    due: Annotated[date, day_option("--due", help="the day it is due")],
     expected_s: Annotated[int, typer.Option("--expected-s", help="effect on AHT, seconds")],
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -716,9 +717,9 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
             measure_id=measure_id,
             what=what,
             owner=owner,
-            due_on=parse_day(due),
+            due_on=due,
             expected_s=expected_s,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"measure {measure_id} added")
 
@@ -728,7 +729,7 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
     measure_id: str,
     contract: ContractId,
     status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
-    completed_on: Annotated[str | None, typer.Option("--completed-on")] = None,
+    completed_on: Annotated[date | None, day_option("--completed-on")] = None,
     at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -743,8 +744,8 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
             contract,
             measure_id,
             status=status,
-            completed_on=parse_day(completed_on) if completed_on else None,
-            now=parse_instant(at),
+            completed_on=completed_on,
+            now=instant_or_now(at),
         )
         typer.echo(f"measure {measure_id}: {status}")
 
@@ -787,20 +788,40 @@ def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float
     return measured
 
 
+def _month_seconds(text: str) -> str:
+    """``YYYY-MM=seconds`` (kept as its text once both halves read)."""
+    key, equals, value = text.partition("=")
+    if not equals:
+        raise typer.BadParameter(f"{text!r}: write YYYY-MM=seconds, e.g. 2027-01=472")
+    read_month(key)
+    read_number(value)
+    return text
+
+
 @aht_app.command("trajectory")
 def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     actual: Annotated[
         list[str] | None,
-        typer.Option("--actual", help="YYYY-MM=seconds, e.g. 2027-01=472 (repeatable)"),
+        typer.Option(
+            "--actual",
+            parser=_month_seconds,
+            metavar="YYYY-MM=SECONDS",
+            help="a month's actual AHT, e.g. 2027-01=472 (repeatable)",
+        ),
     ] = None,
-    month: Annotated[list[str] | None, typer.Option("--month", help="also show this month")] = None,
+    month: Annotated[list[str] | None, month_option("--month", help="also show this month")] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="measure each --month's AHT here with the KPI engine"),
+        typer.Option(
+            "--data", exists=True, help="measure each --month's AHT here with the KPI engine"
+        ),
     ] = None,
     annex: Annotated[
-        Path | None, typer.Option("--annex", help="the annex whose AHT KPI is measured")
+        Path | None,
+        typer.Option(
+            "--annex", exists=True, dir_okay=False, help="the annex whose AHT KPI is measured"
+        ),
     ] = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -811,14 +832,11 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     actuals: dict[str, float] = {}
     if data is not None:
         if annex is None or not month:
-            raise fail("--data needs --annex and at least one --month to measure")
+            raise fail("--data needs --annex and at least one --month to measure", 2)
         actuals.update(_measured_aht(annex, data, month))
     for item in actual or []:
         key, _, value = item.partition("=")
-        try:
-            actuals[key.strip()] = float(value)
-        except ValueError:
-            raise fail(f"--actual {item!r}: write YYYY-MM=seconds") from None
+        actuals[key] = float(value)
     with unit_of_work(database_url) as session:
         points = trajectory(session, acting(session), contract, actuals, month)
     emit(
@@ -862,7 +880,7 @@ def document_submit(
             contract,
             document_id,
             location=location,
-            now=parse_instant(at),
+            now=instant_or_now(at),
         )
         typer.echo(f"document {document_id} submitted")
 
@@ -877,7 +895,7 @@ def document_accept(
     from callpact.governance.document.service import accept_document
 
     with unit_of_work(database_url) as session:
-        accept_document(session, acting(session), contract, document_id, now=parse_instant(None))
+        accept_document(session, acting(session), contract, document_id, now=clock())
         typer.echo(f"document {document_id} accepted")
 
 
@@ -908,7 +926,7 @@ notice_app = typer.Typer(
 def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     kpi: Annotated[str, typer.Option("--kpi")],
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    month: Annotated[str, month_option("--month", help="the month of the breach")],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -925,7 +943,7 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
             kpi_id=kpi,
             month=month,
             note=note,
-            now=parse_instant(at),
+            now=instant_or_now(at),
         )
         typer.echo(f"breach notice {notice.id} issued ({kpi}, {month})")
 
@@ -935,7 +953,7 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     notice_id: int,
     contract: ContractId,
     decision: Annotated[str, typer.Option("--decision", help="grant, waive or extend")],
-    days: Annotated[int | None, typer.Option("--days")] = None,
+    days: Annotated[int | None, typer.Option("--days", min=1, help="days granted or added")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -953,7 +971,7 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
             decision=decision,
             days=days,
             note=note,
-            now=parse_instant(at),
+            now=instant_or_now(at),
         )
         typer.echo(f"notice {notice_id}: {decision}")
 
@@ -988,7 +1006,7 @@ def notice_export(
     from callpact.governance.notice.service import export_decisions
 
     with unit_of_work(database_url) as session:
-        data = export_decisions(session, acting(session), contract, now=parse_instant(as_of))
+        data = export_decisions(session, acting(session), contract, now=instant_or_now(as_of))
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +20,10 @@ from callpact.cli.governance import (
     emit,
     emit_one,
     fail,
-    parse_decimal,
     unit_of_work,
 )
 from callpact.cli.settlement import statement_app
+from callpact.cli.values import amount_option, month_option
 
 StatementRef = Annotated[
     str, typer.Argument(help="statement number or month YYYY-MM (newest version); NUMBER vN")
@@ -139,7 +140,13 @@ def statement_correct(
     ref: StatementRef,
     contract: ContractId,
     statement_file: Annotated[
-        Path, typer.Option("--statement-file", help="the corrected statement (JSON from settle)")
+        Path,
+        typer.Option(
+            "--statement-file",
+            exists=True,
+            dir_okay=False,
+            help="the corrected statement (JSON from settle)",
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", help="why the statement is corrected")],
     database_url: DatabaseUrl = None,
@@ -199,8 +206,8 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
     resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
     note: Annotated[str, typer.Option("--note")] = "",
     amount: Annotated[
-        str | None,
-        typer.Option(
+        Decimal | None,
+        amount_option(
             "--amount", help="adjusted: signed change of the invoice (+ vendor gets more)"
         ),
     ] = None,
@@ -220,7 +227,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
             dispute_id,
             resolution=resolution,
             note=note,
-            amount_adjustment=parse_decimal(amount, "--amount"),
+            amount_adjustment=amount,
             now=datetime.now(UTC),
         )
         message = f"dispute {dispute_id}: {resolution}"
@@ -236,7 +243,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
 @dispute_app.command("list")
 def dispute_list(
     contract: ContractId,
-    month: Annotated[str | None, typer.Option("--month")] = None,
+    month: Annotated[str | None, month_option("--month", help="only this month")] = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:
