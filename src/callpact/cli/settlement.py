@@ -172,11 +172,20 @@ def render(
     out: Annotated[PathOpt, Opt("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Print a settled statement as a table, or as the HTML/PDF document people approve."""
+    from callpact.settlement.statement import FORMAT
+
     try:
         statement = json.loads(statement_file.read_text("utf-8"))
     except (OSError, ValueError) as error:
         typer.echo(f"{statement_file}: cannot read the statement: {error}", err=True)
         raise typer.Exit(1) from None
+    if not isinstance(statement, dict) or statement.get("format") != FORMAT:
+        typer.echo(
+            f"{statement_file}:0:0: error[SET006]: not a statement: it has no "
+            f'"format": "{FORMAT}" (write one with `callpact settle --format json`)',
+            err=True,
+        )
+        raise typer.Exit(1)
     _emit(statement, output_format, out)
 
 
