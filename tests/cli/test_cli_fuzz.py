@@ -55,7 +55,7 @@ class Param:
     kind: str
     required: bool
     choices: tuple[str, ...]
-    minimum: int | None
+    minimum: float | None
 
     @property
     def label(self) -> str:
@@ -71,8 +71,8 @@ def _kind(param: Any) -> str:
     described = param.type_descriptor
     info = described.parameter_info
     annotation = described.annotation
-    if info.parser is not None:
-        return READERS.get(info.parser, "custom")
+    if info.parser is not None:  # a reader, or a reader with bounds (functools.partial)
+        return READERS.get(getattr(info.parser, "func", info.parser), "custom")
     if described.choices is not None:
         return "choice"
     if described.is_path:
@@ -84,6 +84,13 @@ def _kind(param: Any) -> str:
     if annotation is float:
         return "float"  # must not happen: a float is read by values.read_number
     return "text"
+
+
+def _minimum(info: Any) -> float | None:
+    """The lowest value an option takes: typer's ``min``, or the bound given to its reader."""
+    bounds = getattr(info.parser, "keywords", {}) if info.parser is not None else {}
+    found = bounds.get("minimum", info.min)
+    return None if found is None else float(found)
 
 
 def _commands(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -115,7 +122,7 @@ def _tree() -> dict[tuple[str, ...], list[Param]]:
                     kind=_kind(param),
                     required=bool(param.required),
                     choices=tuple(str(getattr(c, "value", c)) for c in described.choices or ()),
-                    minimum=described.parameter_info.min,
+                    minimum=_minimum(described.parameter_info),
                 )
             )
         tree[path] = params
@@ -157,7 +164,7 @@ class World:
         if param.kind == "choice":
             return param.choices[0]
         if param.kind == "int":
-            return str(max(param.minimum or 1, 1))
+            return str(max(int(param.minimum or 1), 1))
         if param.kind == "custom":
             return {"actual": "2027-01=400", "sample": "all"}.get(name, "0.5")
         return {
@@ -361,8 +368,8 @@ def test_a_malformed_value_is_a_message_never_a_traceback(world: World, bad: Par
     samples = list(CANONICAL[bad.kind])
     if bad.kind == "choice":
         samples += [c.upper() + "x" for c in bad.choices[:1]]
-    if bad.kind == "int" and bad.minimum is not None:
-        samples.append(str(bad.minimum - 1))
+    if bad.kind in {"int", "number"} and bad.minimum is not None:
+        samples.append(str(int(bad.minimum) - 1))  # just below the option's range
     for value in samples:
         _run(world, bad, value)
     strategy = MALFORMED.get(bad.kind)

@@ -73,7 +73,7 @@ def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a com
         float | None,
         number_option(
             "--wait-s",
-            min=0,
+            minimum=0,
             help="While another process writes the workspace, wait up to this many seconds "
             "for it (default 600: ten minutes).",
             show_default=False,

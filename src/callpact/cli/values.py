@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import typer
@@ -95,8 +97,11 @@ def read_amount(text: str | Decimal) -> Decimal:
     return value
 
 
-def read_number(text: str | float) -> float:
-    """A finite number (seconds, a share); ``nan`` and ``inf`` are refused."""
+def read_number(
+    text: str | float, minimum: float | None = None, maximum: float | None = None
+) -> float:
+    """A finite number (seconds, a share); ``nan`` and ``inf`` are refused, and so is one
+    outside ``minimum``–``maximum`` when given."""
     if isinstance(text, float | int):
         value = float(text)
     else:
@@ -106,6 +111,10 @@ def read_number(text: str | float) -> float:
             value = math.nan
     if not math.isfinite(value):
         raise typer.BadParameter(f"{text!r} is not a finite number: write e.g. 20 or 0.8")
+    if minimum is not None and value < minimum:
+        raise typer.BadParameter(f"{text!r} is below {minimum:g}")
+    if maximum is not None and value > maximum:
+        raise typer.BadParameter(f"{text!r} is above {maximum:g}")
     return value
 
 
@@ -162,9 +171,18 @@ def amount_option(*declarations: str, **settings: Any) -> Any:
     return typer.Option(*declarations, parser=read_amount, metavar=AMOUNT, **settings)
 
 
-def number_option(*declarations: str, **settings: Any) -> Any:
-    """An option whose value is a finite number."""
-    return typer.Option(*declarations, parser=read_number, metavar=NUMBER, **settings)
+def number_option(
+    *declarations: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    **settings: Any,
+) -> Any:
+    """An option whose value is a finite number, within ``minimum``–``maximum`` when given
+    (typer's own ``min``/``max`` do not apply to a value a parser reads)."""
+    parser: Callable[..., float] = read_number
+    if minimum is not None or maximum is not None:
+        parser = partial(read_number, minimum=minimum, maximum=maximum)
+    return typer.Option(*declarations, parser=parser, metavar=NUMBER, **settings)
 
 
 def time_zone_option(*declarations: str, **settings: Any) -> Any:
