@@ -71,6 +71,8 @@ def _kind(param: Any) -> str:
     described = param.type_descriptor
     info = described.parameter_info
     annotation = described.annotation
+    if isinstance(info.parser, values.OneOf):
+        return "choice"
     if info.parser is not None:  # a reader, or a reader with bounds (functools.partial)
         return READERS.get(getattr(info.parser, "func", info.parser), "custom")
     if described.choices is not None:
@@ -84,6 +86,14 @@ def _kind(param: Any) -> str:
     if annotation is float:
         return "float"  # must not happen: a float is read by values.read_number
     return "text"
+
+
+def _choices(param: Any) -> tuple[str, ...]:
+    """The words a choice takes: typer's (an enum, a Literal) or the domain's (values.OneOf)."""
+    described = param.type_descriptor
+    if isinstance(described.parameter_info.parser, values.OneOf):
+        return described.parameter_info.parser.choices()
+    return tuple(str(getattr(c, "value", c)) for c in described.choices or ())
 
 
 def _minimum(info: Any) -> float | None:
@@ -121,7 +131,7 @@ def _tree() -> dict[tuple[str, ...], list[Param]]:
                     else None,
                     kind=_kind(param),
                     required=bool(param.required),
-                    choices=tuple(str(getattr(c, "value", c)) for c in described.choices or ()),
+                    choices=_choices(param),
                     minimum=_minimum(described.parameter_info),
                 )
             )

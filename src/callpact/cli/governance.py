@@ -22,13 +22,16 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from callpact.cli.contract import load_contract_or_exit
-from callpact.cli.values import DATABASE_URL, instant_option, read_database_url
+from callpact.cli.values import DATABASE_URL, instant_option, one_of_option, read_database_url
 from callpact.clock import clock
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
     from callpact.contracts import Contract, ContractVersion
     from callpact.governance.organization.permissions import Actor
+
+
+ORG_KIND = "callpact.governance.organization.models:OrganizationKind"
 
 
 class OutputFormat(StrEnum):
@@ -171,7 +174,7 @@ user_app = typer.Typer(help="Users, each in one organization with one role.", no
 @org_app.command("add")
 def org_add(
     name: str,
-    kind: Annotated[str, typer.Option("--kind", help="client or vendor")],
+    kind: Annotated[str, one_of_option(ORG_KIND, "--kind", help="client or vendor")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add an organization (database administration: logged as `system:operator`)."""
@@ -200,8 +203,10 @@ def user_add(  # noqa: PLR0917 - typer maps each option to a parameter
     org: Annotated[str, typer.Option("--org", help="organization name")],
     role: Annotated[
         str,
-        typer.Option(
-            "--role", help="client_admin, client_viewer, vendor_admin, vendor_manager or auditor"
+        one_of_option(
+            "callpact.governance.organization.models:Role",
+            "--role",
+            help="client_admin, client_viewer, vendor_admin, vendor_manager or auditor",
         ),
     ],
     name: Annotated[str | None, typer.Option("--name")] = None,

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from callpact.cli.governance import (
+    ORG_KIND,
     AsOf,
     At,
     ContractId,
@@ -32,6 +33,7 @@ from callpact.cli.values import (
     instant_option,
     instant_or_now,
     month_option,
+    one_of_option,
     read_month,
     read_number,
 )
@@ -81,7 +83,12 @@ def staff_add(
     contract: ContractId,
     name: Annotated[str, typer.Option("--name")],
     role: Annotated[
-        str, typer.Option("--role", help="operator, supervisor, trainer or project_manager")
+        str,
+        one_of_option(
+            "callpact.governance.staff.models:STAFF_ROLES",
+            "--role",
+            help="operator, supervisor, trainer or project_manager",
+        ),
     ],
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -284,7 +291,14 @@ def removal_request(
 def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
     request_id: int,
     contract: ContractId,
-    response: Annotated[str, typer.Option("--response", help="accepted or contested")],
+    response: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.removal.service:RESPONSES",
+            "--response",
+            help="accepted or contested",
+        ),
+    ],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -384,7 +398,7 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
 def training_approve_trainer(
     trainer_name: str,
     contract: ContractId,
-    side: Annotated[str, typer.Option("--side", help="client or vendor")] = "vendor",
+    side: Annotated[str, one_of_option(ORG_KIND, "--side", help="client or vendor")] = "vendor",
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client approves a trainer for the program."""
@@ -443,7 +457,12 @@ def training_observe(
     contract: ContractId,
     user: Annotated[str, typer.Option("--user", help="client user's e-mail")],
     attends: Annotated[
-        str, typer.Option("--attends", help="training, mentoring or exams")
+        str,
+        one_of_option(
+            "callpact.governance.training.service:OBSERVED_PARTS",
+            "--attends",
+            help="training, mentoring or exams",
+        ),
     ] = "training",
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -701,7 +720,12 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
     measure_id: str,
     contract: ContractId,
     what: Annotated[str, typer.Option("--what")],
-    owner: Annotated[str, typer.Option("--owner", help="client, vendor or both")],
+    owner: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.aht_plan.service:OWNERS", "--owner", help="client, vendor or both"
+        ),
+    ],
     due: Annotated[date, day_option("--due", help="the day it is due")],
     expected_s: Annotated[int, typer.Option("--expected-s", help="effect on AHT, seconds")],
     database_url: DatabaseUrl = None,
@@ -728,7 +752,14 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
 def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
     measure_id: str,
     contract: ContractId,
-    status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
+    status: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.aht_plan.service:STATUSES",
+            "--status",
+            help="planned, in_progress, done, dropped",
+        ),
+    ],
     completed_on: Annotated[date | None, day_option("--completed-on")] = None,
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -952,7 +983,12 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
 def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     notice_id: int,
     contract: ContractId,
-    decision: Annotated[str, typer.Option("--decision", help="grant, waive or extend")],
+    decision: Annotated[
+        str,
+        one_of_option(
+            "callpact.contracts.cure:DECISIONS", "--decision", help="grant, waive or extend"
+        ),
+    ],
     days: Annotated[int | None, typer.Option("--days", min=1, help="days granted or added")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,

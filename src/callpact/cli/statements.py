@@ -23,7 +23,7 @@ from callpact.cli.governance import (
     unit_of_work,
 )
 from callpact.cli.settlement import statement_app
-from callpact.cli.values import amount_option, month_option
+from callpact.cli.values import amount_option, month_option, one_of_option
 
 StatementRef = Annotated[
     str, typer.Argument(help="statement number or month YYYY-MM (newest version); NUMBER vN")
@@ -203,7 +203,14 @@ def dispute_open(
 def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
     dispute_id: int,
     contract: ContractId,
-    resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
+    resolution: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.dispute.service:RESOLUTIONS",
+            "--resolution",
+            help="upheld, rejected, adjusted",
+        ),
+    ],
     note: Annotated[str, typer.Option("--note")] = "",
     amount: Annotated[
         Decimal | None,

@@ -9,6 +9,7 @@ command reads these values again in its body, so none can fail half-way with a t
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from collections.abc import Callable
@@ -144,6 +145,30 @@ def read_time_zone(text: str) -> str:
             f"{text!r} is not a time zone: write an IANA name, e.g. America/Chicago or UTC"
         ) from None
     return text
+
+
+class OneOf:
+    """A word from a vocabulary the domain defines (``"module:NAME"``: a tuple or an enum of
+    words), imported only when a value is read, so the CLI starts without the services."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def choices(self) -> tuple[str, ...]:
+        module, name = self.where.split(":")
+        found = getattr(importlib.import_module(module), name)
+        return tuple(str(getattr(word, "value", word)) for word in found)
+
+    def __call__(self, text: str) -> str:
+        allowed = self.choices()
+        if text not in allowed:
+            raise typer.BadParameter(f"{text!r} is not one of {', '.join(allowed)}")
+        return text
+
+
+def one_of_option(where: str, *declarations: str, **settings: Any) -> Any:
+    """An option whose value is one word of the domain's vocabulary ``where``."""
+    return typer.Option(*declarations, parser=OneOf(where), **settings)
 
 
 def instant_or_now(value: datetime | None) -> datetime:
