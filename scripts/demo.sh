@@ -59,6 +59,14 @@ act_as "$VIEWER" removal list --as-of 2027-04-15
 act_as "$VIEWER" training list
 act_as "$VIEWER" incident list
 act_as "$VIEWER" aht-plan list --as-of 2027-04-15
+echo "-- time claims: moments a party states for an action recorded later; the other side decides"
+act_as "$VIEWER" claim list
+pending=$(act_as "$CLIENT" claim list --status pending --format json |
+  .venv/bin/python -c 'import json,sys; print(" ".join(str(c["id"]) for c in json.load(sys.stdin)))')
+if [ -n "$pending" ]; then
+  # shellcheck disable=SC2086 # one argument per claim id
+  act_as "$CLIENT" claim reject $pending --note "no trace of a report before the recorded one"
+fi
 act_as "$CLIENT" notice export --output "$OUT/governance/decisions.json"
 
 step "7. KPI scorecards, month by month"

@@ -69,6 +69,8 @@ def annex_terms(contract_id: str = CONTRACT_ID) -> GovernanceTerms:
             RequiredDocument("incident-procedure", "both", 14),
         ),
         cure_period_days=30,
+        # for convenience on 30 days; chronic breach names no notice_days: the same 30
+        termination_notice_days={"convenience": 30, "chronic_breach": 30},
         kpi_ids=("sl-voice", "abandon-voice", "aht-voice", "fcr", "csat", "qa", "verbatim"),
     )
 

@@ -197,7 +197,7 @@ def _major(world: World, incident_id: str, detected: datetime, reported_after: t
         occurred_at=detected - timedelta(minutes=10),
         detected_at=detected,
         reported_at=detected + reported_after,
-        now=T0,
+        now=detected + reported_after,
     )
 
 

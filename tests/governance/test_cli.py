@@ -7,13 +7,16 @@ import json
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from governance_world import signed_in_token
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
+from callpact.clock import frozen_clock
 from callpact.governance import models
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples"
@@ -164,7 +167,7 @@ def test_verify_knows_every_table_without_the_caller_importing_them() -> None:
         "print(len(Base.metadata.tables))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert int(out.stdout) == len(models.Base.metadata.tables) == 24
+    assert int(out.stdout) == len(models.Base.metadata.tables) == 26
 
 
 def test_aht_trajectory_measures_actual_aht_with_the_kpi_engine(  # type: ignore[no-untyped-def]
@@ -197,3 +200,54 @@ def test_aht_trajectory_measures_actual_aht_with_the_kpi_engine(  # type: ignore
     assert points["2027-01"]["gap_s"] == pytest.approx(
         points["2027-01"]["actual_s"] - points["2027-01"]["target_s"], abs=0.11
     )
+
+
+def test_a_backdated_answer_is_late_until_the_client_accepts_the_claim(cli) -> None:  # type: ignore[no-untyped-def]
+    """The seeded request of 2027-04-06 (answer due the 11th), answered on the 20th "as of the
+    8th": late on the record until the client accepts the stated moment."""
+    runner = CliRunner()
+
+    def at_noon_on_the_20th(*args: str, user: str) -> Any:
+        with frozen_clock(datetime(2027, 4, 20, 17, tzinfo=UTC)):
+            return runner.invoke(app, list(args), env={"CALLPACT_TOKEN": signed_in_token(user)})
+
+    def answer_state() -> str:
+        listed = cli("removal", "list", "--as-of", "2027-04-21T00:00:00Z", "--format", "json")
+        return json.loads(listed.output)[-1]["answer"]
+
+    request = json.loads(cli("removal", "list", "--format", "json").output)[-1]
+    answered = at_noon_on_the_20th(
+        "removal",
+        "answer",
+        str(request["id"]),
+        "--response",
+        "accepted",
+        "--at",
+        "2027-04-08T10:00:00-05:00",
+        user="manager@harbor.example",
+    )
+    assert answered.exit_code == 0, answered.output
+    assert answer_state() == "late"
+    pending = json.loads(cli("claim", "list", "--status", "pending", "--format", "json").output)
+    claim = next(c for c in pending if c["field"] == "responded_at")
+    assert (claim["claimed_at"], claim["claimed_by"]) == (
+        "2027-04-08T15:00:00+00:00",
+        "manager@harbor.example",
+    )
+    own_side = at_noon_on_the_20th("claim", "accept", str(claim["id"]), user="admin@harbor.example")
+    assert own_side.exit_code == 3, own_side.output  # the side that claimed cannot decide
+    accepted = at_noon_on_the_20th(
+        "claim", "accept", str(claim["id"]), user="admin@northwind.example"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert answer_state() == "done"
+    ahead = at_noon_on_the_20th(
+        "incident",
+        "report",
+        "INC-0003",
+        "--at",
+        "2027-04-21T10:00:00Z",
+        user="manager@harbor.example",
+    )
+    assert ahead.exit_code != 0
+    assert "is after the moment it is recorded" in ahead.output

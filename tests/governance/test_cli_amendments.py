@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from callpact.cli.main import _register, app
+from callpact.clock import frozen_clock
 from callpact.governance.database import make_engine
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "annex.yaml"
@@ -70,17 +73,20 @@ def database(
         engine.dispose()
 
 
-_TOKENS: dict[str, str] = {}
+_TOKENS: dict[tuple[str, str | None], str] = {}
 
 
-def _invoke(*args: str, user: str = ADMIN) -> Any:
-    if user not in _TOKENS:
-        _TOKENS[user] = signed_in_token(user)
-    return CliRunner().invoke(app, list(args), env={"CALLPACT_TOKEN": _TOKENS[user]})
+def _invoke(*args: str, user: str = ADMIN, at: str | None = None) -> Any:
+    """Run a command as ``user``, on a server whose clock says ``at`` (default: now): the
+    moment every record it makes carries."""
+    with frozen_clock(datetime.fromisoformat(at)) if at else nullcontext():
+        if (user, at) not in _TOKENS:
+            _TOKENS[user, at] = signed_in_token(user)
+        return CliRunner().invoke(app, list(args), env={"CALLPACT_TOKEN": _TOKENS[user, at]})
 
 
-def _cli(*args: str, user: str = ADMIN) -> Any:
-    result = _invoke(*args, user=user)
+def _cli(*args: str, user: str = ADMIN, at: str | None = None) -> Any:
+    result = _invoke(*args, user=user, at=at)
     assert result.exit_code == 0, result.output
     return result
 
@@ -153,6 +159,7 @@ def test_rules_after_the_amendment_run_on_its_terms(database: Engine, tmp_path: 
             "--reported-at",
             reported,
             user=MANAGER,
+            at=reported,  # recorded as it is reported: no claim to accept
         )
     listed = _json("incident", "list", "--as-of", "2027-11-01T00:00:00Z")
     assert {i["incident_id"]: (i["status"], i["liability"]) for i in listed} == {
@@ -165,7 +172,7 @@ def test_rules_after_the_amendment_run_on_its_terms(database: Engine, tmp_path: 
     }
     # a removal request after the amendment is due in 3 days, not 5
     asked = _cli(
-        "removal", "request", "A001", "--reason", "rude to members", "--at", "2027-10-04T14:00:00Z"
+        "removal", "request", "A001", "--reason", "rude to members", at="2027-10-04T14:00:00Z"
     ).output
     assert "answer due 2027-10-07T14:00:00+00:00" in asked
 
@@ -181,7 +188,7 @@ def test_a_notice_issued_with_at_gets_the_cure_period_in_force_then(
     }
     notice_ids = {}
     for month, at in issued.items():
-        output = _cli("notice", "issue", "--kpi", "sl-voice", "--month", month, "--at", at).output
+        output = _cli("notice", "issue", "--kpi", "sl-voice", "--month", month, at=at).output
         notice_ids[month] = output.split()[2]  # "breach notice N issued (…)"
     # both granted on the same day, with no --days: each notice's own issue picks the period
     for notice_id in notice_ids.values():
@@ -191,15 +198,14 @@ def test_a_notice_issued_with_at_gets_the_cure_period_in_force_then(
             notice_id,
             "--decision",
             "grant",
-            "--at",
-            "2027-10-06T10:00:00-05:00",
+            at="2027-10-06T10:00:00-05:00",
         )
     listed = {n["notice"]: n for n in _json("notice", "list", "--as-of", "2027-10-07T00:00:00Z")}
     assert {month: listed[int(nid)]["cure_ends_on"] for month, nid in notice_ids.items()} == {
         "2027-08": "2027-11-04",  # 6 October + 30 days - 1
         "2027-09": "2027-10-20",  # 6 October + 15 days - 1
     }
-    # the instants given are what was recorded; a grant without days stores the period applied
+    # the moments of the records are the server's; a grant without days stores the period applied
     exported = json.loads(_cli("notice", "export", "--as-of", "2027-10-07T00:00:00Z").output)
     by_id = {str(n["notice_id"]): n for n in exported["notices"]}
     recorded = [by_id[nid] for nid in notice_ids.values()]
@@ -277,10 +283,10 @@ def test_a_measure_the_amendment_adds_is_in_the_plan_from_its_date(
     assert plan("2027-09-01T12:00:00-05:00")["callback-offer"] == ("planned", True, "2027-07-01")
 
     move = ("aht-plan", "status", "callback-offer", "--status", "in_progress")
-    refused = _invoke(*move, "--at", late_june, user=MANAGER)
+    refused = _invoke(*move, user=MANAGER, at=late_june)
     assert refused.exit_code == 1
     assert "takes effect on 2027-07-01, with the amendment effective 2027-07-01" in (refused.output)
-    moved = _invoke(*move, "--at", early_july, user=MANAGER)
+    moved = _invoke(*move, user=MANAGER, at=early_july)
     assert moved.exit_code == 0, moved.output
     assert plan(late_june)["callback-offer"][0] == "not_yet_in_force"  # the past unchanged
 

@@ -8,19 +8,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from governance_world import T0, World
+from governance_world import World
 from sqlalchemy import select
 
 from callpact.governance.audit import service as audit
+from callpact.governance.claim import service as claims
 from callpact.governance.incident import service as incidents
 from callpact.governance.incident.models import Incident
 
 CID = "northwind-harbor-2027"
+T1 = datetime(2027, 1, 8, 9, tzinfo=UTC)
 HEADER = "incident_id,category,severity,occurred_at,detected_at,reported_at,description"
 GOOD = (
     "I-1,legal_threat,critical,2027-01-05T10:00:00-06:00,,2027-01-05T10:30:00-06:00,ok",
     "I-2,safety,minor,2027-01-06T08:00:00Z,2027-01-06T09:00:00Z,,",
 )
+
+
+# the vendor imports its incident log after the rows it lists
+IMPORTED_AT = datetime(2027, 1, 7, 12, tzinfo=UTC)
 
 
 def _file(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
@@ -31,7 +37,7 @@ def _file(tmp_path: Path, *rows: str, header: str = HEADER) -> Path:
 
 def _import(world: World, path: Path) -> tuple[int, list[tuple[str, int, int, str, str]]]:
     count, diagnostics = incidents.import_incidents(
-        world.session, world.vendor_admin, CID, path, now=T0
+        world.session, world.vendor_admin, CID, path, now=IMPORTED_AT
     )
     return count, [(d.source, d.line, d.column, d.field, d.code) for d in diagnostics]
 
@@ -50,11 +56,31 @@ def test_a_good_file_imports_every_row(world: World, tmp_path: Path) -> None:
     # the offset is applied: 10:00 in Chicago is 16:00 UTC
     assert records["I-1"].occurred_at == datetime(2027, 1, 5, 16, tzinfo=UTC)
     assert records["I-1"].detected_at == records["I-1"].occurred_at  # empty: detected at once
-    assert records["I-1"].reported_at == datetime(2027, 1, 5, 16, 30, tzinfo=UTC)
+    # reported when imported, until the client accepts the file's moment as a claim
+    assert records["I-1"].reported_at == IMPORTED_AT
     assert records["I-2"].detected_at == datetime(2027, 1, 6, 9, tzinfo=UTC)
-    assert records["I-2"].reported_at is None  # empty: never reported
+    assert records["I-2"].reported_at is None  # empty: never reported (and no claim)
+    [claim] = claims.list_claims(world.session, world.client_admin, CID, status="pending")
+    assert (claim.record_ref, claim.claimed_at, claim.recorded_at) == (
+        "report of incident I-1",
+        datetime(2027, 1, 5, 16, 30, tzinfo=UTC),
+        IMPORTED_AT,
+    )
+    claims.decide_claim(world.session, world.client_admin, CID, claim.id, accept=True, now=T1)
+    [accepted] = incidents.incident_records(world.session, world.client_admin, CID, "2027-01")[:1]
+    assert accepted.reported_at == datetime(2027, 1, 5, 16, 30, tzinfo=UTC)
     world.session.flush()
     assert audit.verify(world.session).ok
+
+
+def test_a_reported_at_after_the_import_is_refused(world: World, tmp_path: Path) -> None:
+    later = "I-9,safety,minor,2027-01-05T10:00:00Z,,2027-01-08T10:00:00Z,"
+    count, found = _import(world, _file(tmp_path, GOOD[0], later))
+    assert (count, [(line, field, code) for _, line, _, field, code in found]) == (
+        0,
+        [(3, "reported_at", "G106")],
+    )
+    assert _stored(world) == []
 
 
 @pytest.mark.parametrize(
@@ -125,7 +151,7 @@ def test_one_bad_row_among_good_ones_stores_nothing(
 ) -> None:
     path = _file(tmp_path, *GOOD, bad_row)
     count, diagnostics = incidents.import_incidents(
-        world.session, world.vendor_admin, CID, path, now=T0
+        world.session, world.vendor_admin, CID, path, now=IMPORTED_AT
     )
     assert count == 0
     [diagnostic] = diagnostics
@@ -141,7 +167,7 @@ def test_a_missing_column_stops_the_import_before_any_row(world: World, tmp_path
     rows = [",".join(p for i, p in enumerate(row.split(",")) if i != 2) for row in GOOD]
     path = _file(tmp_path, *rows, header=header)
     count, diagnostics = incidents.import_incidents(
-        world.session, world.vendor_admin, CID, path, now=T0
+        world.session, world.vendor_admin, CID, path, now=IMPORTED_AT
     )
     assert count == 0
     [missing] = diagnostics

@@ -319,7 +319,7 @@ def test_incident_statuses_records_and_month(world: World) -> None:
         occurred_at=friday,
         detected_at=friday,
         reported_at=friday + timedelta(minutes=50),
-        now=T0,
+        now=friday + timedelta(minutes=50),
     )
     incidents.record_incident(
         world.session,
@@ -331,7 +331,7 @@ def test_incident_statuses_records_and_month(world: World) -> None:
         occurred_at=friday,
         detected_at=friday,
         reported_at=datetime(2027, 1, 13, 9, 0, tzinfo=CHICAGO),
-        now=T0,
+        now=datetime(2027, 1, 13, 9, 0, tzinfo=CHICAGO),
     )
     incidents.record_incident(
         world.session,
@@ -356,7 +356,7 @@ def test_incident_statuses_records_and_month(world: World) -> None:
         occurred_at=late_jan,
         detected_at=late_jan,
         reported_at=late_jan,
-        now=T0,
+        now=late_jan,
     )
     views = incidents.list_incidents(
         world.session,

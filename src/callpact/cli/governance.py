@@ -62,7 +62,10 @@ AsOf = Annotated[
 At = Annotated[
     datetime | None,
     instant_option(
-        "--at", help="when it happened, ISO time with offset (default: now)", show_default=False
+        "--at",
+        help="when it happened, if earlier than now (ISO time with offset): recorded now, with "
+        "this moment as a time claim the other party may accept (callpact claim)",
+        show_default=False,
     ),
 ]
 

@@ -278,7 +278,13 @@ def removal_request(
     with unit_of_work(database_url) as session:
         actor = acting(session)
         request = request_removal(
-            session, actor, contract, person_id, reason=reason, now=instant_or_now(at)
+            session,
+            actor,
+            contract,
+            person_id,
+            reason=reason,
+            now=clock(),
+            claimed_at=at,
         )
         due = clock_of(get_contract(session, actor, contract), request, request.requested_at)
         typer.echo(
@@ -314,7 +320,8 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
             request_id,
             response=response,
             note=note,
-            now=instant_or_now(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"removal request {request_id}: {response}")
 
@@ -337,7 +344,8 @@ def removal_replace(
             contract,
             request_id,
             replacement_person_id=by,
-            now=instant_or_now(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"removal request {request_id}: closed")
 
@@ -587,7 +595,12 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
         datetime | None, instant_option("--detected-at", help="default: occurred")
     ] = None,
     reported_at: Annotated[
-        datetime | None, instant_option("--reported-at", help="empty: not reported")
+        datetime | None,
+        instant_option(
+            "--reported-at",
+            help="reported: recorded as reported now, with this moment as a time claim; "
+            "empty: not reported",
+        ),
     ] = None,
     description: Annotated[str, typer.Option("--description")] = "",
     database_url: DatabaseUrl = None,
@@ -619,7 +632,7 @@ def incident_report(
     at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Mark an incident reported to the client (at --at, default now)."""
+    """Mark an incident reported to the client (now; --at states an earlier report as a claim)."""
     from callpact.governance.incident.service import mark_reported
 
     with unit_of_work(database_url) as session:
@@ -628,7 +641,7 @@ def incident_report(
             acting(session),
             contract,
             incident_id,
-            reported_at=instant_or_now(at),
+            reported_at=at,
             now=clock(),
         )
         typer.echo(f"incident {incident_id} reported")
@@ -749,7 +762,7 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
 
 
 @aht_app.command("status")
-def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
+def aht_status(
     measure_id: str,
     contract: ContractId,
     status: Annotated[
@@ -760,12 +773,17 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
             help="planned, in_progress, done, dropped",
         ),
     ],
-    completed_on: Annotated[date | None, day_option("--completed-on")] = None,
-    at: At = None,
+    completed_on: Annotated[
+        date | None,
+        day_option(
+            "--completed-on",
+            help="done earlier than today: a time claim the other party may accept",
+        ),
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Move a measure along (its owner's side only; not before the amendment adding it takes
-    effect, nor once one withdrew it)."""
+    effect, nor once one withdrew it). A measure is done on the day it is recorded done."""
     from callpact.governance.aht_plan.service import update_status
 
     with unit_of_work(database_url) as session:
@@ -776,7 +794,7 @@ def aht_status(  # noqa: PLR0917 - typer maps each option to a parameter
             measure_id,
             status=status,
             completed_on=completed_on,
-            now=instant_or_now(at),
+            now=clock(),
         )
         typer.echo(f"measure {measure_id}: {status}")
 
@@ -911,7 +929,8 @@ def document_submit(
             contract,
             document_id,
             location=location,
-            now=instant_or_now(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"document {document_id} submitted")
 
@@ -962,8 +981,8 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The client notifies the vendor of a breach (at --at, default now: the terms in force
-    then give the notice its default cure period)."""
+    """The client notifies the vendor of a breach, now (--at: an earlier written notice, as a
+    time claim the vendor may accept); the terms in force then give its default cure period."""
     from callpact.governance.notice.service import issue_notice
 
     with unit_of_work(database_url) as session:
@@ -974,7 +993,8 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
             kpi_id=kpi,
             month=month,
             note=note,
-            now=instant_or_now(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"breach notice {notice.id} issued ({kpi}, {month})")
 
@@ -994,8 +1014,8 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """The client's cure decision on a notice (at --at, default now: a granted cure period
-    starts on its local date)."""
+    """The client's cure decision on a notice, now (--at: an earlier decision, as a time claim
+    the vendor may accept); a granted cure period starts on its local date."""
     from callpact.governance.notice.service import decide_cure
 
     with unit_of_work(database_url) as session:
@@ -1007,7 +1027,8 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
             decision=decision,
             days=days,
             note=note,
-            now=instant_or_now(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"notice {notice_id}: {decision}")
 
@@ -1027,6 +1048,68 @@ _list_command(
         "decisions": ", ".join(d.decision for d in v.notice.decisions),
     },
 )
+
+
+def _termination_row(t: Any) -> dict[str, Any]:
+    return {
+        "ground": t.ground,
+        "issued_at": t.issued_at,
+        "issued_by": t.issued_by,
+        "notice_days": t.notice_days,
+        "effective_on": t.effective_on,
+        "statement_month": t.statement_month,
+        "kpis": t.kpi_ids,
+        "note": t.note,
+    }
+
+
+@notice_app.command("terminate")
+def notice_terminate(  # noqa: PLR0917 - typer maps each option to a parameter
+    contract: ContractId,
+    ground: Annotated[
+        str,
+        typer.Option(
+            "--ground", help="convenience or chronic_breach (a stored statement shows it)"
+        ),
+    ],
+    note: Annotated[str, typer.Option("--note")] = "",
+    at: At = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The client uses a termination right of the annex; it takes effect the annex's notice
+    days after today (client admins)."""
+    from callpact.governance.notice.service import terminate
+
+    with unit_of_work(database_url) as session:
+        notice = terminate(
+            session,
+            acting(session),
+            contract,
+            ground=ground,
+            note=note,
+            now=clock(),
+            claimed_at=at,
+        )
+        if fmt is OutputFormat.JSON:
+            emit([_termination_row(notice)], fmt)
+        else:
+            typer.echo(
+                f"notice of termination ({ground.replace('_', ' ')}) given: effective "
+                f"{notice.effective_on.isoformat()}, {notice.notice_days} days' notice"
+            )
+
+
+@notice_app.command("termination")
+def notice_termination(
+    contract: ContractId, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+) -> None:
+    """The contract's notice of termination, if the client gave one."""
+    from callpact.governance.notice.service import termination_of
+
+    with unit_of_work(database_url) as session:
+        found = termination_of(session, acting(session), contract)
+        emit([_termination_row(found)] if found else [], fmt, f"termination of {contract}")
 
 
 @notice_app.command("export")
@@ -1051,7 +1134,102 @@ def notice_export(
         typer.echo(f"{output}: {len(data['notices'])} notice(s)")
 
 
+# -- time claims --------------------------------------------------------------------------------
+
+claim_app = typer.Typer(
+    help="Time claims: a moment a party states for an action recorded later (--at, "
+    "--reported-at, --completed-on). Deadlines use the recording time until the other party "
+    "accepts the claim.",
+    no_args_is_help=True,
+)
+
+
+@claim_app.command("list")
+def claim_list(
+    contract: ContractId,
+    status: Annotated[
+        str | None,
+        one_of_option(
+            "callpact.governance.claim.service:STATUSES",
+            "--status",
+            help="pending, accepted or rejected",
+        ),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    fmt: Format = OutputFormat.TABLE,
+) -> None:
+    """The contract's time claims, oldest first."""
+    from callpact.governance.claim.service import list_claims
+
+    with unit_of_work(database_url) as session:
+        claims = list_claims(session, acting(session), contract, status=status)
+        emit(
+            [
+                {
+                    "id": c.id,
+                    "record": c.record_ref,
+                    "field": c.field,
+                    "claimed_at": c.claimed_at,
+                    "recorded_at": c.recorded_at,
+                    "claimed_by": c.claimed_by,
+                    "status": c.status,
+                    "decided_by": c.decided_by,
+                }
+                for c in claims
+            ],
+            fmt,
+            f"time claims of {contract}",
+        )
+
+
+def _decide_claims(
+    contract: str, claim_ids: list[int], note: str, database_url: str | None, *, accept: bool
+) -> None:
+    from callpact.governance.claim.service import decide_claim
+
+    with unit_of_work(database_url) as session:  # all the named claims, or none
+        actor = acting(session)
+        for claim_id in claim_ids:
+            view = decide_claim(
+                session,
+                actor,
+                contract,
+                claim_id,
+                accept=accept,
+                note=note,
+                now=clock(),
+            )
+            typer.echo(f"time claim {claim_id} ({view.record_ref}): {view.status}")
+
+
+ClaimIds = Annotated[list[int], typer.Argument(help="the claims' ids (callpact claim list)")]
+ClaimNote = Annotated[str, typer.Option("--note", help="why")]
+
+
+@claim_app.command("accept")
+def claim_accept(
+    claim_ids: ClaimIds,
+    contract: ContractId,
+    note: ClaimNote = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Accept the other party's claims: each record takes its claimed moment (admins)."""
+    _decide_claims(contract, claim_ids, note, database_url, accept=True)
+
+
+@claim_app.command("reject")
+def claim_reject(
+    claim_ids: ClaimIds,
+    contract: ContractId,
+    note: ClaimNote = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Reject the other party's claims: each record keeps its recording time (admins)."""
+    _decide_claims(contract, claim_ids, note, database_url, accept=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(claim_app, name="claim")
     app.add_typer(staff_app, name="staff")
     app.add_typer(removal_app, name="removal")
     app.add_typer(training_app, name="training")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from callpact.cli.governance import (
     fail,
     unit_of_work,
 )
+from callpact.clock import clock
 
 TOKEN_ENV = "CALLPACT_TOKEN"
 CONFIG_DIR_ENV = "CALLPACT_CONFIG_DIR"
@@ -82,7 +82,7 @@ def login(
     else:
         password = typer.prompt("password", hide_input=True)
     url = resolve(database_url)
-    now = datetime.now(UTC)
+    now = clock()
     with unit_of_work(database_url) as session:
         actor = authenticate(session, email, password, now=now, address="cli")
         issued = issue_token(session, actor, purpose="api", now=now, name="callpact login")
@@ -107,7 +107,7 @@ def logout(database_url: DatabaseUrl = None) -> None:
         typer.echo("not signed in")
         return
     with unit_of_work(database_url) as session:
-        revoke_token(session, entry["token"], now=datetime.now(UTC))
+        revoke_token(session, entry["token"], now=clock())
     _write_credentials(data)
     typer.echo(f"signed out {entry.get('email', '')}; token {entry.get('token_id', '')} revoked")
 
@@ -141,7 +141,7 @@ def token_revoke(token_id: str, database_url: DatabaseUrl = None) -> None:
     from callpact.governance.identity.service import revoke_token_id
 
     with unit_of_work(database_url) as session:
-        revoke_token_id(session, acting(session), token_id, now=datetime.now(UTC))
+        revoke_token_id(session, acting(session), token_id, now=clock())
     typer.echo(f"token {token_id} revoked")
 
 

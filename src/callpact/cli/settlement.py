@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import typer
 
 from callpact.cli.values import DATABASE_URL, month_option, read_database_url
+from callpact.clock import clock
 from callpact.diagnostics import Diagnostic, has_errors
 
 statement_app = typer.Typer(
@@ -135,13 +136,12 @@ def settle(
 
 
 def _store(statement: dict[str, Any], database_url: str | None) -> None:
-    from datetime import UTC, datetime
 
     from callpact.cli.governance import unit_of_work
     from callpact.governance.statement.service import store_settled_month
 
     with unit_of_work(database_url) as session:
-        stored = store_settled_month(session, statement, now=datetime.now(UTC))
+        stored = store_settled_month(session, statement, now=clock())
         typer.echo(f"stored statement {stored.number} v{stored.version} as a draft", err=True)
 
 

@@ -4,7 +4,6 @@ and disputes on their lines (``dispute open|resolve|list``). Every rule is the s
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from callpact.cli.governance import (
 )
 from callpact.cli.settlement import statement_app
 from callpact.cli.values import amount_option, month_option, one_of_option
+from callpact.clock import clock
 
 StatementRef = Annotated[
     str, typer.Argument(help="statement number or month YYYY-MM (newest version); NUMBER vN")
@@ -74,9 +74,7 @@ def _step_command(step_name: str) -> None:
         from callpact.governance.statement.service import take_step
 
         with unit_of_work(database_url) as session:
-            view = take_step(
-                session, acting(session), contract, ref, step, now=datetime.now(UTC), note=note
-            )
+            view = take_step(session, acting(session), contract, ref, step, now=clock(), note=note)
         if fmt is OutputFormat.JSON:
             typer.echo(view.model_dump_json(indent=2))
             return
@@ -160,7 +158,7 @@ def statement_correct(
         raise fail(f"{statement_file}: not a statement JSON file ({error})", 2) from None
     with unit_of_work(database_url) as session:
         stored = correct(
-            session, acting(session), contract, ref, corrected, reason=reason, now=datetime.now(UTC)
+            session, acting(session), contract, ref, corrected, reason=reason, now=clock()
         )
         typer.echo(
             f"{stored.kind.replace('_', ' ')} {stored.number} v{stored.version} "
@@ -194,7 +192,7 @@ def dispute_open(
             statement=statement,
             line_id=line,
             reason=reason,
-            now=datetime.now(UTC),
+            now=clock(),
         )
         typer.echo(f"dispute {dispute.id} opened on {line} of {dispute.month}")
 
@@ -235,7 +233,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
             resolution=resolution,
             note=note,
             amount_adjustment=amount,
-            now=datetime.now(UTC),
+            now=clock(),
         )
         message = f"dispute {dispute_id}: {resolution}"
         if resolution != "rejected":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +15,7 @@ from rich.table import Table
 
 from callpact.cli.data import open_data_or_exit
 from callpact.cli.values import month_option, read_number, read_time_zone, time_zone_option
+from callpact.clock import clock
 from callpact.diagnostics import Diagnostic, has_errors
 
 app = typer.Typer(
@@ -285,7 +285,7 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
         embedder=None if engine == "onnx" else default_embedder(engine),
     )
     if write and target is not None:
-        write_judgements(target, judgements_table(result, datetime.now(UTC)), period)
+        write_judgements(target, judgements_table(result, clock()), period)
         result.written_to = target
     if output is OutputFormat.JSON:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))

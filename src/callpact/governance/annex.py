@@ -106,6 +106,19 @@ def terms_from_annex(annex: Mapping[str, Any]) -> GovernanceTerms:
         ),
         cure_period_days=int(cure.get("period_days", 30)),
         cure_notice_required=bool(cure.get("notice_required", True)),
+        termination_notice_days=_termination_notice_days(contract.get("termination") or {}),
         dispute_window_days=(contract.get("disputes") or {}).get("window_days"),
         kpi_ids=tuple(str(k["id"]) for k in annex.get("kpis") or () if isinstance(k, Mapping)),
     )
+
+
+def _termination_notice_days(termination: Mapping[str, Any]) -> dict[str, int]:
+    """Each termination right the annex grants, with its notice period in days."""
+    rights: dict[str, int] = {}
+    convenience = termination.get("for_convenience_notice_days")
+    if convenience is not None:
+        rights["convenience"] = int(convenience)
+    chronic = termination.get("chronic_breach")
+    if chronic:
+        rights["chronic_breach"] = int(chronic.get("notice_days") or convenience or 0)
+    return rights

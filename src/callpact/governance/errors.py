@@ -18,6 +18,9 @@ ERROR_CODES: dict[str, str] = {
     "token.purpose": "a token's purpose is api, session or calendar",
     "token.not_found": "the acting user has no token with that id",
     "user.not_found": "no user with that e-mail",
+    "claim.in_future": "a stated moment is after the moment the server records the action",
+    "claim.before_record": "a stated moment is before the record it follows",
+    "claim.decided": "the time claim was already accepted or rejected",
 }
 
 

@@ -17,10 +17,12 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from callpact.governance.aht_plan import service as aht
+from callpact.governance.claim import service as claims
 from callpact.governance.contract.service import register_contract
 from callpact.governance.document import service as documents
 from callpact.governance.incident import service as incidents
 from callpact.governance.notice import service as notices
+from callpact.governance.organization.permissions import Actor
 from callpact.governance.organization.service import actor_for, add_organization, add_user
 from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
@@ -244,6 +246,9 @@ def seed_demo_history(
             description="caller threatened legal action",
             now=day(40, 11),
         )
+        # reported by phone 40 minutes after detection, recorded an hour later: the client
+        # confirms the call, so the report counts from the phone call
+        _accept_claim(session, ca, cid, "report of incident INC-0001", now=day(41))
         detected = day(46, 15)
         incidents.record_incident(
             session,
@@ -275,14 +280,14 @@ def seed_demo_history(
     # AHT plan: the client's measure done on time; the vendor's one still open past its date.
     measures = [m.measure_id for m in terms.aht_measures]
     if measures:
+        done_on = terms.aht_measures[0].due - timedelta(days=3)
         aht.update_status(
             session,
             ca,
             cid,
             measures[0],
             status="done",
-            completed_on=terms.aht_measures[0].due - timedelta(days=3),
-            now=day(42),
+            now=day((done_on - terms.start).days, 12),  # recorded the day it was done
         )
     if len(measures) > 1:
         aht.update_status(session, vm, cid, measures[1], status="in_progress", now=day(50))
@@ -339,3 +344,14 @@ def seed_demo_history(
         operators=len(operators),
         as_of=day(SEED_AS_OF_DAYS, 12),
     )
+
+
+def _accept_claim(
+    session: Session, actor: Actor, contract_id: str, ref: str, *, now: datetime
+) -> None:
+    [claim] = [
+        c
+        for c in claims.list_claims(session, actor, contract_id, status="pending")
+        if c.record_ref == ref
+    ]
+    claims.decide_claim(session, actor, contract_id, claim.id, accept=True, now=now)

@@ -87,6 +87,10 @@ class GovernanceTerms:
     # the annex's KPI ids, so a breach notice names a KPI the contract has; () in terms stored
     # before they were recorded (nothing to check against)
     kpi_ids: tuple[str, ...] = ()
+    # the termination rights the annex grants, each with its notice period in days:
+    # "convenience" (for_convenience_notice_days) and "chronic_breach" (its notice_days, else the
+    # convenience period, else 0: effective on the notice's day)
+    termination_notice_days: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for severity, text in self.notification_deadlines.items():
@@ -148,6 +152,11 @@ class GovernanceTerms:
             ],
             "cure_period_days": self.cure_period_days,
             **({} if self.cure_notice_required else {"cure_notice_required": False}),
+            **(
+                {"termination_notice_days": dict(sorted(self.termination_notice_days.items()))}
+                if self.termination_notice_days
+                else {}
+            ),
             "holidays": [d.isoformat() for d in self.holidays],
             # only when set, so terms stored before the clause existed read back unchanged
             **(
@@ -214,6 +223,9 @@ class GovernanceTerms:
             ),
             cure_period_days=int(data.get("cure_period_days", 30)),
             cure_notice_required=bool(data.get("cure_notice_required", True)),
+            termination_notice_days={
+                str(k): int(v) for k, v in (data.get("termination_notice_days") or {}).items()
+            },
             holidays=tuple(date.fromisoformat(d) for d in data.get("holidays") or ()),
             dispute_window_days=data.get("dispute_window_days"),
             kpi_ids=tuple(str(k) for k in data.get("kpi_ids") or ()),

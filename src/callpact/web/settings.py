@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+
+from callpact.clock import clock
 
 
 def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    return clock()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from callpact.governance.aht_plan.rules import (
     withdrawal_date,
 )
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError
@@ -230,11 +231,29 @@ def update_status(
         raise GovernanceError(f"measure {measure_id} {_added_by(measure)}")
     if measure.withdrawn_on is not None and today >= measure.withdrawn_on:
         raise GovernanceError(f"measure {measure_id} {_withdrawn_by(measure)}")
+    if status == "done" and completed_on is not None and completed_on > today:
+        raise GovernanceError(
+            f"completed_on {completed_on} is after today ({today})",
+            code="claim.in_future",
+            field="completed_on",
+        )
     before = audit.entity_state(measure)
     measure.status = status
     if status == "done":
-        measure.completed_on = completed_on or today
+        # done today, as recorded; an earlier completed_on is a claim the other side may accept
+        measure.completed_on = today
     audit.record(session, actor=actor.email, at=now, entity=measure, action="status", before=before)
+    if status == "done" and completed_on is not None and completed_on != today:
+        record_claim(
+            session,
+            actor,
+            contract,
+            measure,
+            field="completed_on",
+            claimed_at=datetime.combine(completed_on, time(), tzinfo=UTC),
+            ref=f"completion of {measure_id}",
+            now=now,
+        )
     return measure
 
 

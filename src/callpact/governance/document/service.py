@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.document.models import RequiredDocumentRecord
@@ -74,8 +75,10 @@ def submit_document(
     *,
     location: str,
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> RequiredDocumentRecord:
-    """The owner's side hands the document in (``location``: where it can be read)."""
+    """The owner's side hands the document in (``location``: where it can be read), dated
+    ``now``; ``claimed_at`` (handed in earlier by another channel) is a time claim."""
     contract = get_contract(session, actor, contract_id, Action.SUBMIT_DOCUMENT)
     record = _find(session, contract, document_id)
     owners = (
@@ -97,6 +100,17 @@ def submit_document(
     record.submitted_by = actor.email
     record.location = location
     audit.record(session, actor=actor.email, at=now, entity=record, action="submit", before=before)
+    ref = f"submission of {document_id}"
+    record_claim(
+        session,
+        actor,
+        contract,
+        record,
+        field="submitted_at",
+        claimed_at=claimed_at,
+        ref=ref,
+        now=now,
+    )
     return record
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from callpact.diagnostics import Diagnostic, Severity
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import find_record, get_contract, record_or_missing
 from callpact.governance.deadlines import month_bounds
@@ -85,7 +86,9 @@ def record_incident(
     now: datetime,
 ) -> Incident:
     """Record an incident. The vendor records what it reports; the client records one it found
-    that was never reported (``reported_at`` empty)."""
+    that was never reported (``reported_at`` empty). A report is dated ``now``: a stated
+    earlier ``reported_at`` (a phone report before this record) is a time claim the other
+    party may accept; until then the reporting deadline is judged on ``now``."""
     contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
     problems = _check(
         contract,
@@ -110,13 +113,38 @@ def record_incident(
         severity=severity,
         occurred_at=occurred_at,
         detected_at=detected_at,
-        reported_at=reported_at,
+        reported_at=None if reported_at is None else now,
         description=description,
         recorded_by=actor.email,
     )
     session.add(incident)
     audit.record(session, actor=actor.email, at=now, entity=incident, action="record", before=None)
+    _claim_report(session, actor, contract, incident, reported_at, now=now)
     return incident
+
+
+def _claim_report(
+    session: Session,
+    actor: Actor,
+    contract: GovernedContract,
+    incident: Incident,
+    reported_at: datetime | None,
+    *,
+    now: datetime,
+) -> None:
+    ref = f"report of incident {incident.incident_ref}"
+    not_before = incident.detected_at
+    record_claim(
+        session,
+        actor,
+        contract,
+        incident,
+        field="reported_at",
+        claimed_at=reported_at,
+        ref=ref,
+        now=now,
+        not_before=not_before,
+    )
 
 
 def mark_reported(
@@ -125,9 +153,11 @@ def mark_reported(
     contract_id: str,
     incident_id: str,
     *,
-    reported_at: datetime,
+    reported_at: datetime | None = None,
     now: datetime,
 ) -> Incident:
+    """The incident is reported to the client, dated ``now``; ``reported_at``, an earlier moment
+    stated for the report, is a time claim."""
     contract = get_contract(session, actor, contract_id, Action.REPORT_INCIDENT)
     incident = record_or_missing(
         find_record(session, Incident, contract, "incident_ref", incident_id),
@@ -136,13 +166,12 @@ def mark_reported(
     )
     if incident.reported_at is not None:
         raise GovernanceError(f"incident {incident_id} was already reported")
-    if reported_at < incident.detected_at:
-        raise GovernanceError("reported before it was detected")
     before = audit.entity_state(incident)
-    incident.reported_at = reported_at
+    incident.reported_at = now
     audit.record(
         session, actor=actor.email, at=now, entity=incident, action="report", before=before
     )
+    _claim_report(session, actor, contract, incident, reported_at, now=now)
     return incident
 
 
@@ -263,6 +292,8 @@ def import_incidents(
             detected_at=detected,
             reported_at=reported,
         )
+        if reported is not None and reported > now:
+            checks.append(("reported_at", "G106", "reported after the moment of this import"))
         for field, code, message in checks:
             problem(row.line, field, code, message)
         if checks:
@@ -284,8 +315,12 @@ def import_incidents(
         # the data layer's findings and the contract's, in the order of the file
         return 0, sorted(diagnostics, key=lambda d: d.line)
     for incident in incidents:
+        # the file's reported_at is the vendor's statement: a time claim beside the import's time
+        stated = incident.reported_at
+        incident.reported_at = None if stated is None else now
         session.add(incident)
         audit.record(
             session, actor=actor.email, at=now, entity=incident, action="import", before=None
         )
+        _claim_report(session, actor, contract, incident, stated, now=now)
     return len(incidents), diagnostics

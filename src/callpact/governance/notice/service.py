@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from callpact.contracts.cure import CureDecisionFact, check_decision
 from callpact.governance.aht_plan.rules import month_index
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.deadlines import local_date
 from callpact.governance.errors import GovernanceError
-from callpact.governance.notice.models import BreachNotice, CureDecision
+from callpact.governance.notice.models import BreachNotice, CureDecision, TerminationNotice
 from callpact.governance.notice.rules import CureClock, cure_clock
 from callpact.governance.organization.permissions import Action, Actor
 from callpact.governance.statement.models import StoredStatement
@@ -76,8 +77,11 @@ def issue_notice(
     month: str,
     note: str = "",
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> BreachNotice:
-    """The client notifies the vendor of a breach of ``kpi_id`` in ``month`` (YYYY-MM)."""
+    """The client notifies the vendor of a breach of ``kpi_id`` in ``month`` (YYYY-MM), dated
+    ``now``; ``claimed_at`` (notified earlier in writing elsewhere) is a time claim the vendor
+    may accept, which moves the cure period."""
     contract = get_contract(session, actor, contract_id, Action.ISSUE_NOTICE)
     month_index(month)  # validates the month
     kpi_ids = contract.schedule.for_month(month).kpi_ids
@@ -103,6 +107,10 @@ def issue_notice(
     )
     session.add(notice)
     audit.record(session, actor=actor.email, at=now, entity=notice, action="issue", before=None)
+    ref = f"breach notice {kpi_id} {month}"
+    record_claim(
+        session, actor, contract, notice, field="issued_at", claimed_at=claimed_at, ref=ref, now=now
+    )
     return notice
 
 
@@ -116,6 +124,7 @@ def decide_cure(
     days: int | None = None,
     note: str = "",
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> CureDecision:
     """Grant a cure period, waive it, or extend a granted one (client admins only)."""
     contract = get_contract(session, actor, contract_id, Action.DECIDE_CURE)
@@ -140,6 +149,17 @@ def decide_cure(
     session.add(record)
     notice.decisions.append(record)
     audit.record(session, actor=actor.email, at=now, entity=record, action="decide", before=None)
+    record_claim(
+        session,
+        actor,
+        contract,
+        record,
+        field="decided_at",
+        claimed_at=claimed_at,
+        ref=f"{decision} on breach notice {notice_id}",
+        now=now,
+        not_before=notice.issued_at,
+    )
     return record
 
 
@@ -201,3 +221,101 @@ def export_decisions(
             for v in views
         ],
     }
+
+
+GROUNDS = ("convenience", "chronic_breach")
+
+
+def _chronic_breach_shown(session: Session, contract: GovernedContract) -> tuple[str, list[str]]:
+    """The newest stored statement whose chronic-breach count gives the termination right, with
+    the KPIs that triggered it; ("", []) when none does."""
+    documents = session.scalars(
+        select(StoredStatement.document)
+        .where(StoredStatement.contract_pk == contract.id)
+        .order_by(StoredStatement.period.desc(), StoredStatement.version.desc())
+    )
+    for text in documents:
+        document = json.loads(text)
+        rights = (document.get("termination") or {}).get("rights") or []
+        if rights:
+            return str(document.get("period", "")), sorted({r["kpi_id"] for r in rights})
+    return "", []
+
+
+def terminate(
+    session: Session,
+    actor: Actor,
+    contract_id: str,
+    *,
+    ground: str,
+    note: str = "",
+    now: datetime,
+    claimed_at: datetime | None = None,
+) -> TerminationNotice:
+    """The client uses a termination right of the annex in force: for convenience, or for a
+    chronic breach a stored statement shows. It takes effect the annex's notice days after the
+    notice's local day; one termination per contract."""
+    contract = get_contract(session, actor, contract_id, Action.TERMINATE)
+    if ground not in GROUNDS:
+        raise GovernanceError(
+            f"a termination's ground is {' or '.join(GROUNDS)}, not {ground!r}", field="ground"
+        )
+    terms = contract.terms_at(now)
+    if ground not in terms.termination_notice_days:
+        granted = ", ".join(terms.termination_notice_days) or "none"
+        raise GovernanceError(
+            f"the annex of {contract_id} gives no termination right for {ground.replace('_', ' ')}"
+            f" (rights it gives: {granted})",
+            field="ground",
+        )
+    existing = session.scalars(
+        select(TerminationNotice).where(TerminationNotice.contract_pk == contract.id)
+    ).first()
+    if existing is not None:
+        raise GovernanceError(
+            f"{contract_id} was already terminated ({existing.ground}, effective "
+            f"{existing.effective_on})"
+        )
+    month, kpis = "", list[str]()
+    if ground == "chronic_breach":
+        month, kpis = _chronic_breach_shown(session, contract)
+        if not month:
+            raise GovernanceError(
+                "no stored statement of "
+                f"{contract_id} shows a chronic breach: settle and store the months first "
+                "(callpact settle --store)",
+                field="ground",
+            )
+    days = terms.termination_notice_days[ground]
+    record = TerminationNotice(
+        contract_pk=contract.id,
+        ground=ground,
+        statement_month=month or None,
+        kpi_ids=",".join(kpis),
+        issued_at=now,
+        issued_by=actor.email,
+        notice_days=days,
+        effective_on=local_date(now, terms.time_zone) + timedelta(days=days),
+        note=note,
+    )
+    session.add(record)
+    audit.record(session, actor=actor.email, at=now, entity=record, action="terminate", before=None)
+    record_claim(
+        session,
+        actor,
+        contract,
+        record,
+        field="issued_at",
+        claimed_at=claimed_at,
+        ref=f"termination notice ({ground})",
+        now=now,
+    )
+    return record
+
+
+def termination_of(session: Session, actor: Actor, contract_id: str) -> TerminationNotice | None:
+    """The contract's termination notice, if the client gave one."""
+    contract = get_contract(session, actor, contract_id)
+    return session.scalars(
+        select(TerminationNotice).where(TerminationNotice.contract_pk == contract.id)
+    ).first()

@@ -41,12 +41,14 @@ class Action(StrEnum):
     ACCEPT_DOCUMENT = "accept a required document"
     ISSUE_NOTICE = "issue a breach notice"
     DECIDE_CURE = "decide on a cure period"
+    TERMINATE = "give notice of termination"
     OPEN_DISPUTE = "dispute a statement line"
     RESOLVE_DISPUTE = "resolve a dispute"
     ISSUE_STATEMENT = "issue a statement to the vendor for review"
     ACCEPT_STATEMENT = "accept a statement on the vendor's behalf"
     APPROVE_STATEMENT = "approve a statement"
     FINALIZE_STATEMENT = "make a statement final"
+    DECIDE_CLAIM = "accept or reject the other party's time claim"
     VERIFY_AUDIT = "verify the audit trail"
 
 
@@ -73,6 +75,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_DOCUMENT: CLIENT_ADMIN,
     Action.ISSUE_NOTICE: CLIENT_ADMIN,
     Action.DECIDE_CURE: CLIENT_ADMIN,
+    Action.TERMINATE: CLIENT_ADMIN,
     Action.OPEN_DISPUTE: VENDOR_STAFF | CLIENT_ADMIN,
     # Further narrowed to the side that did not open the dispute by the dispute service.
     Action.RESOLVE_DISPUTE: ADMINS,
@@ -80,6 +83,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_STATEMENT: frozenset({Role.VENDOR_ADMIN}),
     Action.APPROVE_STATEMENT: CLIENT_ADMIN,
     Action.FINALIZE_STATEMENT: CLIENT_ADMIN,
+    # Further narrowed to the side that did not make the claim by the claim service.
+    Action.DECIDE_CLAIM: ADMINS,
     Action.VERIFY_AUDIT: frozenset({Role.AUDITOR, Role.CLIENT_ADMIN, Role.VENDOR_ADMIN}),
 }
 

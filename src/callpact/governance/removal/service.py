@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from callpact.governance.audit import service as audit
+from callpact.governance.claim.service import record_claim
 from callpact.governance.contract.models import GovernedContract
 from callpact.governance.contract.service import get_contract, record_or_missing
 from callpact.governance.errors import GovernanceError
@@ -53,8 +54,11 @@ def request_removal(
     *,
     reason: str,
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> RemovalRequest:
-    """The client asks that a named person leave the program, giving a reason."""
+    """The client asks that a named person leave the program, giving a reason. The request is
+    dated ``now``; ``claimed_at``, an earlier moment the client says it asked, waits as a time
+    claim for the vendor to accept."""
     contract = get_contract(session, actor, contract_id, Action.REQUEST_REMOVAL)
     if not reason.strip():
         raise GovernanceError("a removal request needs a reason")
@@ -68,6 +72,17 @@ def request_removal(
     )
     session.add(request)
     audit.record(session, actor=actor.email, at=now, entity=request, action="request", before=None)
+    ref = f"removal request of {person_id}"
+    record_claim(
+        session,
+        actor,
+        contract,
+        request,
+        field="requested_at",
+        claimed_at=claimed_at,
+        ref=ref,
+        now=now,
+    )
     return request
 
 
@@ -80,8 +95,10 @@ def answer_removal(
     response: str,
     note: str = "",
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> RemovalRequest:
-    """The vendor's answer: ``accepted`` (a replacement follows) or ``contested`` (with a note)."""
+    """The vendor's answer: ``accepted`` (a replacement follows) or ``contested`` (with a note),
+    dated ``now``; ``claimed_at`` (answered earlier, say in a meeting) is a time claim."""
     contract = get_contract(session, actor, contract_id, Action.ANSWER_REMOVAL)
     if response not in RESPONSES:
         raise GovernanceError(f"a removal answer is accepted or contested, not {response!r}")
@@ -95,6 +112,17 @@ def answer_removal(
     request.response_note = note or None
     request.responded_at = now
     audit.record(session, actor=actor.email, at=now, entity=request, action="answer", before=before)
+    record_claim(
+        session,
+        actor,
+        contract,
+        request,
+        field="responded_at",
+        claimed_at=claimed_at,
+        ref=f"answer to removal request {request_id}",
+        now=now,
+        not_before=request.requested_at,
+    )
     return request
 
 
@@ -106,6 +134,7 @@ def record_replacement(
     *,
     replacement_person_id: str | None,
     now: datetime,
+    claimed_at: datetime | None = None,
 ) -> RemovalRequest:
     """The person has left the program (taken off the roster) and, if named, who replaces them."""
     contract = get_contract(session, actor, contract_id, Action.ANSWER_REMOVAL)
@@ -138,6 +167,17 @@ def record_replacement(
     request.replacement_staff_id = replacement_id
     audit.record(
         session, actor=actor.email, at=now, entity=request, action="replace", before=before
+    )
+    record_claim(
+        session,
+        actor,
+        contract,
+        request,
+        field="replaced_at",
+        claimed_at=claimed_at,
+        ref=f"replacement for removal request {request_id}",
+        now=now,
+        not_before=request.requested_at,
     )
     return request
 
