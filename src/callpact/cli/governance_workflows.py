@@ -1068,8 +1068,10 @@ def notice_terminate(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     ground: Annotated[
         str,
-        typer.Option(
-            "--ground", help="convenience or chronic_breach (a stored statement shows it)"
+        one_of_option(
+            "callpact.governance.notice.service:GROUNDS",
+            "--ground",
+            help="convenience or chronic_breach (a stored statement shows it)",
         ),
     ],
     note: Annotated[str, typer.Option("--note")] = "",
