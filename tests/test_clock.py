@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from callpact.cli.governance import parse_instant
+from callpact.cli.values import instant_or_now
 from callpact.clock import clock, frozen_clock
 
 
@@ -14,7 +14,7 @@ def test_a_frozen_clock_is_what_now_reads_and_is_restored_after() -> None:
     moment = datetime(2027, 3, 1, 8, 30, tzinfo=timezone(timedelta(hours=-6)))
     with frozen_clock(moment):
         assert clock() == moment
-        assert parse_instant(None) == moment  # a command without a time records the server's
+        assert instant_or_now(None) == moment  # a command without a time records the server's
     assert abs(clock() - datetime.now(UTC)) < timedelta(seconds=5)
 
 

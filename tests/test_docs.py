@@ -34,3 +34,14 @@ def test_every_command_is_documented() -> None:
     docs = "\n".join(p.read_text("utf-8") for p in (ROOT / "docs").glob("*.md"))
     missing = [name for name in root.commands if f"callpact {name}" not in docs]
     assert missing == []
+
+
+def test_every_exit_status_is_documented_with_its_name() -> None:
+    from callpact.cli import errors
+
+    statuses = {name: value for name, value in vars(errors).items() if name.startswith("EXIT_")}
+    page = (ROOT / "docs" / "cli.md").read_text("utf-8")
+    documented = dict(re.findall(r"^\| (\d+) \| `(EXIT_\w+)` \|", page, flags=re.MULTILINE))
+    assert {name: value for value, name in documented.items()} == {
+        name: str(value) for name, value in statuses.items()
+    }

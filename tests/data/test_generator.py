@@ -357,19 +357,30 @@ def test_generate_command_refuses_an_annex_with_errors(app: typer.Typer, tmp_pat
     assert not (tmp_path / "out").exists()
 
 
+def test_generate_command_rejects_months_that_do_not_fit_together(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    result = CliRunner().invoke(
+        app, ["generate", "--from", "2027-03", "--to", "2027-01", "--out", str(tmp_path / "x")]
+    )
+    assert result.exit_code == 2
+    assert "error[GEN001]" in result.output
+    assert "is before" in result.output
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--from", "2027-13"], "--from must look like 2027-01"),
-        (["--from", "2027-03", "--to", "2027-01"], "is before"),
-        (["--format", "xlsx"], "--format must be csv or parquet"),
-        (["--time-zone", "Mars/Olympus"], "unknown time zone"),
+        (["--from", "2027-13"], "Invalid value for '--from': '2027-13' is not a month"),
+        (["--format", "xlsx"], "Invalid value for '--format'"),
+        (["--time-zone", "Mars/Olympus"], "'Mars/Olympus' is not a time zone"),
+        (["--contacts-per-month", "-1"], "Invalid value for '--contacts-per-month'"),
     ],
 )
-def test_generate_command_rejects_bad_arguments(
+def test_generate_command_refuses_bad_values_before_running(
     app: typer.Typer, tmp_path: Path, args: list[str], needle: str
 ) -> None:
     result = CliRunner().invoke(app, ["generate", *args, "--out", str(tmp_path / "x")])
-    assert result.exit_code == 1
-    assert "error[GEN001]" in result.output
-    assert needle in result.output
+    assert result.exit_code == 2
+    assert needle in " ".join(result.output.replace("│", " ").split())
+    assert not (tmp_path / "x").exists()

@@ -312,10 +312,13 @@ def test_cli_json_shape_and_exit_codes(tmp_path: Path) -> None:
     assert data["contacts"]["rejected"] == 1
     assert data["contacts"]["duplicates"] == 0
     assert Path(data["contacts"]["rejects_file"]).exists()
+    # a path that does not exist and a format not listed are usage errors, the option named
     missing = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope"), "--workspace", ws])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2
+    assert "'path'" in missing.output
     unknown = CliRunner().invoke(app, ["ingest", str(folder), "-w", ws, "--from", "avaya"])
-    assert unknown.exit_code == 1
+    assert unknown.exit_code == 2
+    assert "'--from'" in unknown.output
 
 
 def test_every_code_is_documented() -> None:

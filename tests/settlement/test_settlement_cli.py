@@ -194,9 +194,18 @@ def test_history_folder_carries_the_episode_forward(case: Path) -> None:
     assert verify.stdout.strip() == "identical"
 
 
-def test_unknown_results_file_is_a_diagnostic(case: Path) -> None:
+def test_a_results_file_that_does_not_exist_is_a_usage_error(case: Path) -> None:
     result = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
                                  "--period", "2027-03", "--results", str(case / "nope.json")])  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for '--results'" in result.output
+    assert "nope.json" in result.output
+
+
+def test_an_unreadable_results_file_is_a_diagnostic(case: Path) -> None:
+    (case / "broken.json").write_text("{not json", encoding="utf-8")
+    result = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
+                                 "--period", "2027-03", "--results", str(case / "broken.json")])  # fmt: skip
     assert result.exit_code == 1
     assert "error[SET002]" in result.output
 
@@ -242,7 +251,7 @@ def test_statement_render_reads_the_settled_json(case: Path) -> None:
     assert rendered.exit_code == 0, rendered.output
     assert pdf.read_bytes().startswith(b"%PDF")
     missing = runner.invoke(app, ["statement", "render", str(case / "nope.json")])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2  # a path that does not exist: usage, the argument named
     assert "nope.json" in missing.output
 
 

@@ -133,14 +133,30 @@ def test_forecast_missing_column(app: typer.Typer, tmp_path: Path) -> None:
         (["--calls", "100", "--aht-s", "0"], "--aht-s must be greater than 0"),
         (["--calls", "100"], "missing --aht-s"),
         (["--calls", "1", "--aht-s", "1", "--max-occupancy", "2"], "--max-occupancy must be"),
-        (["--calls", "1", "--aht-s", "1", "--format", "xml"], "--format must be table or json"),
     ],
 )
 def test_bad_arguments_give_clear_messages(app: typer.Typer, args: list[str], needle: str) -> None:
     code, out = _run(app, *args)
-    assert code == 1
+    assert code == 2  # usage: the arguments, not the data, are wrong
     assert "error[STF001]" in out
     assert needle in out
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--calls", "1", "--aht-s", "1", "--format", "xml"], "'--format'"),
+        (["--calls", "nan", "--aht-s", "180"], "'--calls': 'nan' is not a finite number"),
+        (["--calls", "100", "--aht-s", "inf"], "'--aht-s': 'inf' is not a finite number"),
+        (["--forecast", "/no/such/forecast.csv"], "'--forecast'"),
+    ],
+)
+def test_values_of_the_wrong_kind_are_refused_while_parsing(
+    app: typer.Typer, args: list[str], needle: str
+) -> None:
+    code, out = _run(app, *args)
+    assert code == 2
+    assert needle in " ".join(out.split())  # the usage box wraps long lines
 
 
 def test_table_output(app: typer.Typer) -> None:

@@ -16,4 +16,4 @@ def test_serve_names_a_missing_data_folder(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--data" in result.output
-    assert "is not a folder" in result.output
+    assert "does not exist" in result.output

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from callpact.cli.values import amount_option, day_option, number_option
 from callpact.contracts.diff import Change, diff_versions
 from callpact.contracts.lint import lint_contract
 from callpact.contracts.loader import LoadResult, read_annex
@@ -45,17 +46,18 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         Path | None,
         typer.Option(
             "--data",
+            exists=True,
             help="Workspace or interchange folder: also check the targets against the "
             "forecast and the scheduled staff (Erlang C/A).",
         ),
     ] = None,
     patience_s: Annotated[
         float | None,
-        typer.Option("--patience-s", help="Mean customer patience: Erlang A instead of C."),
+        number_option("--patience-s", help="Mean customer patience: Erlang A instead of C."),
     ] = None,
     cost_per_productive_hour: Annotated[
-        str | None,
-        typer.Option(
+        Decimal | None,
+        amount_option(
             "--cost-per-productive-hour",
             help="The vendor's cost of one productive hour: checks the fee buys enough hours.",
         ),
@@ -69,9 +71,7 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         if result.contract is not None and not no_lint:
             found += lint_contract(result.contract, result.positions)
         if result.contract is not None and data is not None:
-            found += _feasibility(
-                path, result, data, patience_s, _decimal_option(cost_per_productive_hour)
-            )
+            found += _feasibility(path, result, data, patience_s, cost_per_productive_hour)
         every += sorted(found, key=sort_key)
     if output is CheckFormat.JSON:
         typer.echo(json.dumps([d.to_json() for d in every], indent=2))
@@ -83,17 +83,6 @@ def check(  # noqa: PLR0917 - typer maps each option to a parameter
         typer.echo(f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)", err=True)
     if has_errors(every):
         raise typer.Exit(1)
-
-
-def _decimal_option(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        raise typer.BadParameter(
-            f"not an amount: {text!r}", param_hint="--cost-per-productive-hour"
-        ) from None
 
 
 def _feasibility(
@@ -163,8 +152,7 @@ def render(
     ] = RenderFormat.MARKDOWN,
     out: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
     on: Annotated[
-        str | None,
-        typer.Option("--on", help="Render the version in force on this date (YYYY-MM-DD)."),
+        date | None, day_option("--on", help="Render the version in force on this date.")
     ] = None,
 ) -> None:
     """The annex as the document both parties sign: formulas in words, tiers as tables, then
@@ -173,7 +161,7 @@ def render(
     version = None
     if on is not None:
         try:
-            version = contract.version_on(date.fromisoformat(on))
+            version = contract.version_on(on)
         except ValueError as problem:
             typer.echo(f"--on {on}: {problem}", err=True)
             raise typer.Exit(2) from None

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from callpact.cli.values import number_option
 from callpact.diagnostics import sort_key
 
 if TYPE_CHECKING:
     from callpact.data.ingest import IngestReport
-    from callpact.data.workspace import DataSource
+    from callpact.data.workspace import DataSource, LockWait
 
 
 @contextmanager
@@ -38,23 +39,29 @@ def open_data_or_exit(path: Path) -> Iterator[DataSource]:
         yield source
 
 
-FORMATS = ("interchange", "amazon-connect", "asterisk", "genesys", "mapped")
+SourceFormat = Literal["interchange", "amazon-connect", "asterisk", "genesys", "mapped"]
 
 
 def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a command
     path: Annotated[
-        Path, typer.Argument(help="An interchange folder or file, or a vendor export.")
+        Path,
+        typer.Argument(exists=True, help="An interchange folder or file, or a vendor export."),
     ],
     workspace: Annotated[
         Path, typer.Option("--workspace", "-w", help="The workspace folder.")
     ] = Path("callpact-data"),
     source_format: Annotated[
-        str,
+        SourceFormat,
         typer.Option("--from", help="interchange, amazon-connect, asterisk, genesys or mapped."),
     ] = "interchange",
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", help="YAML mapping for --from mapped (a CSV or an .xlsx sheet)."),
+        typer.Option(
+            "--mapping",
+            exists=True,
+            dir_okay=False,
+            help="YAML mapping for --from mapped (a CSV or an .xlsx sheet).",
+        ),
     ] = None,
     replace: Annotated[
         bool,
@@ -62,26 +69,46 @@ def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a com
             "--replace", help="Replace stored rows whose key comes again with other values."
         ),
     ] = False,
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output: Annotated[Literal["table", "json"], typer.Option("--format", help="table or json.")] = (
+        "table"
+    ),
+    wait_s: Annotated[
+        float | None,
+        number_option(
+            "--wait-s",
+            minimum=0,
+            help="While another process writes the workspace, wait up to this many seconds "
+            "for it (default 600: ten minutes).",
+            show_default=False,
+        ),
+    ] = None,
+    no_wait: Annotated[
+        bool,
+        typer.Option("--no-wait", help="Refuse at once when another ingest writes the workspace."),
+    ] = False,
 ) -> None:
     """Validate a delivery and store it; bad rows go to a rejects file with line and reason.
 
     Exit 0 when the delivery was processed (with or without rejects); 1 when it could not be
-    processed at all, and then the workspace is unchanged.
+    processed at all, and then the workspace is unchanged; 75 when another process kept the
+    workspace locked past --wait-s (or at once with --no-wait), and then nothing was read.
     """
     from callpact.data.ingest import DeliveryError, ingest_path
+    from callpact.data.workspace import DEFAULT_LOCK_WAIT_S, LockWait
 
-    if output not in ("table", "json"):
-        raise typer.BadParameter("--format must be table or json")
-    if source_format not in FORMATS:
-        typer.echo(f"{path}:0:0: error[D003]: unknown format {source_format!r}", err=True)
-        raise typer.Exit(1)
+    timeout_s = 0.0 if no_wait else DEFAULT_LOCK_WAIT_S if wait_s is None else wait_s
+    wait = LockWait(timeout_s=timeout_s, on_wait=_say_waiting(workspace))
     try:
         if output == "table" and _large(path):
-            report = _with_progress(path, workspace, source_format, mapping, replace)
+            report = _with_progress(path, workspace, source_format, mapping, replace, wait)
         else:
             report = ingest_path(
-                path, workspace, source_format=source_format, mapping=mapping, replace=replace
+                path,
+                workspace,
+                source_format=source_format,
+                mapping=mapping,
+                replace=replace,
+                wait=wait,
             )
     except DeliveryError as exc:
         if output == "json":
@@ -135,6 +162,17 @@ def ingest(  # noqa: PLR0917 - one option per parameter is how Typer reads a com
         console.print(f"… and {len(shown) - 20} more faults in the rejects files")
 
 
+def _say_waiting(workspace: Path) -> Callable[[str, float], None]:
+    def say(holder: str, timeout_s: float) -> None:
+        typer.echo(
+            f"{workspace}: another callpact process is writing ({holder}); waiting up to "
+            f"{timeout_s:.0f} s for it to finish (--no-wait refuses at once)",
+            err=True,
+        )
+
+    return say
+
+
 def _abs(workspace: Path, rel: str | None, report: IngestReport) -> str | None:
     if not rel:
         return None
@@ -149,8 +187,13 @@ def _large(path: Path) -> bool:
     return sum(f.stat().st_size for f in files if f.is_file()) > 50 << 20
 
 
-def _with_progress(
-    path: Path, workspace: Path, source_format: str, mapping: Path | None, replace: bool
+def _with_progress(  # noqa: PLR0917 - the ingest's own arguments, passed through
+    path: Path,
+    workspace: Path,
+    source_format: str,
+    mapping: Path | None,
+    replace: bool,
+    wait: LockWait,
 ) -> IngestReport:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -171,6 +214,7 @@ def _with_progress(
             mapping=mapping,
             replace=replace,
             progress=progress,
+            wait=wait,
         )
 
 

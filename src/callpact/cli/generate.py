@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
+from callpact.cli.values import month_option, time_zone_option
 from callpact.diagnostics import Diagnostic, Severity
 
 COMMAND_LINE = "<command line>"
@@ -40,26 +41,35 @@ def _contract_settings(path: Path) -> tuple[dict[str, Any], list[Diagnostic]]:
 
 def generate_command(
     *,
-    start: Annotated[str, typer.Option("--from", help="First month, YYYY-MM.")] = "2027-01",
-    end: Annotated[str, typer.Option("--to", help="Last month, YYYY-MM (inclusive).")] = "2027-03",
+    start: Annotated[str, month_option("--from", help="First month.")] = "2027-01",
+    end: Annotated[str, month_option("--to", help="Last month (inclusive).")] = "2027-03",
     contacts_per_month: Annotated[
-        int, typer.Option("--contacts-per-month", help="Contacts per month (all queues).")
+        int,
+        typer.Option("--contacts-per-month", min=0, help="Contacts per month (all queues)."),
     ] = 20_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same data.")] = 1,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the tables into.")] = Path(
         "callpact-data/generated"
     ),
-    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    file_format: Annotated[
+        Literal["csv", "parquet"], typer.Option("--format", help="csv or parquet.")
+    ] = "csv",
     contract: Annotated[
         Path | None,
-        typer.Option("--contract", help="Annex: take the time zone and hours of operation."),
+        typer.Option(
+            "--contract",
+            exists=True,
+            dir_okay=False,
+            help="Annex: take the time zone and hours of operation.",
+        ),
     ] = None,
     scenario: Annotated[
-        str,
+        Literal["demo", "steady"],
         typer.Option("--scenario", help="demo (a missed, a recovering, a bonus month) or steady."),
     ] = "demo",
     time_zone: Annotated[
-        str | None, typer.Option("--time-zone", help="Contract time zone (America/Chicago).")
+        str | None,
+        time_zone_option("--time-zone", help="Contract time zone (America/Chicago)."),
     ] = None,
 ) -> None:
     """Generate a synthetic program (contacts, surveys, QA, agents, states, schedules, forecast,
@@ -69,24 +79,6 @@ def generate_command(
     from callpact.data.generator import GeneratorConfig, generate_program, write_program
 
     problems: list[Diagnostic] = []
-    if file_format not in {"csv", "parquet"}:
-        problems.append(
-            _problem(
-                BAD_ARGUMENT, f"--format must be csv or parquet, got {file_format!r}", "--format"
-            )
-        )
-    if scenario not in {"demo", "steady"}:
-        problems.append(
-            _problem(
-                BAD_ARGUMENT, f"--scenario must be demo or steady, got {scenario!r}", "--scenario"
-            )
-        )
-    if contacts_per_month < 0:
-        problems.append(
-            _problem(
-                BAD_ARGUMENT, "--contacts-per-month must not be negative", "--contacts-per-month"
-            )
-        )
     settings: dict[str, Any] = {}
     if contract is not None:
         settings, found = _contract_settings(contract)
@@ -110,7 +102,7 @@ def generate_command(
                 end_month=end,
                 contacts_per_month=contacts_per_month,
                 seed=seed,
-                scenario="demo" if scenario == "demo" else "steady",
+                scenario=scenario,
                 **settings,
             )
             config.months()
@@ -124,15 +116,16 @@ def generate_command(
     if problems or config is None:
         for problem in problems:
             typer.echo(problem.format(), err=True)
-        raise typer.Exit(1)
+        # options that do not fit together are a usage error; an unusable annex is not
+        usage = all(problem.code == BAD_ARGUMENT for problem in problems)
+        raise typer.Exit(2 if usage else 1)
     began = time.perf_counter()
     try:
         tables = generate_program(config)
     except ValueError as error:
         typer.echo(_problem(BAD_ARGUMENT, str(error)).format(), err=True)
         raise typer.Exit(1) from None
-    fmt: Literal["csv", "parquet"] = "parquet" if file_format == "parquet" else "csv"
-    written = write_program(tables, out, file_format=fmt, time_zone=config.time_zone)
+    written = write_program(tables, out, file_format=file_format, time_zone=config.time_zone)
     summary = {
         "out": str(out),
         "seconds": round(time.perf_counter() - began, 3),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -22,12 +22,16 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from callpact.cli.contract import load_contract_or_exit
+from callpact.cli.values import DATABASE_URL, instant_option, one_of_option, read_database_url
 from callpact.clock import clock
 from callpact.governance.errors import GovernanceError, PermissionDenied
 
 if TYPE_CHECKING:
     from callpact.contracts import Contract, ContractVersion
     from callpact.governance.organization.permissions import Actor
+
+
+ORG_KIND = "callpact.governance.organization.models:OrganizationKind"
 
 
 class OutputFormat(StrEnum):
@@ -41,6 +45,8 @@ DatabaseUrl = Annotated[
         "--database-url",
         help="SQLAlchemy URL; default $CALLPACT_DATABASE_URL or sqlite:///callpact.db",
         show_default=False,
+        parser=read_database_url,
+        metavar=DATABASE_URL,
     ),
 ]
 ContractId = Annotated[
@@ -48,14 +54,14 @@ ContractId = Annotated[
 ]
 Format = Annotated[OutputFormat, typer.Option("--format", help="table or json")]
 AsOf = Annotated[
-    str | None,
-    typer.Option(
+    datetime | None,
+    instant_option(
         "--as-of", help="judge deadlines as of this ISO time (default: now)", show_default=False
     ),
 ]
 At = Annotated[
-    str | None,
-    typer.Option(
+    datetime | None,
+    instant_option(
         "--at",
         help="when it happened, if earlier than now (ISO time with offset): recorded now, with "
         "this moment as a time claim the other party may accept (callpact claim)",
@@ -64,47 +70,9 @@ At = Annotated[
 ]
 
 
-def parse_claim(text: str | None, what: str = "time") -> datetime | None:
-    """A stated moment (``--at``), or None when none was stated."""
-    return None if text is None else parse_instant(text, what)
-
-
 def fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
-
-
-def parse_instant(text: str | None, what: str = "time") -> datetime:
-    """An ISO 8601 instant with an offset (or Z); a bare date means its UTC midnight; None: now."""
-    if text is None:
-        return clock()
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise fail(
-            f"cannot read the {what} {text!r}: write e.g. 2027-01-31T23:59:58-06:00"
-        ) from None
-    if value.tzinfo is None:
-        raise fail(f"the {what} {text!r} has no offset: add one, e.g. -06:00 or Z")
-    return value
-
-
-def parse_day(text: str, what: str = "date") -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise fail(f"cannot read the {what} {text!r}: write YYYY-MM-DD") from None
-
-
-def parse_decimal(text: str | None, what: str) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        return Decimal(text)
-    except ArithmeticError:
-        raise fail(f"{what} {text!r} is not a number") from None
 
 
 @contextmanager
@@ -209,7 +177,7 @@ user_app = typer.Typer(help="Users, each in one organization with one role.", no
 @org_app.command("add")
 def org_add(
     name: str,
-    kind: Annotated[str, typer.Option("--kind", help="client or vendor")],
+    kind: Annotated[str, one_of_option(ORG_KIND, "--kind", help="client or vendor")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add an organization (database administration: logged as `system:operator`)."""
@@ -238,8 +206,10 @@ def user_add(  # noqa: PLR0917 - typer maps each option to a parameter
     org: Annotated[str, typer.Option("--org", help="organization name")],
     role: Annotated[
         str,
-        typer.Option(
-            "--role", help="client_admin, client_viewer, vendor_admin, vendor_manager or auditor"
+        one_of_option(
+            "callpact.governance.organization.models:Role",
+            "--role",
+            help="client_admin, client_viewer, vendor_admin, vendor_manager or auditor",
         ),
     ],
     name: Annotated[str | None, typer.Option("--name")] = None,
@@ -329,7 +299,9 @@ def governance_versions(contract: Contract) -> list[Any]:
 
 @governance_app.command("register")
 def governance_register(
-    contract_file: Annotated[Path, typer.Option("--contract-file", help="annex YAML")],
+    contract_file: Annotated[
+        Path, typer.Option("--contract-file", exists=True, dir_okay=False, help="annex YAML")
+    ],
     client: Annotated[str, typer.Option("--client", help="client organization name")],
     vendor: Annotated[str, typer.Option("--vendor", help="vendor organization name")],
     database_url: DatabaseUrl = None,
@@ -409,11 +381,14 @@ def agent_ids_from(path: Path) -> list[str]:
 
 @governance_app.command("seed")
 def governance_seed(
-    contract_file: Annotated[Path, typer.Option("--contract", help="annex YAML")],
+    contract_file: Annotated[
+        Path, typer.Option("--contract", exists=True, dir_okay=False, help="annex YAML")
+    ],
     data: Annotated[
         Path | None,
         typer.Option(
             "--data",
+            exists=True,
             help="workspace, interchange folder or contacts file: its agents form the roster",
         ),
     ] = None,
@@ -549,7 +524,7 @@ def audit_verify(
 @audit_app.command("log")
 def audit_log(
     entity_type: Annotated[str | None, typer.Option("--entity-type")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="how many entries")] = 50,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:

@@ -6,12 +6,15 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from callpact.cli.governance import (
+    ORG_KIND,
     AsOf,
     At,
     ContractId,
@@ -22,12 +25,19 @@ from callpact.cli.governance import (
     agent_ids_from,
     emit,
     fail,
-    parse_claim,
-    parse_day,
-    parse_decimal,
-    parse_instant,
     unit_of_work,
 )
+from callpact.cli.values import (
+    amount_option,
+    day_option,
+    instant_option,
+    instant_or_now,
+    month_option,
+    one_of_option,
+    read_month,
+    read_number,
+)
+from callpact.clock import clock
 
 
 def _list_command(
@@ -53,7 +63,7 @@ def _list_command(
         list_items = getattr(importlib.import_module(module), name)
         with unit_of_work(database_url) as session:
             actor = acting(session)
-            items = list_items(session, actor, contract, now=parse_instant(as_of))
+            items = list_items(session, actor, contract, now=instant_or_now(as_of))
             emit([row(item) for item in items], fmt, f"{title} of {contract}")
 
     command.__doc__ = doc
@@ -73,7 +83,12 @@ def staff_add(
     contract: ContractId,
     name: Annotated[str, typer.Option("--name")],
     role: Annotated[
-        str, typer.Option("--role", help="operator, supervisor, trainer or project_manager")
+        str,
+        one_of_option(
+            "callpact.governance.staff.models:STAFF_ROLES",
+            "--role",
+            help="operator, supervisor, trainer or project_manager",
+        ),
     ],
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -88,7 +103,7 @@ def staff_add(
             person_id=person_id,
             name=name,
             role=role,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{member.person_id} ({member.role}) added to {contract}")
 
@@ -98,7 +113,7 @@ def staff_qualify(
     person_id: str,
     contract: ContractId,
     qualification: Annotated[str, typer.Option("--qualification")],
-    obtained_on: Annotated[str, typer.Option("--on", help="YYYY-MM-DD")],
+    obtained_on: Annotated[date, day_option("--on", help="the day it was obtained")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record a qualification a person holds."""
@@ -111,8 +126,8 @@ def staff_qualify(
             contract,
             person_id,
             qualification=qualification,
-            obtained_on=parse_day(obtained_on),
-            now=parse_instant(None),
+            obtained_on=obtained_on,
+            now=clock(),
         )
         typer.echo(f"{person_id}: {qualification} recorded")
 
@@ -121,26 +136,24 @@ def staff_qualify(
 def staff_exam(
     person_id: str,
     contract: ContractId,
-    score: Annotated[str, typer.Option("--score", help="fraction 0–1")],
+    score: Annotated[Decimal, amount_option("--score", help="fraction 0–1")],
     taken_at: At = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Record an admission exam result (the latest attempt counts)."""
     from callpact.governance.staff.service import record_admission_exam
 
-    value = parse_decimal(score, "score")
-    assert value is not None
     with unit_of_work(database_url) as session:
         record_admission_exam(
             session,
             acting(session),
             contract,
             person_id,
-            score=value,
-            taken_at=parse_instant(taken_at),
-            now=parse_instant(None),
+            score=score,
+            taken_at=instant_or_now(taken_at),
+            now=clock(),
         )
-        typer.echo(f"{person_id}: admission exam {value} recorded")
+        typer.echo(f"{person_id}: admission exam {score} recorded")
 
 
 @staff_app.command("approve")
@@ -149,7 +162,7 @@ def staff_approve(person_id: str, contract: ContractId, database_url: DatabaseUr
     from callpact.governance.staff.service import approve_staff_member
 
     with unit_of_work(database_url) as session:
-        approve_staff_member(session, acting(session), contract, person_id, now=parse_instant(None))
+        approve_staff_member(session, acting(session), contract, person_id, now=clock())
         typer.echo(f"{person_id}: approved by the client")
 
 
@@ -167,14 +180,16 @@ def staff_deactivate(
             contract,
             person_id,
             active=False,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{person_id}: no longer active on {contract}")
 
 
 @staff_app.command("import")
 def staff_import(
-    file: Path,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="the roster (CSV or .xlsx)")
+    ],
     contract: ContractId,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help=".xlsx: the sheet (default the first)")
@@ -187,12 +202,8 @@ def staff_import(
     from callpact.diagnostics import to_json_text
     from callpact.governance.staff.service import import_roster
 
-    if not file.is_file():
-        raise fail(f"{file}: no such file")
     with unit_of_work(database_url) as session:
-        result = import_roster(
-            session, acting(session), contract, file, sheet=sheet, now=parse_instant(None)
-        )
+        result = import_roster(session, acting(session), contract, file, sheet=sheet, now=clock())
         if not result.ok:
             session.rollback()
             if fmt is OutputFormat.JSON:
@@ -260,6 +271,7 @@ def staff_check(
         Path | None,
         typer.Option(
             "--data",
+            exists=True,
             help="workspace, interchange folder or contacts file: who actually handled contacts",
         ),
     ] = None,
@@ -278,9 +290,7 @@ def staff_check(
     if data is not None or agent:
         agents = list(agent or []) + (agent_ids_from(data) if data is not None else [])
     with unit_of_work(database_url) as session:
-        findings = admission_check(
-            session, acting(session), contract, agents, as_of=parse_instant(None)
-        )
+        findings = admission_check(session, acting(session), contract, agents, as_of=clock())
     emit(
         [
             {
@@ -325,13 +335,13 @@ def removal_request(
             contract,
             person_id,
             reason=reason,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
-        clock = clock_of(get_contract(session, actor, contract), request, request.requested_at)
+        due = clock_of(get_contract(session, actor, contract), request, request.requested_at)
         typer.echo(
-            f"removal request {request.id}: answer due {clock.response_due.isoformat()}, "
-            f"replacement due {clock.replacement_due.isoformat()}"
+            f"removal request {request.id}: answer due {due.response_due.isoformat()}, "
+            f"replacement due {due.replacement_due.isoformat()}"
         )
 
 
@@ -339,7 +349,14 @@ def removal_request(
 def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
     request_id: int,
     contract: ContractId,
-    response: Annotated[str, typer.Option("--response", help="accepted or contested")],
+    response: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.removal.service:RESPONSES",
+            "--response",
+            help="accepted or contested",
+        ),
+    ],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -355,8 +372,8 @@ def removal_answer(  # noqa: PLR0917 - typer maps each option to a parameter
             request_id,
             response=response,
             note=note,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"removal request {request_id}: {response}")
 
@@ -379,8 +396,8 @@ def removal_replace(
             contract,
             request_id,
             replacement_person_id=by,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"removal request {request_id}: closed")
 
@@ -416,7 +433,7 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
     curriculum_id: str,
     contract: ContractId,
     title: Annotated[str, typer.Option("--title")],
-    effective_on: Annotated[str, typer.Option("--effective-on", help="YYYY-MM-DD")],
+    effective_on: Annotated[date, day_option("--effective-on", help="the first day in force")],
     sha256: Annotated[str | None, typer.Option("--sha256", help="digest of the material")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -430,9 +447,9 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
             contract,
             curriculum_id=curriculum_id,
             title=title,
-            effective_on=parse_day(effective_on),
+            effective_on=effective_on,
             content_sha256=sha256,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{curriculum_id} v{version.version} published")
 
@@ -441,7 +458,7 @@ def training_publish(  # noqa: PLR0917 - typer maps each option to a parameter
 def training_approve_trainer(
     trainer_name: str,
     contract: ContractId,
-    side: Annotated[str, typer.Option("--side", help="client or vendor")] = "vendor",
+    side: Annotated[str, one_of_option(ORG_KIND, "--side", help="client or vendor")] = "vendor",
     database_url: DatabaseUrl = None,
 ) -> None:
     """The client approves a trainer for the program."""
@@ -454,7 +471,7 @@ def training_approve_trainer(
             contract,
             trainer_name=trainer_name,
             side=side,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"trainer {trainer_name} approved")
 
@@ -465,10 +482,10 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     curriculum: Annotated[str, typer.Option("--curriculum")],
     trainer: Annotated[str, typer.Option("--trainer")],
-    starts_at: Annotated[str, typer.Option("--starts-at", help="ISO time with offset")],
+    starts_at: Annotated[datetime, instant_option("--starts-at", help="ISO time with offset")],
     trainee: Annotated[list[str], typer.Option("--trainee", help="person_id (repeatable)")],
     site: Annotated[str, typer.Option("--site")] = "vendor",
-    pass_score: Annotated[str | None, typer.Option("--pass-score")] = None,
+    pass_score: Annotated[Decimal | None, amount_option("--pass-score")] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Schedule a session of the curriculum version in force, with an approved trainer."""
@@ -482,11 +499,11 @@ def training_schedule(  # noqa: PLR0917 - typer maps each option to a parameter
             session_ref=session_ref,
             curriculum_id=curriculum,
             trainer_name=trainer,
-            starts_at=parse_instant(starts_at, "start"),
+            starts_at=starts_at,
             trainees=trainee,
             site=site,
-            exam_pass_score=parse_decimal(pass_score, "pass score"),
-            now=parse_instant(None),
+            exam_pass_score=pass_score,
+            now=clock(),
         )
         typer.echo(
             f"session {session_ref}: {curriculum} v{training.curriculum.version}, "
@@ -500,7 +517,12 @@ def training_observe(
     contract: ContractId,
     user: Annotated[str, typer.Option("--user", help="client user's e-mail")],
     attends: Annotated[
-        str, typer.Option("--attends", help="training, mentoring or exams")
+        str,
+        one_of_option(
+            "callpact.governance.training.service:OBSERVED_PARTS",
+            "--attends",
+            help="training, mentoring or exams",
+        ),
     ] = "training",
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -515,7 +537,7 @@ def training_observe(
             session_ref,
             user_email=user,
             attends=attends,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"{user} observes {session_ref} ({attends})")
 
@@ -525,7 +547,7 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
     session_ref: str,
     person_id: str,
     contract: ContractId,
-    score: Annotated[str | None, typer.Option("--score", help="exam score 0–1")] = None,
+    score: Annotated[Decimal | None, amount_option("--score", help="exam score 0–1")] = None,
     absent: Annotated[bool, typer.Option("--absent", help="did not attend")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -540,8 +562,8 @@ def training_result(  # noqa: PLR0917 - typer maps each option to a parameter
             session_ref,
             person_id,
             attended=not absent,
-            exam_score=parse_decimal(score, "score"),
-            now=parse_instant(None),
+            exam_score=score,
+            now=clock(),
         )
         typer.echo(f"{session_ref}/{person_id}: recorded")
 
@@ -620,13 +642,13 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     category: Annotated[str, typer.Option("--category")],
     severity: Annotated[str, typer.Option("--severity")],
-    occurred_at: Annotated[str, typer.Option("--occurred-at")],
+    occurred_at: Annotated[datetime, instant_option("--occurred-at")],
     detected_at: Annotated[
-        str | None, typer.Option("--detected-at", help="default: occurred")
+        datetime | None, instant_option("--detected-at", help="default: occurred")
     ] = None,
     reported_at: Annotated[
-        str | None,
-        typer.Option(
+        datetime | None,
+        instant_option(
             "--reported-at",
             help="reported: recorded as reported now, with this moment as a time claim; "
             "empty: not reported",
@@ -638,7 +660,6 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
     """Record an incident (the vendor's report, or one the client found unreported)."""
     from callpact.governance.incident.service import record_incident
 
-    occurred = parse_instant(occurred_at, "occurred_at")
     with unit_of_work(database_url) as session:
         record_incident(
             session,
@@ -647,11 +668,11 @@ def incident_record(  # noqa: PLR0917 - typer maps each option to a parameter
             incident_id=incident_id,
             category=category,
             severity=severity,
-            occurred_at=occurred,
-            detected_at=parse_instant(detected_at, "detected_at") if detected_at else occurred,
-            reported_at=parse_instant(reported_at, "reported_at") if reported_at else None,
+            occurred_at=occurred_at,
+            detected_at=detected_at or occurred_at,
+            reported_at=reported_at,
             description=description,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"incident {incident_id} recorded")
 
@@ -672,8 +693,8 @@ def incident_report(
             acting(session),
             contract,
             incident_id,
-            reported_at=parse_claim(at),
-            now=parse_instant(None),
+            reported_at=at,
+            now=clock(),
         )
         typer.echo(f"incident {incident_id} reported")
 
@@ -681,9 +702,7 @@ def incident_report(
 @incident_app.command("list")
 def incident_list(
     contract: ContractId,
-    month: Annotated[
-        str | None, typer.Option("--month", help="YYYY-MM (month of detection)")
-    ] = None,
+    month: Annotated[str | None, month_option("--month", help="the month of detection")] = None,
     as_of: AsOf = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -693,7 +712,7 @@ def incident_list(
 
     with unit_of_work(database_url) as session:
         views = list_incidents(
-            session, acting(session), contract, now=parse_instant(as_of), month=month
+            session, acting(session), contract, now=instant_or_now(as_of), month=month
         )
         emit(
             [
@@ -717,7 +736,7 @@ def incident_list(
 @incident_app.command("records")
 def incident_records_command(
     contract: ContractId,
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    month: Annotated[str, month_option("--month", help="the month of detection")],
     database_url: DatabaseUrl = None,
 ) -> None:
     """The month's incidents as JSON records for settlement (detection month)."""
@@ -730,7 +749,9 @@ def incident_records_command(
 
 @incident_app.command("import")
 def incident_import(
-    file: Path,
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="the incidents table (CSV)")
+    ],
     contract: ContractId,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -739,12 +760,8 @@ def incident_import(
     from callpact.diagnostics import to_json_text
     from callpact.governance.incident.service import import_incidents
 
-    if not file.is_file():
-        raise fail(f"{file}: no such file")
     with unit_of_work(database_url) as session:
-        count, diagnostics = import_incidents(
-            session, acting(session), contract, file, now=parse_instant(None)
-        )
+        count, diagnostics = import_incidents(session, acting(session), contract, file, now=clock())
         if diagnostics:
             if fmt is OutputFormat.JSON:
                 typer.echo(to_json_text(diagnostics))
@@ -768,8 +785,13 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
     measure_id: str,
     contract: ContractId,
     what: Annotated[str, typer.Option("--what")],
-    owner: Annotated[str, typer.Option("--owner", help="client, vendor or both")],
-    due: Annotated[str, typer.Option("--due", help="YYYY-MM-DD")],
+    owner: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.aht_plan.service:OWNERS", "--owner", help="client, vendor or both"
+        ),
+    ],
+    due: Annotated[date, day_option("--due", help="the day it is due")],
     expected_s: Annotated[int, typer.Option("--expected-s", help="effect on AHT, seconds")],
     database_url: DatabaseUrl = None,
 ) -> None:
@@ -784,9 +806,9 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
             measure_id=measure_id,
             what=what,
             owner=owner,
-            due_on=parse_day(due),
+            due_on=due,
             expected_s=expected_s,
-            now=parse_instant(None),
+            now=clock(),
         )
         typer.echo(f"measure {measure_id} added")
 
@@ -795,10 +817,17 @@ def aht_add(  # noqa: PLR0917 - typer maps each option to a parameter
 def aht_status(
     measure_id: str,
     contract: ContractId,
-    status: Annotated[str, typer.Option("--status", help="planned, in_progress, done, dropped")],
+    status: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.aht_plan.service:STATUSES",
+            "--status",
+            help="planned, in_progress, done, dropped",
+        ),
+    ],
     completed_on: Annotated[
-        str | None,
-        typer.Option(
+        date | None,
+        day_option(
             "--completed-on",
             help="done earlier than today: a time claim the other party may accept",
         ),
@@ -816,8 +845,8 @@ def aht_status(
             contract,
             measure_id,
             status=status,
-            completed_on=parse_day(completed_on) if completed_on else None,
-            now=parse_instant(None),
+            completed_on=completed_on,
+            now=clock(),
         )
         typer.echo(f"measure {measure_id}: {status}")
 
@@ -860,20 +889,40 @@ def _measured_aht(annex: Path, data: Path, months: list[str]) -> dict[str, float
     return measured
 
 
+def _month_seconds(text: str) -> str:
+    """``YYYY-MM=seconds`` (kept as its text once both halves read)."""
+    key, equals, value = text.partition("=")
+    if not equals:
+        raise typer.BadParameter(f"{text!r}: write YYYY-MM=seconds, e.g. 2027-01=472")
+    read_month(key)
+    read_number(value)
+    return text
+
+
 @aht_app.command("trajectory")
 def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     actual: Annotated[
         list[str] | None,
-        typer.Option("--actual", help="YYYY-MM=seconds, e.g. 2027-01=472 (repeatable)"),
+        typer.Option(
+            "--actual",
+            parser=_month_seconds,
+            metavar="YYYY-MM=SECONDS",
+            help="a month's actual AHT, e.g. 2027-01=472 (repeatable)",
+        ),
     ] = None,
-    month: Annotated[list[str] | None, typer.Option("--month", help="also show this month")] = None,
+    month: Annotated[list[str] | None, month_option("--month", help="also show this month")] = None,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="measure each --month's AHT here with the KPI engine"),
+        typer.Option(
+            "--data", exists=True, help="measure each --month's AHT here with the KPI engine"
+        ),
     ] = None,
     annex: Annotated[
-        Path | None, typer.Option("--annex", help="the annex whose AHT KPI is measured")
+        Path | None,
+        typer.Option(
+            "--annex", exists=True, dir_okay=False, help="the annex whose AHT KPI is measured"
+        ),
     ] = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -884,14 +933,11 @@ def aht_trajectory(  # noqa: PLR0917 - typer maps each option to a parameter
     actuals: dict[str, float] = {}
     if data is not None:
         if annex is None or not month:
-            raise fail("--data needs --annex and at least one --month to measure")
+            raise fail("--data needs --annex and at least one --month to measure", 2)
         actuals.update(_measured_aht(annex, data, month))
     for item in actual or []:
         key, _, value = item.partition("=")
-        try:
-            actuals[key.strip()] = float(value)
-        except ValueError:
-            raise fail(f"--actual {item!r}: write YYYY-MM=seconds") from None
+        actuals[key] = float(value)
     with unit_of_work(database_url) as session:
         points = trajectory(session, acting(session), contract, actuals, month)
     emit(
@@ -935,8 +981,8 @@ def document_submit(
             contract,
             document_id,
             location=location,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"document {document_id} submitted")
 
@@ -951,7 +997,7 @@ def document_accept(
     from callpact.governance.document.service import accept_document
 
     with unit_of_work(database_url) as session:
-        accept_document(session, acting(session), contract, document_id, now=parse_instant(None))
+        accept_document(session, acting(session), contract, document_id, now=clock())
         typer.echo(f"document {document_id} accepted")
 
 
@@ -982,7 +1028,7 @@ notice_app = typer.Typer(
 def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     kpi: Annotated[str, typer.Option("--kpi")],
-    month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
+    month: Annotated[str, month_option("--month", help="the month of the breach")],
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -999,8 +1045,8 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
             kpi_id=kpi,
             month=month,
             note=note,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"breach notice {notice.id} issued ({kpi}, {month})")
 
@@ -1009,8 +1055,13 @@ def notice_issue(  # noqa: PLR0917 - typer maps each option to a parameter
 def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
     notice_id: int,
     contract: ContractId,
-    decision: Annotated[str, typer.Option("--decision", help="grant, waive or extend")],
-    days: Annotated[int | None, typer.Option("--days")] = None,
+    decision: Annotated[
+        str,
+        one_of_option(
+            "callpact.contracts.cure:DECISIONS", "--decision", help="grant, waive or extend"
+        ),
+    ],
+    days: Annotated[int | None, typer.Option("--days", min=1, help="days granted or added")] = None,
     note: Annotated[str, typer.Option("--note")] = "",
     at: At = None,
     database_url: DatabaseUrl = None,
@@ -1028,8 +1079,8 @@ def notice_decide(  # noqa: PLR0917 - typer maps each option to a parameter
             decision=decision,
             days=days,
             note=note,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         typer.echo(f"notice {notice_id}: {decision}")
 
@@ -1069,8 +1120,10 @@ def notice_terminate(  # noqa: PLR0917 - typer maps each option to a parameter
     contract: ContractId,
     ground: Annotated[
         str,
-        typer.Option(
-            "--ground", help="convenience or chronic_breach (a stored statement shows it)"
+        one_of_option(
+            "callpact.governance.notice.service:GROUNDS",
+            "--ground",
+            help="convenience or chronic_breach (a stored statement shows it)",
         ),
     ],
     note: Annotated[str, typer.Option("--note")] = "",
@@ -1089,8 +1142,8 @@ def notice_terminate(  # noqa: PLR0917 - typer maps each option to a parameter
             contract,
             ground=ground,
             note=note,
-            now=parse_instant(None),
-            claimed_at=parse_claim(at),
+            now=clock(),
+            claimed_at=at,
         )
         if fmt is OutputFormat.JSON:
             emit([_termination_row(notice)], fmt)
@@ -1126,7 +1179,7 @@ def notice_export(
     from callpact.governance.notice.service import export_decisions
 
     with unit_of_work(database_url) as session:
-        data = export_decisions(session, acting(session), contract, now=parse_instant(as_of))
+        data = export_decisions(session, acting(session), contract, now=instant_or_now(as_of))
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
@@ -1149,7 +1202,12 @@ claim_app = typer.Typer(
 def claim_list(
     contract: ContractId,
     status: Annotated[
-        str | None, typer.Option("--status", help="pending, accepted or rejected")
+        str | None,
+        one_of_option(
+            "callpact.governance.claim.service:STATUSES",
+            "--status",
+            help="pending, accepted or rejected",
+        ),
     ] = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
@@ -1193,7 +1251,7 @@ def _decide_claims(
                 claim_id,
                 accept=accept,
                 note=note,
-                now=parse_instant(None),
+                now=clock(),
             )
             typer.echo(f"time claim {claim_id} ({view.record_ref}): {view.status}")
 

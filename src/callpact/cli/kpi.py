@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from callpact.cli.values import month_option
+
 
 class KpiFormat(StrEnum):
     TABLE = "table"
@@ -112,9 +114,13 @@ def _csv(card: Any) -> str:
 
 
 def kpi(  # noqa: PLR0917 (Typer reads the options from the signature)
-    contract: Annotated[Path, typer.Argument(help="The SLA annex (YAML).")],
-    data: Annotated[Path, typer.Option("--data", help="A workspace or a raw interchange folder.")],
-    period: Annotated[str, typer.Option("--period", help="The month, YYYY-MM.")],
+    contract: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The SLA annex (YAML).")
+    ],
+    data: Annotated[
+        Path, typer.Option("--data", exists=True, help="A workspace or a raw interchange folder.")
+    ],
+    period: Annotated[str, month_option("--period", help="The month.")],
     by: Annotated[
         By | None, typer.Option("--by", help="Break results down by local day, week or interval.")
     ] = None,

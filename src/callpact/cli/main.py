@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from callpact import __version__
+from callpact.cli.errors import GuardedGroup
 
 app = typer.Typer(
     name="callpact",
@@ -12,6 +13,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # a user's mistake found while a command runs is a message and an exit status, never a
+    # traceback (callpact.cli.errors)
+    cls=GuardedGroup,
 )
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from callpact.cli.values import DATABASE_URL, read_database_url
+
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
@@ -19,10 +21,18 @@ def serve(
             "--db",
             help="governance database URL (default $CALLPACT_DATABASE_URL)",
             show_default=False,
+            parser=read_database_url,
+            metavar=DATABASE_URL,
         ),
     ] = None,
     data: Annotated[
-        Path, typer.Option("--data", help="folder whose statements/ holds the settled statements")
+        Path,
+        typer.Option(
+            "--data",
+            exists=True,
+            file_okay=False,
+            help="folder whose statements/ holds the settled statements",
+        ),
     ] = Path(),
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="port to listen on")] = 8000,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from callpact.cli.values import DATABASE_URL, month_option, read_database_url
 from callpact.clock import clock
 from callpact.diagnostics import Diagnostic, has_errors
 
@@ -16,8 +17,6 @@ statement_app = typer.Typer(
     help="Monthly statements: render, verify, and their lifecycle as shared records.",
     no_args_is_help=True,
 )
-
-FORMATS = ("table", "json", "html", "pdf")
 
 
 def _print_problems(problems: list[Diagnostic], as_json: bool) -> None:
@@ -79,29 +78,45 @@ def _write(text: str | bytes, out: Path | None) -> None:
 
 Opt = typer.Option
 PathOpt = Path | None
+SettleFormat = Literal["table", "json", "html", "pdf"]
+
+
+def In(*declarations: str, help: str) -> Any:  # noqa: N802 - reads like Opt at the call site
+    """An option naming a file or folder that must exist (an input)."""
+    return typer.Option(*declarations, exists=True, help=help)
 
 
 def settle(
-    contract: Annotated[Path, typer.Argument(help="The contract annex (YAML).")],
+    contract: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The contract annex (YAML).")
+    ],
     *,
-    data: Annotated[Path, Opt("--data", help="Workspace or interchange folder.")],
-    period: Annotated[str, Opt("--period", help="Month to settle, YYYY-MM.")],
-    history: Annotated[PathOpt, Opt("--history", help="Folder of earlier statements.")] = None,
+    data: Annotated[Path, In("--data", help="Workspace or interchange folder.")],
+    period: Annotated[str, month_option("--period", help="Month to settle.")],
+    history: Annotated[PathOpt, In("--history", help="Folder of earlier statements.")] = None,
     incidents: Annotated[
-        PathOpt, Opt("--incidents", help="Incidents CSV/JSON (default: the data's table).")
+        PathOpt, In("--incidents", help="Incidents CSV/JSON (default: the data's table).")
     ] = None,
-    decisions: Annotated[PathOpt, Opt("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    decisions: Annotated[PathOpt, In("--decisions", help="Cure decisions (JSON/YAML).")] = None,
     results: Annotated[
-        PathOpt, Opt("--results", help="KPI results per month (JSON) instead of the engine.")
+        PathOpt, In("--results", help="KPI results per month (JSON) instead of the engine.")
     ] = None,
-    output_format: Annotated[str, Opt("--format", help="table, json, html or pdf.")] = "table",
+    output_format: Annotated[
+        SettleFormat, Opt("--format", help="table, json, html or pdf.")
+    ] = "table",
     out: Annotated[PathOpt, Opt("--out", help="Write here instead of standard output.")] = None,
     store: Annotated[
         bool,
         Opt("--store", help="Store it as a draft in the governance database (the operator)."),
     ] = False,
     database_url: Annotated[
-        str | None, Opt("--database-url", help="governance database (with --store)")
+        str | None,
+        Opt(
+            "--database-url",
+            parser=read_database_url,
+            metavar=DATABASE_URL,
+            help="governance database (with --store)",
+        ),
     ] = None,
 ) -> None:
     """Settle one month: credits, bonuses, earn-back, incident liabilities and the invoice.
@@ -109,8 +124,6 @@ def settle(
     vendor (`callpact statement issue`)."""
     from callpact.settlement.run import Paths, settle_from_paths
 
-    if output_format not in FORMATS:
-        raise typer.BadParameter(f"--format is one of {', '.join(FORMATS)}")
     result = settle_from_paths(
         Paths(contract, data, period, history, incidents, decisions, results)
     )
@@ -149,32 +162,47 @@ def _emit(statement: dict[str, Any], output_format: str, out: Path | None) -> No
 
 @statement_app.command("render")
 def render(
-    statement_file: Annotated[Path, typer.Argument(help="A statement JSON from `settle`.")],
+    statement_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A statement JSON from `settle`.")
+    ],
     *,
-    output_format: Annotated[str, Opt("--format", help="table, html or pdf.")] = "table",
+    output_format: Annotated[
+        Literal["table", "html", "pdf"], Opt("--format", help="table, html or pdf.")
+    ] = "table",
     out: Annotated[PathOpt, Opt("--out", help="Write here instead of standard output.")] = None,
 ) -> None:
     """Print a settled statement as a table, or as the HTML/PDF document people approve."""
-    if output_format not in {"table", "html", "pdf"}:
-        raise typer.BadParameter("--format is one of table, html, pdf")
+    from callpact.settlement.statement import FORMAT
+
     try:
         statement = json.loads(statement_file.read_text("utf-8"))
     except (OSError, ValueError) as error:
         typer.echo(f"{statement_file}: cannot read the statement: {error}", err=True)
         raise typer.Exit(1) from None
+    if not isinstance(statement, dict) or statement.get("format") != FORMAT:
+        typer.echo(
+            f"{statement_file}:0:0: error[SET006]: not a statement: it has no "
+            f'"format": "{FORMAT}" (write one with `callpact settle --format json`)',
+            err=True,
+        )
+        raise typer.Exit(1)
     _emit(statement, output_format, out)
 
 
 @statement_app.command("verify")
 def verify(
-    statement_file: Annotated[Path, typer.Argument(help="The statement JSON to check.")],
+    statement_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="The statement JSON to check.")
+    ],
     *,
-    contract: Annotated[PathOpt, Opt("--contract", help="default: the one it names")] = None,
-    data: Annotated[PathOpt, Opt("--data", help="default: the one it names")] = None,
-    history: Annotated[PathOpt, Opt("--history")] = None,
-    incidents: Annotated[PathOpt, Opt("--incidents")] = None,
-    decisions: Annotated[PathOpt, Opt("--decisions")] = None,
-    results: Annotated[PathOpt, Opt("--results")] = None,
+    contract: Annotated[
+        PathOpt, In("--contract", help="default: the one the statement names")
+    ] = None,
+    data: Annotated[PathOpt, In("--data", help="default: the one the statement names")] = None,
+    history: Annotated[PathOpt, In("--history", help="Folder of earlier statements.")] = None,
+    incidents: Annotated[PathOpt, In("--incidents", help="Incidents CSV/JSON.")] = None,
+    decisions: Annotated[PathOpt, In("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    results: Annotated[PathOpt, In("--results", help="KPI results per month (JSON).")] = None,
 ) -> None:
     """Recompute a statement from the inputs it names (or those given): prints "identical" or
     every difference, lines matched by their id (exit 1)."""
@@ -260,19 +288,24 @@ def _backtest_table(report: dict[str, Any]) -> str:
 
 
 def backtest(
-    contract: Annotated[Path, typer.Argument(help="The contract annex (YAML) to test.")],
+    contract: Annotated[
+        Path,
+        typer.Argument(exists=True, dir_okay=False, help="The contract annex (YAML) to test."),
+    ],
     *,
-    data: Annotated[PathOpt, Opt("--data", help="Workspace or interchange folder.")] = None,
-    first: Annotated[str, Opt("--from", help="First month, YYYY-MM.")],
-    last: Annotated[str, Opt("--to", help="Last month, YYYY-MM.")],
+    data: Annotated[PathOpt, In("--data", help="Workspace or interchange folder.")] = None,
+    first: Annotated[str, month_option("--from", help="First month.")],
+    last: Annotated[str, month_option("--to", help="Last month.")],
     results: Annotated[
-        PathOpt, Opt("--results", help="KPI results per month and per day (JSON).")
+        PathOpt, In("--results", help="KPI results per month and per day (JSON).")
     ] = None,
-    decisions: Annotated[PathOpt, Opt("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    decisions: Annotated[PathOpt, In("--decisions", help="Cure decisions (JSON/YAML).")] = None,
     incidents: Annotated[
-        PathOpt, Opt("--incidents", help="Incidents CSV/JSON (default: the data's table).")
+        PathOpt, In("--incidents", help="Incidents CSV/JSON (default: the data's table).")
     ] = None,
-    output_format: Annotated[str, Opt("--format", help="table or json.")] = "table",
+    output_format: Annotated[
+        Literal["table", "json"], Opt("--format", help="table or json.")
+    ] = "table",
     simulate: Annotated[
         int, Opt("--simulate", min=0, help="Synthetic years to resample from the days.")
     ] = 0,
@@ -282,8 +315,6 @@ def backtest(
     """Settle a range of months under a (draft) contract; optionally simulate its exposure."""
     from callpact.settlement.run import BacktestPaths, backtest_from_paths
 
-    if output_format not in ("table", "json"):
-        raise typer.BadParameter("--format is table or json")
     if plot is not None and plot.suffix.lower() not in (".png", ".svg"):
         raise typer.BadParameter("--plot writes a .png or .svg file")
     if data is None and results is None:

@@ -7,10 +7,11 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 
+from callpact.cli.values import number_option
 from callpact.diagnostics import Diagnostic, Severity, to_json_text
 from callpact.staffing import StaffingInputError, StaffingResult, staff_interval
 
@@ -231,50 +232,44 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
 def staffing_command(
     *,
     calls: Annotated[
-        float | None, typer.Option("--calls", help="Contacts offered in the interval.")
+        float | None, number_option("--calls", help="Contacts offered in the interval.")
     ] = None,
     interval_s: Annotated[
-        float, typer.Option("--interval-s", help="Interval length in seconds.")
+        float, number_option("--interval-s", help="Interval length in seconds.")
     ] = 1800.0,
     aht_s: Annotated[
-        float | None, typer.Option("--aht-s", help="Average handle time in seconds.")
+        float | None, number_option("--aht-s", help="Average handle time in seconds.")
     ] = None,
     target: Annotated[
-        float, typer.Option("--target", help="Service-level target, a share (0.80).")
+        float, number_option("--target", help="Service-level target, a share (0.80).")
     ] = 0.80,
     threshold_s: Annotated[
-        float, typer.Option("--threshold-s", help="Answer threshold in seconds.")
+        float, number_option("--threshold-s", help="Answer threshold in seconds.")
     ] = 20.0,
     patience_s: Annotated[
         float | None,
-        typer.Option("--patience-s", help="Mean customer patience in seconds: Erlang A, not C."),
+        number_option("--patience-s", help="Mean customer patience in seconds: Erlang A, not C."),
     ] = None,
     max_occupancy: Annotated[
         float | None,
-        typer.Option("--max-occupancy", help="Highest acceptable occupancy, a share (0.85)."),
+        number_option("--max-occupancy", help="Highest acceptable occupancy, a share (0.85)."),
     ] = None,
     forecast: Annotated[
         Path | None,
-        typer.Option("--forecast", help="Forecast table (CSV or Parquet): staff each interval."),
+        typer.Option(
+            "--forecast",
+            exists=True,
+            dir_okay=False,
+            help="Forecast table (CSV or Parquet): staff each interval.",
+        ),
     ] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    output_format: Annotated[
+        Literal["table", "json"], typer.Option("--format", help="table or json.")
+    ] = "table",
 ) -> None:
     """Agents needed to answer TARGET of contacts within THRESHOLD seconds (Erlang C, or Erlang A
     with --patience-s), with the service level, ASA and occupancy they deliver."""
     problems: list[Diagnostic] = []
-    if output_format not in {"table", "json"}:
-        problems.append(
-            Diagnostic(
-                COMMAND_LINE,
-                0,
-                0,
-                Severity.ERROR,
-                BAD_ARGUMENT,
-                f"--format must be table or json, got {output_format!r}",
-                field="--format",
-            )
-        )
-        output_format = "table"
     if forecast is None and (calls is None or aht_s is None):
         missing = [o for o, v in (("--calls", calls), ("--aht-s", aht_s)) if v is None]
         problems.append(
@@ -319,7 +314,7 @@ def staffing_command(
             problems.append(_argument_problem(error.field, error.message))
     if problems:
         _print_problems(problems, output_format)
-        raise typer.Exit(1)
+        raise typer.Exit(2)  # the options themselves are wrong or do not fit together: usage
 
     if forecast is None:
         assert calls is not None  # checked above

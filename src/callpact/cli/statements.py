@@ -4,6 +4,7 @@ and disputes on their lines (``dispute open|resolve|list``). Every rule is the s
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,10 +19,10 @@ from callpact.cli.governance import (
     emit,
     emit_one,
     fail,
-    parse_decimal,
     unit_of_work,
 )
 from callpact.cli.settlement import statement_app
+from callpact.cli.values import amount_option, month_option, one_of_option
 from callpact.clock import clock
 
 StatementRef = Annotated[
@@ -137,7 +138,13 @@ def statement_correct(
     ref: StatementRef,
     contract: ContractId,
     statement_file: Annotated[
-        Path, typer.Option("--statement-file", help="the corrected statement (JSON from settle)")
+        Path,
+        typer.Option(
+            "--statement-file",
+            exists=True,
+            dir_okay=False,
+            help="the corrected statement (JSON from settle)",
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", help="why the statement is corrected")],
     database_url: DatabaseUrl = None,
@@ -194,11 +201,18 @@ def dispute_open(
 def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
     dispute_id: int,
     contract: ContractId,
-    resolution: Annotated[str, typer.Option("--resolution", help="upheld, rejected, adjusted")],
+    resolution: Annotated[
+        str,
+        one_of_option(
+            "callpact.governance.dispute.service:RESOLUTIONS",
+            "--resolution",
+            help="upheld, rejected, adjusted",
+        ),
+    ],
     note: Annotated[str, typer.Option("--note")] = "",
     amount: Annotated[
-        str | None,
-        typer.Option(
+        Decimal | None,
+        amount_option(
             "--amount", help="adjusted: signed change of the invoice (+ vendor gets more)"
         ),
     ] = None,
@@ -218,7 +232,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
             dispute_id,
             resolution=resolution,
             note=note,
-            amount_adjustment=parse_decimal(amount, "--amount"),
+            amount_adjustment=amount,
             now=clock(),
         )
         message = f"dispute {dispute_id}: {resolution}"
@@ -234,7 +248,7 @@ def dispute_resolve(  # noqa: PLR0917 - typer maps each option to a parameter
 @dispute_app.command("list")
 def dispute_list(
     contract: ContractId,
-    month: Annotated[str | None, typer.Option("--month")] = None,
+    month: Annotated[str | None, month_option("--month", help="only this month")] = None,
     database_url: DatabaseUrl = None,
     fmt: Format = OutputFormat.TABLE,
 ) -> None:

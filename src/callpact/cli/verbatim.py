@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from callpact.cli.data import open_data_or_exit
+from callpact.cli.values import month_option, read_number, read_time_zone, time_zone_option
 from callpact.clock import clock
 from callpact.diagnostics import Diagnostic, has_errors
-
-if TYPE_CHECKING:
-    pass
 
 app = typer.Typer(
     help="Verbatim fidelity: does the customer's own voice reach the client?",
@@ -32,24 +29,42 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+Engine = Literal["onnx", "numpy"]
+EngineOption = typer.Option("--engine", help="embedding engine: onnx (default) or numpy")
 
 
 def _console() -> Console:
     return Console(width=max(Console().width, 120))
 
 
-def _check_period(period: str) -> str:
-    if not _PERIOD.match(period):
-        raise typer.BadParameter("a month as YYYY-MM, e.g. 2027-01", param_hint="--period")
-    return period
+def _share(text: str) -> float:
+    """A fraction strictly between 0 and 1 (a margin of error, a confidence level)."""
+    value = read_number(text)
+    if not 0 < value < 1:
+        raise typer.BadParameter(f"{text!r} is not a fraction between 0 and 1: write e.g. 0.05")
+    return value
 
 
 def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise typer.BadParameter(f"unknown time zone {name!r}", param_hint="--tz") from exc
+    return ZoneInfo(read_time_zone(name))
+
+
+# Options the plan and the audit share.
+Data = typer.Option("--data", exists=True, help="workspace or interchange folder")
+Margin = typer.Option(
+    "--margin", parser=_share, metavar="FRACTION", help="margin of error per operator"
+)
+Confidence = typer.Option(
+    "--confidence", parser=_share, metavar="FRACTION", help="confidence level"
+)
+MinPerAgent = typer.Option("--min-per-agent", min=0, help="floor per operator")
+AnnexOption = typer.Option(
+    "--contract",
+    exists=True,
+    dir_okay=False,
+    help="the annex: its time zone decides the audit's month",
+)
+Zone = time_zone_option("--tz", help="a time zone instead of the annex's (months are local)")
 
 
 def _audit_zone(contract: Path | None, tz: str | None) -> ZoneInfo:
@@ -81,7 +96,9 @@ def evaluate_command(
     output: Annotated[
         OutputFormat, typer.Option("--format", help="table or json")
     ] = OutputFormat.TABLE,
-    engine: Annotated[str, typer.Option(help="embedding engine: onnx (default) or numpy")] = "onnx",
+    engine: Annotated[
+        Engine, typer.Option(help="embedding engine: onnx (default) or numpy")
+    ] = "onnx",
     show_errors: Annotated[
         bool, typer.Option("--errors", help="list every misjudged pair")
     ] = False,
@@ -129,28 +146,19 @@ def evaluate_command(
 
 @app.command("plan")
 def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    data: Annotated[Path, typer.Option("--data", help="workspace or interchange folder")],
-    period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
-    margin: Annotated[float, typer.Option("--margin", help="margin of error per operator")] = 0.05,
-    confidence: Annotated[float, typer.Option("--confidence", help="confidence level")] = 0.95,
-    min_per_agent: Annotated[int, typer.Option("--min-per-agent", help="floor per operator")] = 10,
-    contract: Annotated[
-        Path | None,
-        typer.Option("--contract", help="the annex: its time zone decides the audit's month"),
-    ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="a time zone instead of the annex's (months are local)"),
-    ] = None,
+    data: Annotated[Path, Data],
+    period: Annotated[str, month_option("--period", help="the month")],
+    margin: Annotated[float, Margin] = 0.05,
+    confidence: Annotated[float, Confidence] = 0.95,
+    min_per_agent: Annotated[int, MinPerAgent] = 10,
+    contract: Annotated[Path | None, AnnexOption] = None,
+    tz: Annotated[str | None, Zone] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Items to audit per operator for the month, for a margin of error and confidence."""
     from callpact.verbatim.audit import auditable_by_agent, read_feedback
     from callpact.verbatim.sampling import plan_audit
 
-    _check_period(period)
-    if not 0 < margin < 1 or not 0 < confidence < 1:
-        raise typer.BadParameter("margin and confidence are fractions, e.g. 0.05 and 0.95")
     with open_data_or_exit(data) as opened:
         source = read_feedback(opened, _audit_zone(contract, tz))
     _print_diagnostics(list(source.diagnostics))
@@ -199,38 +207,39 @@ def plan_command(  # noqa: PLR0917 - typer maps each option to a parameter
     _console().print(table)
 
 
+def _sample(value: str) -> str:
+    """``all`` or a positive whole number of items per operator (kept as its text)."""
+    if value != "all" and not (value.isdecimal() and value.isascii() and int(value) > 0):
+        raise typer.BadParameter(
+            f"{value!r} is not a sample size: a positive number of items per operator, or 'all'"
+        )
+    return value
+
+
 def _parse_sample(value: str | None) -> int | None:
     if value is None:
         return None
-    if value == "all":
-        return -1
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    raise typer.BadParameter(
-        "a positive number of items per operator, or 'all'", param_hint="--sample"
-    )
+    return -1 if value == "all" else int(_sample(value))
 
 
 @app.command("audit")
 def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
-    data: Annotated[Path, typer.Option("--data", help="workspace or interchange folder")],
-    period: Annotated[str, typer.Option("--period", help="month, YYYY-MM")],
+    data: Annotated[Path, Data],
+    period: Annotated[str, month_option("--period", help="the month")],
     sample: Annotated[
         str | None,
-        typer.Option("--sample", help="items per operator, or 'all' (default: the plan's size)"),
+        typer.Option(
+            "--sample",
+            parser=_sample,
+            help="items per operator, or 'all' (default: the plan's size)",
+        ),
     ] = None,
     seed: Annotated[str, typer.Option("--seed", help="sampling seed (any text)")] = "0",
-    margin: Annotated[float, typer.Option("--margin")] = 0.05,
-    confidence: Annotated[float, typer.Option("--confidence")] = 0.95,
-    min_per_agent: Annotated[int, typer.Option("--min-per-agent")] = 10,
-    contract: Annotated[
-        Path | None,
-        typer.Option("--contract", help="the annex: its time zone decides the audit's month"),
-    ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", help="a time zone instead of the annex's (months are local)"),
-    ] = None,
+    margin: Annotated[float, Margin] = 0.05,
+    confidence: Annotated[float, Confidence] = 0.95,
+    min_per_agent: Annotated[int, MinPerAgent] = 10,
+    contract: Annotated[Path | None, AnnexOption] = None,
+    tz: Annotated[str | None, Zone] = None,
     workspace: Annotated[
         Path | None,
         typer.Option(
@@ -239,7 +248,9 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
         ),
     ] = None,
     write: Annotated[bool, typer.Option("--write/--no-write", help="record the verdicts")] = True,
-    engine: Annotated[str, typer.Option(help="embedding engine: onnx (default) or numpy")] = "onnx",
+    engine: Annotated[
+        Engine, typer.Option(help="embedding engine: onnx (default) or numpy")
+    ] = "onnx",
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.TABLE,
 ) -> None:
     """Judge the month's sample, record the verdicts, print fidelity per operator and team."""
@@ -251,7 +262,6 @@ def audit_command(  # noqa: PLR0917 - typer maps each option to a parameter
     )
     from callpact.verbatim.embedding import default_embedder
 
-    _check_period(period)
     fixed = _parse_sample(sample)
     with open_data_or_exit(data) as opened:
         source = read_feedback(opened, _audit_zone(contract, tz))

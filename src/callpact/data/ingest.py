@@ -67,7 +67,7 @@ from callpact.data.schema import (
     arrow_schema,
 )
 from callpact.data.validate import compile_table
-from callpact.data.workspace import Transaction, Workspace
+from callpact.data.workspace import LockWait, Transaction, Workspace
 from callpact.diagnostics import Diagnostic, Severity
 
 #: progress(table, stage, fraction of the stage done or None)
@@ -1339,6 +1339,7 @@ def ingest_sources(
     pre_rejects: dict[str, list[Diagnostic]] | None = None,
     hashes_of: list[Path] | None = None,
     superseded: dict[str, int] | None = None,
+    wait: LockWait | None = None,
 ) -> IngestReport:
     """Validate and store already-located table files (see :func:`ingest_path`)."""
     started = time.perf_counter()
@@ -1348,7 +1349,7 @@ def ingest_sources(
     files_to_hash = hashes_of or [s.path for s in sources]
     with ThreadPoolExecutor(1) as pool:
         hashing = pool.submit(lambda: {str(p): sha256_file(p) for p in files_to_hash})
-        with ws.transaction() as txn:
+        with ws.transaction(purpose="ingest", wait=wait) as txn:
             con = _connect(txn.scratch)
             try:
                 diags: list[Diagnostic] = []
@@ -1425,17 +1426,23 @@ def ingest_path(
     mapping: str | os.PathLike[str] | None = None,
     replace: bool = False,
     progress: Progress | None = None,
+    wait: LockWait | None = None,
 ) -> IngestReport:
     """Ingest a delivery into a workspace (created if absent).
 
     ``source_format`` is ``interchange`` (a folder of ``<table>.csv|.parquet``, or one such
     file) or an adapter: ``amazon-connect``, ``asterisk``, ``genesys``, ``mapped`` (needs
     ``mapping``, a YAML file). Raises :class:`DeliveryError` when nothing could be processed.
+    While another process writes the workspace this waits for its lock as ``wait`` says (by
+    default up to ten minutes), then ingests on top of what it wrote; :class:`WorkspaceBusy`
+    when the wait runs out.
     """
     path = Path(path)
     workspace = Path(workspace)
     if source_format == "interchange":
-        return ingest_sources(find_sources(path), workspace, replace=replace, progress=progress)
+        return ingest_sources(
+            find_sources(path), workspace, replace=replace, progress=progress, wait=wait
+        )
     if source_format not in ADAPTERS:
         raise DeliveryError(
             [
@@ -1482,6 +1489,7 @@ def ingest_path(
             pre_rejects=converted.rejects,
             hashes_of=converted.inputs,
             superseded=converted.superseded,
+            wait=wait,
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

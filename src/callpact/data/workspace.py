@@ -46,8 +46,9 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +71,10 @@ STAGING = ".staging"
 LOCK = ".lock"
 FORMAT = "callpact-workspace"
 FORMAT_VERSION = 1
+
+
+# A second writer waits this long for the lock before giving up (a large ingest takes minutes).
+DEFAULT_LOCK_WAIT_S = 600.0
 
 
 class WorkspaceError(Exception):
@@ -327,10 +332,17 @@ class Workspace:
     # -- writing ------------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Build the next generation; it goes live only if the block completes."""
+    def transaction(
+        self, *, purpose: str = "write", wait: LockWait | None = None
+    ) -> Iterator[Transaction]:
+        """Build the next generation; it goes live only if the block completes.
+
+        One writer at a time: a second one waits for the lock (``wait``, by default up to
+        :data:`DEFAULT_LOCK_WAIT_S`) and then builds on the generation the first one made, so
+        nothing either wrote is lost; when the wait runs out it raises :class:`WorkspaceBusy`.
+        """
         self.path.mkdir(parents=True, exist_ok=True)
-        with _exclusive_lock(self.path / LOCK):
+        with _exclusive_lock(self.path / LOCK, purpose, wait or LockWait()):
             self._collect_garbage()
             staging = self.path / STAGING / uuid.uuid4().hex
             staging.mkdir(parents=True)
@@ -355,7 +367,7 @@ class Workspace:
         if not schema.derived:
             raise ValueError(f"{name!r} is delivered data; load it with ingest, not write_derived")
         canonical = _conform(table, schema)
-        with self.transaction() as txn:
+        with self.transaction(purpose=f"writing {name}") as txn:
             if partition is None:
                 txn.replace_table(name, canonical)
             else:
@@ -408,8 +420,45 @@ def _conform(table: pa.Table, schema: TableSchema) -> pa.Table:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class LockWait:
+    """How a writer waits for the workspace lock another writer holds.
+
+    ``timeout_s`` bounds the wait (0: refuse at once); ``on_wait`` is told once, when the wait
+    begins, who holds the lock (its ``holder`` text, e.g. ``ingest by pid 4711 since …``) and
+    how long the writer will wait, so a command can say why it is not moving.
+    """
+
+    timeout_s: float = DEFAULT_LOCK_WAIT_S
+    on_wait: Callable[[str, float], None] | None = None
+    poll_s: float = 0.2
+
+
+class WorkspaceBusy(WorkspaceError):  # noqa: N818 - reads well where it is caught
+    """Another process holds the workspace lock (``path`` is the workspace), and it was not
+    released in time."""
+
+    def __init__(self, path: Path, holder: str, waited_s: float) -> None:
+        self.path = path
+        self.holder = holder
+        self.waited_s = waited_s
+        waited = f" after waiting {waited_s:.0f} s" if waited_s > 0 else ""
+        super().__init__(f"{path}: another callpact process is writing ({holder}){waited}")
+
+
+def _holder(path: Path) -> str:
+    """What the process holding the lock wrote into the lock file when it took it."""
+    try:
+        text = path.read_text("utf-8").strip()
+    except OSError:
+        return "holder unknown"
+    return text or "holder unknown"
+
+
 @contextlib.contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
+def _exclusive_lock(path: Path, purpose: str, wait: LockWait) -> Iterator[None]:
+    """The workspace's writer lock, waited for up to ``wait.timeout_s``; while it is held the
+    lock file says who holds it (``purpose``, pid and since when) for a writer that waits."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: a create-exclusive lock file
@@ -418,21 +467,40 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except FileExistsError as exc:
-            raise WorkspaceError(f"{path}: another callpact process is writing") from exc
+            raise WorkspaceBusy(path.parent, _holder(path), 0.0) from exc
         try:
             yield
         finally:
             os.close(fd)
             path.unlink(missing_ok=True)
         return
-    with path.open("a") as handle:
+    with path.open("a+", encoding="utf-8") as handle:
+        started = time.monotonic()
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                waited = time.monotonic() - started
+                if waited >= wait.timeout_s:
+                    waited_s = waited if wait.timeout_s > 0 else 0.0
+                    raise WorkspaceBusy(path.parent, _holder(path), waited_s) from exc
+                if not told and wait.on_wait is not None:
+                    wait.on_wait(_holder(path), wait.timeout_s)
+                told = True
+                time.sleep(min(wait.poll_s, max(wait.timeout_s - waited, 0.0)))
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise WorkspaceError(f"{path}: another callpact process is writing") from exc
-        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{purpose} by pid {os.getpid()} since {_now().isoformat()}\n")
+            handle.flush()
             yield
         finally:
+            with contextlib.suppress(OSError):
+                handle.seek(0)
+                handle.truncate()
+                handle.flush()
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
