@@ -84,9 +84,27 @@ def test_missed_charges_the_deepest_tier(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", [None, "hold"])
 def test_hold_keeps_the_statement_in_draft_and_says_why(tmp_path: Path, rule: str | None) -> None:
     result, statement = _settle(tmp_path, rule)  # the annex silent: hold
-    [warning] = json.loads(result.output)["diagnostics"]
-    assert (warning["code"], warning["severity"]) == ("SET008", "warning")
+    diagnostics = json.loads(result.output)["diagnostics"]
+    [warning] = [d for d in diagnostics if d["code"] == "SET008"]
+    assert warning["severity"] == "warning"
     assert "held in draft (missing_data: hold)" in warning["message"]
     assert len(statement["held"]) == 3
     assert "csat: no surveys delivered for 2027-03" in statement["held"]
     assert _credit(statement, "csat")["amount"] == "0.00"
+
+
+def test_an_exclusion_without_its_table_is_named_not_a_silent_zero(tmp_path: Path) -> None:
+    result, statement = _settle(tmp_path, "not_measurable")
+    # the example's service level excludes declared outages, volume above the forecast and
+    # trainees in their exemption: March delivered none of outages, forecast or agents
+    assert statement["exclusion_gaps"] == [
+        f"sl-voice: the {kind} exclusion reads the {table} table, and no {table} was "
+        "delivered for 2027-03: nothing was excluded for it"
+        for kind, table in (
+            ("declared_outages", "outages"),
+            ("volume_above_forecast", "forecast"),
+            ("trainees_in_exemption", "agents"),
+        )
+    ]
+    codes = [d["code"] for d in json.loads(result.output)["diagnostics"]]
+    assert codes.count("SET010") == 3

@@ -35,3 +35,25 @@ def undelivered_kpis(
         for spec in version.kpis
         if METRICS[spec.metric].source_table not in delivered_tables
     )
+
+
+# the table each exclusion reads: without it, the exclusion leaves nothing out
+EXCLUSION_TABLES = {
+    "declared_outages": "outages",
+    "volume_above_forecast": "forecast",
+    "trainees_in_exemption": "agents",
+}
+
+
+def exclusion_gaps(
+    version: ContractVersion, month: str, delivered_tables: Collection[str]
+) -> tuple[str, ...]:
+    """For each KPI exclusion whose table the month's delivery lacks, why nothing was excluded
+    for it, so the statement says so rather than showing a silent zero."""
+    return tuple(
+        f"{spec.id}: the {exclusion.kind} exclusion reads the {table} table, and no {table} "
+        f"was delivered for {month}: nothing was excluded for it"
+        for spec in version.kpis
+        for exclusion in spec.exclusions
+        if (table := EXCLUSION_TABLES[exclusion.kind]) not in delivered_tables
+    )

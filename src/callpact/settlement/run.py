@@ -36,7 +36,7 @@ from callpact.settlement.inputs import (
     read_incidents_file,
 )
 from callpact.settlement.ledger import MonthInput, MonthSettlement, unmatched_decisions
-from callpact.settlement.missing_data import UndeliveredData, undelivered_kpis
+from callpact.settlement.missing_data import exclusion_gaps, undelivered_kpis
 from callpact.settlement.months import month_index, month_range, parse_month
 from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.service import (
@@ -292,7 +292,7 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
                 incidents_file=paths.incidents,
                 decisions_file=paths.decisions,
                 table_fingerprints=fingerprints,
-                undelivered=_undelivered(contract, source, paths),
+                **_delivery_gaps(contract, source, paths),
             ),
             results_for=results_for,
             volumes_for=volumes_for,
@@ -304,16 +304,21 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
         return result
 
 
-def _undelivered(contract: AnnexContract, source: Any, paths: Paths) -> list[UndeliveredData]:
-    """The period's KPIs whose source table the delivery lacks; none when the results come from
-    a file or the month is outside the contract (settlement reports that itself)."""
+def _delivery_gaps(contract: AnnexContract, source: Any, paths: Paths) -> dict[str, Any]:
+    """The period's KPIs whose source table the delivery lacks, and its exclusions whose table
+    it lacks; none when the results come from a file or the month is outside the contract
+    (settlement reports that itself)."""
     if source is None or paths.results is not None:
-        return []
+        return {}
     try:
         version = contract.version_on(paths.period)
     except (LookupError, ValueError):
-        return []
-    return list(undelivered_kpis(version, paths.period, source.delivered_tables(paths.period)))
+        return {}
+    delivered = source.delivered_tables(paths.period)
+    return {
+        "undelivered": undelivered_kpis(version, paths.period, delivered),
+        "exclusion_gaps": exclusion_gaps(version, paths.period, delivered),
+    }
 
 
 # -- backtest ----------------------------------------------------------------------------------

@@ -168,6 +168,8 @@ class SettleInputs:
     table_fingerprints: Mapping[str, str] = field(default_factory=dict)
     # the period's KPIs whose source table the delivery lacks (from the data; () for results)
     undelivered: Sequence[UndeliveredData] = ()
+    # the period's KPI exclusions whose table the delivery lacks, in words
+    exclusion_gaps: Sequence[str] = ()
 
 
 @dataclass
@@ -233,6 +235,11 @@ def settle_period(
     if inputs.undelivered:
         months[-1], held = _apply_missing_data(months[-1], inputs.undelivered)
         problems.extend(_held_warning(contract.path, period, held))
+    problems.extend(
+        Diagnostic(contract.path, 0, 0, Severity.WARNING, "SET010", gap,
+                   "deliver the table, or agree in writing that nothing is to be excluded")
+        for gap in inputs.exclusion_gaps
+    )  # fmt: skip
     # the annex's rule for missing data; without the delivery's tables (a results file), hold
     rule = inputs.undelivered[0].rule if inputs.undelivered else "hold"
     if nothing_delivered(months[-1]) and rule == "hold":
@@ -310,6 +317,7 @@ def settle_period(
         for u in inputs.undelivered
     ]
     statement["held"] = held
+    statement["exclusion_gaps"] = list(inputs.exclusion_gaps)
     return SettleResult(statement, settlements, replayed, problems)
 
 
