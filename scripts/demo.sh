@@ -68,6 +68,9 @@ if [ -n "$pending" ]; then
   act_as "$CLIENT" claim reject $pending --note "no trace of a report before the recorded one"
 fi
 act_as "$CLIENT" notice export --output "$OUT/governance/decisions.json"
+echo "-- the outages the vendor declared in its delivery, as the client decided them:"
+act_as "$VIEWER" outage list
+act_as "$CLIENT" outage export --output "$OUT/governance/outages.json"
 
 step "7. KPI scorecards, month by month"
 for month in "${MONTHS[@]}"; do
@@ -82,7 +85,7 @@ for month in "${MONTHS[@]}"; do
   act_as "$CLIENT" incident records --month "$month" > "$OUT/governance/incidents-$month.json"
   common=(--data "$OUT/workspace" --period "$month" --history "$OUT/statements"
     --incidents "$OUT/governance/incidents-$month.json"
-    --decisions "$OUT/governance/decisions.json")
+    --decisions "$OUT/governance/decisions.json" --outages "$OUT/governance/outages.json")
   $CP settle "$ANNEX" "${common[@]}" --format json --out "$OUT/statements/$month.json" --store
   $CP statement render "$OUT/statements/$month.json" --format html --out "$OUT/statement-$month.html"
   $CP statement render "$OUT/statements/$month.json" --format pdf --out "$OUT/statement-$month.pdf"

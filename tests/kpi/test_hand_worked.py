@@ -350,6 +350,28 @@ def test_exclusions_are_counted_per_kind(source: FolderSource) -> None:
     assert short_window.excluded == 0  # 3 + 2 days ends on 5 January 00:00, before c4
 
 
+@pytest.mark.parametrize(
+    ("accepted", "excluded"), [(None, 1), ({"o1"}, 1), (set(), 0), ({"o9"}, 0)]
+)
+def test_only_accepted_outages_exclude(
+    source: FolderSource, accepted: set[str] | None, excluded: int
+) -> None:
+    """c1 falls in outage o1: it is excluded when every declared outage counts (None) or o1 was
+    accepted, and counts when none or only another outage was."""
+    definition = KpiDefinition(
+        "sl",
+        "service_level",
+        {"threshold_s": 30},
+        VOICE,
+        exclusions=(Exclusion("declared_outages"),),
+    )
+    (result,) = compute(
+        Program("America/Chicago"), [definition], source, "2027-01", accepted_outages=accepted
+    ).results
+    assert dict(result.excluded_by) == {"declared_outages": excluded}
+    assert result.sample == 7 - excluded
+
+
 def test_kpis_over_the_same_contacts_share_exclusion_counts(source: FolderSource) -> None:
     """Service level, FCR and CSAT over the same scope and exclusions report the same counts
     together (where the count is run once) as each alone; a KPI with a shorter trainee window

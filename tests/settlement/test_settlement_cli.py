@@ -16,6 +16,7 @@ import json
 import shutil
 from decimal import Decimal as D  # noqa: N817
 from pathlib import Path
+from typing import Any
 
 import pytest
 from settlement_helpers import automatic_cure_annex
@@ -361,3 +362,44 @@ def test_history_settled_on_terms_since_edited_in_place_is_refused(case: Path) -
     assert "the statement for 2027-01 was settled on terms" in output
     assert "write the change as an amendment" in output
     assert "invoice total" not in output
+
+
+def test_a_declared_outage_excludes_only_once_the_client_accepted_it(case: Path) -> None:
+    # c1, answered in 10 s on 2 March at 09:00 in Chicago, falls inside the vendor's outage
+    (case / "data" / "outages.csv").write_text(
+        "outage_id,starts_at,ends_at,channels,queues,reason\n"
+        "O-1,2027-03-02T08:55:00-06:00,2027-03-02T09:10:00-06:00,voice,,carrier down\n"
+    )
+
+    def settle(*extra: str) -> tuple[int, dict[str, Any], str]:
+        out = case / "march.json"
+        result = runner.invoke(app, [
+            "settle", str(case / "annex.yaml"), "--data", str(case / "data"),
+            "--period", "2027-03", "--format", "json", "--out", str(out), *extra,
+        ])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return result.exit_code, json.loads(out.read_text()), result.output
+
+    def excluded(statement: dict[str, Any]) -> int:
+        return int(statement["results"]["kpis"]["sl-voice"]["excluded"])
+
+    _, undecided, output = settle()
+    assert excluded(undecided) == 0
+    assert "SET011" in output  # declared, not decided: nothing excluded, and said so
+    decisions = case / "outages.json"
+    for accepted, expected in ((["O-1"], 1), ([], 0)):
+        decisions.write_text(json.dumps(
+            {"format": "callpact.outage-decisions/1", "contract_id": "northwind-harbor-2027",
+             "accepted": accepted, "decisions": []}
+        ))  # fmt: skip
+        _, statement, output = settle("--outages", str(decisions))
+        assert excluded(statement) == expected
+        assert "SET011" not in output
+        assert statement["inputs"]["outages"] == str(decisions)
+        assert len(statement["fingerprints"]["inputs"]["outages"]) == 64
+    bad = case / "bad.json"
+    bad.write_text(json.dumps({"accepted": "O-1"}))
+    refused = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
+                                  "--period", "2027-03", "--outages", str(bad)])  # fmt: skip
+    assert refused.exit_code == 1
+    assert "SET131" in refused.output

@@ -379,6 +379,19 @@ def agent_ids_from(path: Path) -> list[str]:
     return sorted(str(v) for v in values if v)
 
 
+def outage_ids_from(path: Path) -> list[str]:
+    """The outages a delivery (workspace or interchange folder) declares; none for a file."""
+    if path.is_file():
+        return []
+    from callpact.data.sources import open_source
+
+    with open_source(path) as source:
+        if not source.has_table("outages"):
+            return []
+        column = source.read_table("outages", ["outage_id"]).column("outage_id")
+    return sorted(str(v) for v in column.to_pylist() if v)
+
+
 @governance_app.command("seed")
 def governance_seed(
     contract_file: Annotated[
@@ -419,6 +432,7 @@ def governance_seed(
             client=version.contract.client,
             vendor=version.contract.vendor,
             agent_ids=agents,
+            outage_ids=outage_ids_from(data) if data is not None else [],
             password=password,
         )
     emit(

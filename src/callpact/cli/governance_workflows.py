@@ -1282,8 +1282,89 @@ def claim_reject(
     _decide_claims(contract, claim_ids, note, database_url, accept=False)
 
 
+# -- declared outages ----------------------------------------------------------------------------
+
+outage_app = typer.Typer(
+    help="Declared outages: the vendor declares them in its delivery (the outages table); "
+    "they exclude contacts only once the client accepts them.",
+    no_args_is_help=True,
+)
+OutageIds = Annotated[list[str], typer.Argument(help="the delivery's outage_id values")]
+
+
+def _decide_outages(
+    contract: str, outage_ids: list[str], note: str, database_url: str | None, *, accept: bool
+) -> None:
+    from callpact.governance.outage.service import decide_outage
+
+    with unit_of_work(database_url) as session:  # all the named outages, or none
+        actor = acting(session)
+        for outage_id in outage_ids:
+            view = decide_outage(
+                session, actor, contract, outage_id, accept=accept, note=note, now=clock()
+            )
+            typer.echo(f"outage {outage_id}: {view.decision}")
+
+
+@outage_app.command("accept")
+def outage_accept(
+    outage_ids: OutageIds,
+    contract: ContractId,
+    note: ClaimNote = "",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Accept declared outages: their contacts are excluded where the annex says so (client
+    admins)."""
+    _decide_outages(contract, outage_ids, note, database_url, accept=True)
+
+
+@outage_app.command("reject")
+def outage_reject(
+    outage_ids: OutageIds,
+    contract: ContractId,
+    note: Annotated[str, typer.Option("--note", help="why (required)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Reject declared outages: their contacts count (client admins)."""
+    _decide_outages(contract, outage_ids, note, database_url, accept=False)
+
+
+@outage_app.command("list")
+def outage_list(
+    contract: ContractId, database_url: DatabaseUrl = None, fmt: Format = OutputFormat.TABLE
+) -> None:
+    """The client's decisions on declared outages."""
+    from callpact.governance.outage.service import list_outage_decisions
+
+    with unit_of_work(database_url) as session:
+        decisions = list_outage_decisions(session, acting(session), contract)
+        emit([d.model_dump() for d in decisions], fmt, f"outage decisions of {contract}")
+
+
+@outage_app.command("export")
+def outage_export(
+    contract: ContractId,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file; default stdout")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Write the outage decisions file (callpact.outage-decisions/1) for settle --outages."""
+    from callpact.governance.outage.service import export_outage_decisions
+
+    with unit_of_work(database_url) as session:
+        data = export_outage_decisions(session, acting(session), contract)
+    text = json.dumps(data, indent=2) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"{output}: {len(data['accepted'])} accepted outage(s)")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(claim_app, name="claim")
+    app.add_typer(outage_app, name="outage")
     app.add_typer(staff_app, name="staff")
     app.add_typer(removal_app, name="removal")
     app.add_typer(training_app, name="training")

@@ -98,6 +98,9 @@ def settle(
         PathOpt, In("--incidents", help="Incidents CSV/JSON (default: the data's table).")
     ] = None,
     decisions: Annotated[PathOpt, In("--decisions", help="Cure decisions (JSON/YAML).")] = None,
+    outages: Annotated[
+        PathOpt, In("--outages", help="The client's outage decisions (callpact outage export).")
+    ] = None,
     results: Annotated[
         PathOpt, In("--results", help="KPI results per month (JSON) instead of the engine.")
     ] = None,
@@ -125,7 +128,7 @@ def settle(
     from callpact.settlement.run import Paths, settle_from_paths
 
     result = settle_from_paths(
-        Paths(contract, data, period, history, incidents, decisions, results)
+        Paths(contract, data, period, history, incidents, decisions, results, outages)
     )
     _print_problems(result.problems, output_format == "json")
     if result.statement is None or has_errors(result.problems):
@@ -203,6 +206,7 @@ def verify(
     incidents: Annotated[PathOpt, In("--incidents", help="Incidents CSV/JSON.")] = None,
     decisions: Annotated[PathOpt, In("--decisions", help="Cure decisions (JSON/YAML).")] = None,
     results: Annotated[PathOpt, In("--results", help="KPI results per month (JSON).")] = None,
+    outages: Annotated[PathOpt, In("--outages", help="The client's outage decisions.")] = None,
 ) -> None:
     """Recompute a statement from the inputs it names (or those given): prints "identical" or
     every difference, lines matched by their id (exit 1)."""
@@ -219,6 +223,7 @@ def verify(
             incidents=incidents,
             decisions=decisions,
             results=results,
+            outages=outages,
         )
     except LookupError as error:
         typer.echo(f"{statement_file}:0:0: error[SET009]: {error}", err=True)

@@ -19,6 +19,7 @@ ERROR_CODES: dict[str, str] = {
     "token.not_found": "the acting user has no token with that id",
     "user.not_found": "no user with that e-mail",
     "statement.held": "the statement is held in draft: the month's data was not delivered",
+    "outage.decided": "the client already accepted or rejected that declared outage",
     "claim.in_future": "a stated moment is after the moment the server records the action",
     "claim.before_record": "a stated moment is before the record it follows",
     "claim.decided": "the time claim was already accepted or rejected",

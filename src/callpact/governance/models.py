@@ -13,6 +13,7 @@ from callpact.governance.identity.models import ApiToken, LoginAttempt
 from callpact.governance.incident.models import Incident
 from callpact.governance.notice.models import BreachNotice, CureDecision, TerminationNotice
 from callpact.governance.organization.models import Organization, User
+from callpact.governance.outage.models import OutageDecision
 from callpact.governance.removal.models import RemovalRequest
 from callpact.governance.staff.models import AdmissionExam, StaffMember, StaffQualification
 from callpact.governance.statement.models import StatementTransition, StoredStatement
@@ -39,6 +40,7 @@ __all__ = [
     "Incident",
     "LoginAttempt",
     "Organization",
+    "OutageDecision",
     "RemovalRequest",
     "RequiredDocumentRecord",
     "StaffMember",

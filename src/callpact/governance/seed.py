@@ -24,6 +24,7 @@ from callpact.governance.incident import service as incidents
 from callpact.governance.notice import service as notices
 from callpact.governance.organization.permissions import Actor
 from callpact.governance.organization.service import actor_for, add_organization, add_user
+from callpact.governance.outage import service as outages
 from callpact.governance.removal import service as removals
 from callpact.governance.staff import service as staff
 from callpact.governance.terms import GovernanceTerms, TermsSchedule, TermsVersion
@@ -53,6 +54,7 @@ def seed_demo_history(
     agent_ids: Sequence[str],
     password: str,
     hasher: PasswordHasher | None = None,
+    outage_ids: Sequence[str] = (),
 ) -> SeedResult:
     """Organizations, one user per role, the registered contract and a few months of history:
     a removal request answered late and one overdue, a 2-of-3 training group (inconclusive), an
@@ -338,6 +340,12 @@ def seed_demo_history(
         note="staffing plan accepted",
         now=day(55),
     )
+    # The outages the vendor declared in its delivery, accepted by the client once it checked
+    # them against its own monitoring.
+    for outage_id in outage_ids:
+        outages.decide_outage(
+            session, ca, cid, outage_id, accept=True, note="matches our monitoring", now=day(62)
+        )
     return SeedResult(
         contract_id=cid,
         users={role: email for role, (email, _) in users.items()},

@@ -9,7 +9,7 @@ rows (``num``, ``den``, ``sq`` per bucket) into :class:`~callpact.kpi.results.Kp
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -115,6 +115,7 @@ class Computation:
         interval_minutes: int = 30,
         definitions: Sequence[KpiDefinition] = (),
         per_queue: bool = False,
+        accepted_outages: Collection[str] | None = None,
     ) -> None:
         self.program = program
         self.backend = backend
@@ -128,6 +129,7 @@ class Computation:
         segments = offset_segments(zone, lo - DAY_US, hi + (look_ahead + 2) * DAY_US)
         self.span = kx.Span(month, first, end, lo, hi, segments, by, interval_minutes, per_queue)
         self._outages: tuple[Any, ...] | None = None
+        self.accepted_outages = None if accepted_outages is None else frozenset(accepted_outages)
         self._grids: tuple[kx.SlotGrid, ...] | None = None
         self._pieces: dict[kx.OpenHours | None, ir.Table] = {}
         self._over: dict[float, tuple[tuple[kx.SlotGrid, ir.Table], ...]] = {}
@@ -147,6 +149,10 @@ class Computation:
     def outages(self) -> tuple[Any, ...]:
         if self._outages is None:
             o = self.table("outages")
+            if self.accepted_outages is not None:
+                # only the outages the client accepted exclude anything (an empty list matches
+                # no row: outage_id is never empty)
+                o = o.filter(o.outage_id.isin(sorted(self.accepted_outages) or [""]))
             o = o.select(
                 o.channels,
                 o.queues,

@@ -11,7 +11,7 @@ in ``Scorecard.rejected``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from callpact.kpi.backends import (
@@ -53,8 +53,12 @@ def compute(
     explain: Sequence[str] = (),
     per_queue: bool = False,
     rollup: bool = False,
+    accepted_outages: Collection[str] | None = None,
 ) -> Scorecard:
     """Every definition over one month of ``source``; see :func:`compute_scorecard`.
+
+    ``accepted_outages``: the ids of the delivered outages the client accepted; only those
+    exclude contacts (None: every outage the delivery declares, as the scorecard alone shows).
 
     ``per_queue`` breaks every result down by queue; ``rollup`` (with ``by``) adds the whole
     period's results, summed from the buckets instead of computed again.
@@ -85,6 +89,7 @@ def compute(
                     interval_minutes=interval_minutes,
                     definitions=definitions,
                     per_queue=per_queue,
+                    accepted_outages=accepted_outages,
                 )
             computation = computations[chosen]
             key = computation.fusion_key(definition)
@@ -131,6 +136,7 @@ def compute_scorecard(
     engine: BackendName | Backend = "duckdb",
     interval_minutes: int = 30,
     explain: Sequence[str] = (),
+    accepted_outages: Collection[str] | None = None,
 ) -> Scorecard:
     """The month's results of every KPI of a contract version (settlement calls this).
 
@@ -149,6 +155,7 @@ def compute_scorecard(
             backend=backend,
             interval_minutes=interval_minutes,
             explain=explain,
+            accepted_outages=accepted_outages,
         )
     finally:
         if not isinstance(engine, Backend):

@@ -220,6 +220,29 @@ def _local_day(value: Any, zone: ZoneInfo) -> date | None:
     return moment.astimezone(zone).date()
 
 
+OUTAGE_DECISIONS = "callpact.outage-decisions/1"
+
+
+def read_outage_decisions(path: Path) -> tuple[frozenset[str], list[Diagnostic]]:
+    """The ids of the declared outages the client accepted: governance's export
+    (``callpact.outage-decisions/1``, ``callpact outage export``)."""
+    source = str(path)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        return frozenset(), [_error(source, "SET130", f"cannot read outage decisions: {error}")]
+    accepted = data.get("accepted") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != OUTAGE_DECISIONS
+        or not isinstance(accepted, list)
+        or not all(isinstance(a, str) and a for a in accepted)
+    ):
+        message = f"not an outage decisions file ({OUTAGE_DECISIONS}, a list of accepted ids)"
+        return frozenset(), [_error(source, "SET131", message, field="accepted")]
+    return frozenset(accepted), []
+
+
 def read_decisions_file(path: Path, time_zone: str) -> tuple[list[CureDecision], list[Diagnostic]]:
     """The client's breach notices and cure decisions: governance's export
     (``callpact.cure-decisions/1``, notices with their decisions) or a plain list

@@ -34,6 +34,7 @@ from callpact.settlement.inputs import (
     month_bounds_utc,
     read_decisions_file,
     read_incidents_file,
+    read_outage_decisions,
 )
 from callpact.settlement.ledger import MonthInput, MonthSettlement, unmatched_decisions
 from callpact.settlement.missing_data import exclusion_gaps, undelivered_kpis
@@ -67,6 +68,7 @@ class Paths:
     incidents: Path | None = None
     decisions: Path | None = None
     results: Path | None = None
+    outages: Path | None = None  # the client's outage decisions (callpact outage export)
 
     def named(self) -> dict[str, str | None]:
         """The inputs as the statement names them (``inputs``), so that either party can
@@ -78,6 +80,7 @@ class Paths:
             "incidents": _named(self.incidents),
             "decisions": _named(self.decisions),
             "results": _named(self.results),
+            "outages": _named(self.outages),
         }
 
     @classmethod
@@ -105,6 +108,7 @@ class Paths:
             pick("incidents"),
             pick("decisions"),
             pick("results"),
+            pick("outages"),
         )
 
 
@@ -187,14 +191,19 @@ def _check_stated_status(
             )
 
 
-def engine_results(contract: AnnexContract, source: Any) -> ResultsFor:
-    """KPI results from the KPI engine, each month under the contract version governing it."""
+def engine_results(
+    contract: AnnexContract, source: Any, accepted_outages: frozenset[str] | None = None
+) -> ResultsFor:
+    """KPI results from the KPI engine, each month under the contract version governing it;
+    ``accepted_outages``: the declared outages that may exclude contacts (None: all)."""
     from callpact.kpi.engine import compute_scorecard
 
     def results_for(month: str) -> Mapping[str, KpiOutcome]:
         if source is None:
             raise LookupError("KPI results need data (--data) or a results file (--results)")
-        card = compute_scorecard(contract.version_on(month), source, month)
+        card = compute_scorecard(
+            contract.version_on(month), source, month, accepted_outages=accepted_outages
+        )
         out = {}
         for result in card.results:
             out[result.kpi_id] = KpiOutcome(
@@ -274,11 +283,13 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
             if source.has_table("incidents") and paths.incidents is None:
                 rows = source.read_table("incidents").to_pylist()
                 incidents, problems = incidents_from_rows(rows, f"{paths.data}/incidents", 0)
+        accepted, found = _accepted_outages(paths, source)
+        problems.extend(found)
         try:
             results_for = (
                 results_from_file(paths.results, contract)
                 if paths.results is not None
-                else engine_results(contract, source)
+                else engine_results(contract, source, accepted)
             )
         except (LookupError, OSError, ValueError) as error:
             where = str(paths.results or paths.data or paths.contract)
@@ -291,6 +302,7 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
                 history_dir=paths.history,
                 incidents_file=paths.incidents,
                 decisions_file=paths.decisions,
+                outages_file=paths.outages,
                 table_fingerprints=fingerprints,
                 **_delivery_gaps(contract, source, paths),
             ),
@@ -302,6 +314,23 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
         if result.statement is not None:
             result.statement["inputs"] = paths.named()
         return result
+
+
+def _accepted_outages(paths: Paths, source: Any) -> tuple[frozenset[str], list[Diagnostic]]:
+    """The declared outages the client accepted (``--outages``). Without the file none is
+    accepted, so none excludes anything; a delivery that declares outages is then warned of."""
+    if paths.outages is not None:
+        return read_outage_decisions(paths.outages)
+    declared = source is not None and "outages" in source.delivered_tables(paths.period)
+    if not declared or paths.results is not None:
+        return frozenset(), []
+    warning = Diagnostic(
+        str(paths.data), 0, 0, Severity.WARNING, "SET011",
+        f"the delivery declares outages for {paths.period}, but no outage decisions were "
+        "given: none is excluded until the client accepts it",
+        "give the client's decisions with --outages (callpact outage export)",
+    )  # fmt: skip
+    return frozenset(), [warning]
 
 
 def _delivery_gaps(contract: AnnexContract, source: Any, paths: Paths) -> dict[str, Any]:

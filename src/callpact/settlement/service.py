@@ -164,6 +164,7 @@ class SettleInputs:
     incidents: Sequence[Incident] | None = None  # None: read from the data's incidents table
     incidents_file: Path | None = None
     decisions_file: Path | None = None
+    outages_file: Path | None = None  # fingerprinted; read before the KPIs are computed
     lookback_months: int = 12
     table_fingerprints: Mapping[str, str] = field(default_factory=dict)
     # the period's KPIs whose source table the delivery lacks (from the data; () for results)
@@ -270,6 +271,8 @@ def settle_period(
         incidents, found = read_incidents_file(inputs.incidents_file)
         problems.extend(found)
         fingerprints_inputs["incidents"] = _file_sha256(inputs.incidents_file)
+    if inputs.outages_file is not None:
+        fingerprints_inputs["outages"] = _file_sha256(inputs.outages_file)
     if history is not None:
         fingerprints_inputs["history"] = canonical_sha256(sorted(history.statements))
 

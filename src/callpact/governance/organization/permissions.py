@@ -42,6 +42,7 @@ class Action(StrEnum):
     ISSUE_NOTICE = "issue a breach notice"
     DECIDE_CURE = "decide on a cure period"
     TERMINATE = "give notice of termination"
+    DECIDE_OUTAGE = "accept or reject a declared outage"
     OPEN_DISPUTE = "dispute a statement line"
     RESOLVE_DISPUTE = "resolve a dispute"
     ISSUE_STATEMENT = "issue a statement to the vendor for review"
@@ -76,6 +77,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ISSUE_NOTICE: CLIENT_ADMIN,
     Action.DECIDE_CURE: CLIENT_ADMIN,
     Action.TERMINATE: CLIENT_ADMIN,
+    Action.DECIDE_OUTAGE: CLIENT_ADMIN,
     Action.OPEN_DISPUTE: VENDOR_STAFF | CLIENT_ADMIN,
     # Further narrowed to the side that did not open the dispute by the dispute service.
     Action.RESOLVE_DISPUTE: ADMINS,

@@ -1,0 +1,1 @@
+"""Declared outages: the vendor declares them in its delivery, the client accepts or rejects."""
