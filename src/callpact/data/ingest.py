@@ -82,6 +82,9 @@ MEMORY_LIMIT = os.environ.get("CALLPACT_DUCKDB_MEMORY", "800MB")
 WRITE_MEMORY_LIMIT = os.environ.get("CALLPACT_DUCKDB_WRITE_MEMORY", "600MB")
 
 PROVENANCE = ("__source", "__line", "__text")  # optional columns adapters add to their output
+#: the column carrying each row's 0-based data-record ordinal in the file read (see
+#: ``_TableCheck._numbered``); every rejected or conflicting row is named by it
+ORDINAL = "__o"
 
 
 class DeliveryError(Exception):
@@ -299,7 +302,7 @@ PIECES = 64
 
 @dataclass
 class _MonthSplit:
-    """The rows that passed the row rules, cut into one Arrow file per month, in file order."""
+    """The rows that passed the row rules, cut into one Arrow file per month."""
 
     rows_read: int
     bad: np.ndarray  # ordinals of rows that broke a row rule
@@ -361,6 +364,21 @@ class _TableCheck:
 
     # -- pass 1: typed values and row rules ---------------------------------------------------
 
+    def _numbered(self, path: Path) -> str:
+        """The file as a relation with its rows' ordinals in :data:`ORDINAL`.
+
+        The fast pass does not keep the rows in file order (DuckDB runs an ``IN`` list as a
+        join whose output can overtake small input chunks, such as the last rows of a CSV
+        buffer), so a row is named by this column, never by its position in the result.
+        """
+        if self.src.kind == "parquet":
+            return (
+                f"(SELECT *, file_row_number AS {ORDINAL} "
+                f"FROM read_parquet({_lit(str(path))}, file_row_number = true))"
+            )
+        # a streaming window numbers the records as the reader yields them: file order
+        return f"(SELECT *, row_number() OVER () - 1 AS {ORDINAL} FROM {self._relation(path)})"
+
     def _relation(self, path: Path) -> str:
         if self.src.kind == "parquet":
             return f"read_parquet({_lit(str(path))})"
@@ -372,7 +390,7 @@ class _TableCheck:
         )
 
     def _stage_copy(self) -> str:
-        sql = self.compiled.fast_pass(self._relation(self.reader_file))
+        sql = self.compiled.fast_pass(self._numbered(self.reader_file), (ORDINAL,))
         # The staged file lives only for this ingest: uncompressed, no dictionaries (unique ids
         # make dictionaries wasted work) and v2 pages write about 40 % faster than the defaults.
         return (
@@ -583,7 +601,8 @@ class _TableIngest(_TableCheck):
         diagnostic, come back to Python.
         """
         s = self.schema
-        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        staged = f"read_parquet({_lit(str(self.staged))})"
+        o = ORDINAL
         key = ", ".join(_q(k) for k in s.key)
         cols = ", ".join(_q(c) for c in s.names)
         con = self.con
@@ -606,8 +625,8 @@ class _TableIngest(_TableCheck):
             "WHERE __ok GROUP BY kh HAVING count(*) > 1"
         )
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, file_row_number AS o, "
-            f"row_number() OVER (PARTITION BY {key} ORDER BY file_row_number) AS rn "
+            f"CREATE OR REPLACE TEMP TABLE __cand AS SELECT {cols}, {o} AS o, "
+            f"row_number() OVER (PARTITION BY {key} ORDER BY {o}) AS rn "
             f"FROM {staged} WHERE __ok AND hash({key}) IN (SELECT kh FROM __ck)"
         )
         # later rows of a key within this delivery, against the first
@@ -630,9 +649,9 @@ class _TableIngest(_TableCheck):
                 "WHERE __ok)"
             )
             first = (
-                f"SELECT {cols}, file_row_number AS o FROM {staged} WHERE __ok "
+                f"SELECT {cols}, {o} AS o FROM {staged} WHERE __ok "
                 f"AND hash({key}) IN (SELECT kh FROM __sk) "
-                "AND file_row_number NOT IN (SELECT o FROM __cand WHERE rn > 1)"
+                f"AND {o} NOT IN (SELECT o FROM __cand WHERE rn > 1)"
             )
             old = f"SELECT {cols} FROM {stored} WHERE hash({key}) IN (SELECT kh FROM __sk)"
             all_same = " AND ".join(f"a.{_q(c)} IS NOT DISTINCT FROM b.{_q(c)}" for c in s.names)
@@ -700,7 +719,7 @@ class _TableIngest(_TableCheck):
         con = self.con
         cols = ", ".join(_q(c) for c in s.names)
         key = ", ".join(_q(k) for k in s.key)
-        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        staged = f"read_parquet({_lit(str(self.staged))})"
         conflicted = np.unique(conflicted)
         new_rows = f"SELECT {cols} FROM {staged} WHERE __ok"
         if len(conflicted) or skipped:
@@ -710,7 +729,7 @@ class _TableIngest(_TableCheck):
                 "UNION ALL SELECT unnest(?::BIGINT[])",
                 [conflicted.tolist()],
             )
-            new_rows += " AND file_row_number NOT IN (SELECT o FROM __excluded)"
+            new_rows += f" AND {ORDINAL} NOT IN (SELECT o FROM __excluded)"
         part = partition_expression(s)
         # every excluded row passed the row rules (and duplicates and conflicts are disjoint),
         # so no extra scan is needed to count
@@ -738,7 +757,7 @@ class _TableIngest(_TableCheck):
         if replaced:
             # the stored versions being replaced: to history, and their months get rewritten
             replaced_keys_sql = (
-                f"SELECT {key} FROM {staged} WHERE file_row_number IN (SELECT o FROM __replacing)"
+                f"SELECT {key} FROM {staged} WHERE {ORDINAL} IN (SELECT o FROM __replacing)"
             )
             all_stored = [f for fs in base_parts.values() for f in fs]
             old = (
@@ -866,7 +885,7 @@ class _TableIngest(_TableCheck):
         """Validate once and store month by month, when no key repeats or is stored already.
 
         The delivery is read, typed and checked in one streaming query; the rows that pass
-        are cut into one Arrow file per month in file order (a cheap write the page cache
+        are cut into one Arrow file per month (a cheap write the page cache
         usually absorbs) while their key hashes are collected. When no key hash repeats and
         none is stored, every passing row is accepted: each month is sorted on its own (a
         month fits in memory, the whole delivery does not) and written, merged with the rows
@@ -934,13 +953,16 @@ class _TableIngest(_TableCheck):
         )
 
     def _split_part(self, path: Path, split_dir: Path) -> _MonthSplit:
-        """One part: typed and checked in a stream, passing rows appended to month files."""
+        """One part: typed and checked in a stream, passing rows appended to month files.
+
+        A row that breaks a rule is named by its ordinal in ``path`` (:data:`ORDINAL`).
+        """
         s = self.schema
         key = ", ".join(_q(k) for k in s.key)
         piece = f"coalesce({month_key_expression(s)}, -1) * {PIECES} + {self._range_sql()}"
         sql = (
             f"SELECT *, hash({key}) AS __kh, {piece} AS __month "
-            f"FROM ({self.compiled.fast_pass(self._relation(path))})"
+            f"FROM ({self.compiled.fast_pass(self._numbered(path), (ORDINAL,))})"
         )
         split_dir.mkdir()
         writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
@@ -953,13 +975,15 @@ class _TableIngest(_TableCheck):
         try:
             con.execute("SET TimeZone = 'UTC'")
             reader = con.execute(sql).fetch_record_batch(WRITE_BATCH_ROWS)
-            data_names = [n for n in reader.schema.names if n not in ("__ok", "__kh", "__month")]
+            flags = ("__ok", "__kh", "__month", ORDINAL)
+            data_names = [n for n in reader.schema.names if n not in flags]
             try:
                 for batch in _prefetched(reader):
                     passed = batch.column("__ok")
                     if passed.false_count:
-                        failed = np.flatnonzero(~passed.to_numpy(zero_copy_only=False))
-                        bad.append(failed + read)
+                        # by the ordinal column: the stream is not in file order
+                        failed = pc.filter(batch.column(ORDINAL), pc.invert(passed))
+                        bad.append(failed.to_numpy().astype(np.int64))
                         batch = batch.filter(passed)  # noqa: PLW2901 - only passing rows go on
                     read += len(passed)
                     if not batch.num_rows:
@@ -1254,15 +1278,15 @@ class _TableIngest(_TableCheck):
         correction, ``--replace``) and CSV files DuckDB's reader refuses all go this way.
         """
         self.fast_pass()
-        staged = f"read_parquet({_lit(str(self.staged))}, file_row_number = true)"
+        staged = f"read_parquet({_lit(str(self.staged))})"
         rows_in_stage, rows_ok = self.con.execute(
             f"SELECT count(*), count_if(__ok) FROM {staged}"
         ).fetchone()
         bad = np.empty(0, np.int64)
         if rows_ok < rows_in_stage:
-            found = self.con.execute(
-                f"SELECT file_row_number FROM {staged} WHERE NOT __ok"
-            ).fetchnumpy()["file_row_number"]
+            found = self.con.execute(f"SELECT {ORDINAL} FROM {staged} WHERE NOT __ok").fetchnumpy()[
+                ORDINAL
+            ]
             bad = np.asarray(found, np.int64)
         self._progress("checking keys")
         skipped, conflicts, replaced = self.resolve_keys()
@@ -1542,15 +1566,20 @@ def check_table_file(table: str, path: Path, *, display: str | None = None) -> C
                 return CheckedTable(src.display, tuple(src.columns), (), tuple(problems))
             check = _TableCheck(con, src, Path(scratch))
             check.fast_pass()
-            staged = pq.read_table(check.staged)
+            # back in file order: the staged rows are not (see _TableCheck._numbered)
+            staged = pq.read_table(check.staged).sort_by(ORDINAL)
             ok = np.asarray(staged.column("__ok").to_numpy(zero_copy_only=False), bool)
-            ordinals = np.arange(staged.num_rows, dtype=np.int64)
+            ordinals = np.asarray(staged.column(ORDINAL).to_numpy(), np.int64)
             located = check.locate(ordinals)
             diagnostics, _ = check.diagnostics(check.reasons(ordinals[~ok], located), located)
             values = staged.select(list(check.schema.names)).to_pylist()
         finally:
             con.close()
-    rows = tuple(CheckedRow(located.lines[o], values[o]) for o in ordinals[ok].tolist())
+    rows = tuple(
+        CheckedRow(located.lines[o], v)
+        for o, v, passed in zip(ordinals.tolist(), values, ok.tolist(), strict=True)
+        if passed
+    )
     return CheckedTable(src.display, tuple(src.columns), rows, tuple(diagnostics))
 
 

@@ -338,7 +338,12 @@ class CompiledTable:
         return f"SELECT *, {', '.join(typed_items)} FROM ({self.project_raw(relation, extra)})"
 
     def fast_pass(self, relation: str, extra_columns: tuple[str, ...] = ()) -> str:
-        """Canonical columns + ``__ok`` for every row of the relation, in source order."""
+        """Canonical columns + ``__ok`` for every row of the relation.
+
+        The rows do not come out in the relation's order (DuckDB may run an ``IN`` list as a
+        join that reorders them): to know which row is which, number the rows in the relation
+        and pass that column in ``extra_columns``.
+        """
         # R104 and R105 both mean "the timestamp did not parse": the fast pass needs only that
         # (one regex per value); the reasons pass tells them apart on the failing rows.
         conditions = [
