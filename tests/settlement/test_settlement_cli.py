@@ -196,8 +196,20 @@ def test_history_folder_carries_the_episode_forward(case: Path) -> None:
 
 
 def test_a_results_file_that_does_not_exist_is_a_usage_error(case: Path) -> None:
-    result = runner.invoke(app, ["settle", str(case / "annex.yaml"), "--data", str(case / "data"),
-                                 "--period", "2027-03", "--results", str(case / "nope.json")])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "settle",
+            str(case / "annex.yaml"),
+            "--data",
+            str(case / "data"),
+            "--period",
+            "2027-03",
+            "--results",
+            str(case / "nope.json"),
+        ],
+        env={"COLUMNS": "1000"},
+    )  # fmt: skip  (a long path is not cut)
     assert result.exit_code == 2
     assert "Invalid value for '--results'" in result.output
     assert "nope.json" in result.output
@@ -251,7 +263,10 @@ def test_statement_render_reads_the_settled_json(case: Path) -> None:
     )
     assert rendered.exit_code == 0, rendered.output
     assert pdf.read_bytes().startswith(b"%PDF")
-    missing = runner.invoke(app, ["statement", "render", str(case / "nope.json")])
+    # a wide terminal: the usage panel would cut a long temporary path (pytest-xdist's)
+    missing = runner.invoke(
+        app, ["statement", "render", str(case / "nope.json")], env={"COLUMNS": "1000"}
+    )
     assert missing.exit_code == 2  # a path that does not exist: usage, the argument named
     assert "nope.json" in missing.output
 
