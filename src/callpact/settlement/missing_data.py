@@ -45,14 +45,36 @@ EXCLUSION_TABLES = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ExclusionGap:
+    kpi_id: str
+    kind: str
+    table: str
+    month: str
+
+    @property
+    def owed(self) -> bool:
+        """A table the vendor owes every month (forecast, agents); a month without outages
+        is the usual month, nothing is owed."""
+        return self.kind != "declared_outages"
+
+    @property
+    def message(self) -> str:
+        if not self.owed:
+            return f"{self.kpi_id}: no outage declared for {self.month}: none excluded"
+        return (
+            f"{self.kpi_id}: the {self.kind} exclusion reads the {self.table} table, and no "
+            f"{self.table} was delivered for {self.month}: nothing was excluded for it"
+        )
+
+
 def exclusion_gaps(
     version: ContractVersion, month: str, delivered_tables: Collection[str]
-) -> tuple[str, ...]:
-    """For each KPI exclusion whose table the month's delivery lacks, why nothing was excluded
-    for it, so the statement says so rather than showing a silent zero."""
+) -> tuple[ExclusionGap, ...]:
+    """Each KPI exclusion whose table the month's delivery lacks, so the statement says why
+    nothing was excluded for it rather than showing a silent zero."""
     return tuple(
-        f"{spec.id}: the {exclusion.kind} exclusion reads the {table} table, and no {table} "
-        f"was delivered for {month}: nothing was excluded for it"
+        ExclusionGap(spec.id, exclusion.kind, table, month)
         for spec in version.kpis
         for exclusion in spec.exclusions
         if (table := EXCLUSION_TABLES[exclusion.kind]) not in delivered_tables

@@ -40,7 +40,7 @@ from callpact.settlement.ledger import (
     settle_months,
     unmatched_decisions,
 )
-from callpact.settlement.missing_data import UndeliveredData
+from callpact.settlement.missing_data import ExclusionGap, UndeliveredData
 from callpact.settlement.months import add_months, month_index, month_range
 from callpact.settlement.rules import KpiOutcome, KpiStatus
 from callpact.settlement.statement import statement_json
@@ -169,8 +169,8 @@ class SettleInputs:
     table_fingerprints: Mapping[str, str] = field(default_factory=dict)
     # the period's KPIs whose source table the delivery lacks (from the data; () for results)
     undelivered: Sequence[UndeliveredData] = ()
-    # the period's KPI exclusions whose table the delivery lacks, in words
-    exclusion_gaps: Sequence[str] = ()
+    # the period's KPI exclusions whose table the delivery lacks
+    exclusion_gaps: Sequence[ExclusionGap] = ()
 
 
 @dataclass
@@ -237,9 +237,10 @@ def settle_period(
         months[-1], held = _apply_missing_data(months[-1], inputs.undelivered)
         problems.extend(_held_warning(contract.path, period, held))
     problems.extend(
-        Diagnostic(contract.path, 0, 0, Severity.WARNING, "SET010", gap,
+        Diagnostic(contract.path, 0, 0, Severity.WARNING, "SET010", gap.message,
                    "deliver the table, or agree in writing that nothing is to be excluded")
         for gap in inputs.exclusion_gaps
+        if gap.owed
     )  # fmt: skip
     # the annex's rule for missing data; without the delivery's tables (a results file), hold
     rule = inputs.undelivered[0].rule if inputs.undelivered else "hold"
@@ -320,7 +321,7 @@ def settle_period(
         for u in inputs.undelivered
     ]
     statement["held"] = held
-    statement["exclusion_gaps"] = list(inputs.exclusion_gaps)
+    statement["exclusion_gaps"] = [gap.message for gap in inputs.exclusion_gaps]
     return SettleResult(statement, settlements, replayed, problems)
 
 
