@@ -167,7 +167,7 @@ def test_verify_knows_every_table_without_the_caller_importing_them() -> None:
         "print(len(Base.metadata.tables))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert int(out.stdout) == len(models.Base.metadata.tables) == 26
+    assert int(out.stdout) == len(models.Base.metadata.tables) == 27
 
 
 def test_aht_trajectory_measures_actual_aht_with_the_kpi_engine(  # type: ignore[no-untyped-def]

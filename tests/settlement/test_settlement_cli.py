@@ -143,6 +143,7 @@ def test_a_statement_names_its_inputs_and_verifies_without_flags(case: Path) -> 
         "incidents": None,
         "decisions": None,
         "results": str(case / "results.json"),
+        "outages": None,
     }
     same = runner.invoke(app, ["statement", "verify", str(out)])
     assert (same.exit_code, same.stdout.strip()) == (0, "identical")
