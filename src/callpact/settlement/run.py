@@ -283,7 +283,13 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
             if source.has_table("incidents") and paths.incidents is None:
                 rows = source.read_table("incidents").to_pylist()
                 incidents, problems = incidents_from_rows(rows, f"{paths.data}/incidents", 0)
-        accepted, found = _accepted_outages(paths, source)
+        # the period's delivered tables, where the delivery decides the KPIs (not a results file)
+        delivered = (
+            source.delivered_tables(paths.period)
+            if source is not None and paths.results is None
+            else None
+        )
+        accepted, found = _accepted_outages(paths, delivered)
         problems.extend(found)
         try:
             results_for = (
@@ -304,7 +310,7 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
                 decisions_file=paths.decisions,
                 outages_file=paths.outages,
                 table_fingerprints=fingerprints,
-                **_delivery_gaps(contract, source, paths),
+                **_delivery_gaps(contract, paths.period, delivered),
             ),
             results_for=results_for,
             volumes_for=volumes_for,
@@ -316,13 +322,14 @@ def _settle_from_paths(paths: Paths) -> SettleResult:
         return result
 
 
-def _accepted_outages(paths: Paths, source: Any) -> tuple[frozenset[str], list[Diagnostic]]:
+def _accepted_outages(
+    paths: Paths, delivered: set[str] | None
+) -> tuple[frozenset[str], list[Diagnostic]]:
     """The declared outages the client accepted (``--outages``). Without the file none is
     accepted, so none excludes anything; a delivery that declares outages is then warned of."""
     if paths.outages is not None:
         return read_outage_decisions(paths.outages)
-    declared = source is not None and "outages" in source.delivered_tables(paths.period)
-    if not declared or paths.results is not None:
+    if delivered is None or "outages" not in delivered:
         return frozenset(), []
     warning = Diagnostic(
         str(paths.data), 0, 0, Severity.WARNING, "SET011",
@@ -333,20 +340,21 @@ def _accepted_outages(paths: Paths, source: Any) -> tuple[frozenset[str], list[D
     return frozenset(), [warning]
 
 
-def _delivery_gaps(contract: AnnexContract, source: Any, paths: Paths) -> dict[str, Any]:
+def _delivery_gaps(
+    contract: AnnexContract, period: str, delivered: set[str] | None
+) -> dict[str, Any]:
     """The period's KPIs whose source table the delivery lacks, and its exclusions whose table
-    it lacks; none when the results come from a file or the month is outside the contract
-    (settlement reports that itself)."""
-    if source is None or paths.results is not None:
+    it lacks; none when the delivery does not decide (``delivered`` None) or the month is
+    outside the contract (settlement reports that itself)."""
+    if delivered is None:
         return {}
     try:
-        version = contract.version_on(paths.period)
+        version = contract.version_on(period)
     except (LookupError, ValueError):
         return {}
-    delivered = source.delivered_tables(paths.period)
     return {
-        "undelivered": undelivered_kpis(version, paths.period, delivered),
-        "exclusion_gaps": exclusion_gaps(version, paths.period, delivered),
+        "undelivered": undelivered_kpis(version, period, delivered),
+        "exclusion_gaps": exclusion_gaps(version, period, delivered),
     }
 
 
