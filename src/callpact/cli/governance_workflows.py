@@ -1180,12 +1180,17 @@ def notice_export(
 
     with unit_of_work(database_url) as session:
         data = export_decisions(session, acting(session), contract, now=instant_or_now(as_of))
+    _write_export(data, output, f"{len(data['notices'])} notice(s)")
+
+
+def _write_export(data: dict[str, Any], output: Path | None, summary: str) -> None:
+    """An export for settlement, as JSON: to ``output`` (then say what it holds) or stdout."""
     text = json.dumps(data, indent=2) + "\n"
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        typer.echo(f"{output}: {len(data['notices'])} notice(s)")
+        typer.echo(f"{output}: {summary}")
 
 
 # -- time claims --------------------------------------------------------------------------------
@@ -1354,12 +1359,7 @@ def outage_export(
 
     with unit_of_work(database_url) as session:
         data = export_outage_decisions(session, acting(session), contract)
-    text = json.dumps(data, indent=2) + "\n"
-    if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"{output}: {len(data['accepted'])} accepted outage(s)")
+    _write_export(data, output, f"{len(data['accepted'])} accepted outage(s)")
 
 
 def register(app: typer.Typer) -> None:

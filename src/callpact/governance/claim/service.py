@@ -162,16 +162,3 @@ def list_claims(
         query = query.where(TimeClaim.status == status)
     claims = session.scalars(query.order_by(TimeClaim.recorded_at, TimeClaim.id))
     return [ClaimView.model_validate(claim) for claim in claims]
-
-
-def pending_claims(session: Session, contract: GovernedContract, record_table: str) -> set[int]:
-    """Ids of the ``record_table`` records with a claim still pending (for read models)."""
-    return set(
-        session.scalars(
-            select(TimeClaim.record_id).where(
-                TimeClaim.contract_pk == contract.id,
-                TimeClaim.record_table == record_table,
-                TimeClaim.status == "pending",
-            )
-        )
-    )
